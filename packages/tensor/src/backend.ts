@@ -1,0 +1,153 @@
+/**
+ * The one interface every backend implements, and the registry that finds backends by name.
+ *
+ * A backend owns the storage of its tensors (a Float32Array, a WebAssembly buffer, a GPU texture)
+ * and implements the primitive kernels on it. Everything else in the engine (gradients, nn ops,
+ * optimisers) is written once on top of these kernels. Kernels never mutate their inputs, with one
+ * exception: `adam` updates its parameter and moment buffers in place.
+ */
+import type { Shape } from './shape.js';
+
+/** Opaque per-backend storage. Only the backend that made it may read it. */
+export type Storage = unknown;
+
+/** What a backend hands back to the host. */
+export type HostArray = Float32Array | Float64Array;
+
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'cmpgt' | 'cmpeq';
+export type ReduceOp = 'sum' | 'max';
+
+export interface AdamOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** true: AdamW (decay applied to the weights); false: Adam (decay added to the gradient). */
+  decoupled: boolean;
+  /** 1-based step count, for bias correction. */
+  step: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /** Host data in (copied). */
+  fromHost(data: ArrayLike<number>): Storage;
+  /** Host data out (a copy the caller may keep). */
+  toHost(s: Storage, size: number): HostArray;
+  /** A new buffer of `size` zeros. */
+  zeros(size: number): Storage;
+
+  unary(op: UnaryOp, a: Storage, size: number): Storage;
+  /** Elementwise with NumPy broadcasting; `out` is the broadcast shape. */
+  binary(op: BinaryOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Shape): Storage;
+  /** `cond != 0 ? a : b`, broadcast. */
+  where(cond: Storage, cShape: Shape, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Shape): Storage;
+  /** Reduces `axis` of `shape` (the result keeps it with size 1). */
+  reduce(op: ReduceOp, a: Storage, shape: Shape, axis: number): Storage;
+
+  /**
+   * out[b] = op(A[b]) @ op(B[b or 0]): A is [batch, M, K] ([batch, K, M] if transA), B is
+   * [batchB, K, N] ([batchB, N, K] if transB) with batchB = bBatched ? batch : 1.
+   */
+  matmul(a: Storage, b: Storage, batch: number, M: number, K: number, N: number,
+    transA: boolean, transB: boolean, bBatched: boolean): Storage;
+
+  /** Copies `a` with its axes reordered: out axis i is input axis perm[i]. */
+  permute(a: Storage, shape: Shape, perm: readonly number[]): Storage;
+  /** Copies the box [starts, ends) of `a`. */
+  slice(a: Storage, shape: Shape, starts: readonly number[], ends: readonly number[]): Storage;
+  /** Surrounds `a` with `before[i]` and `after[i]` zeros along each axis. */
+  pad(a: Storage, shape: Shape, before: readonly number[], after: readonly number[]): Storage;
+  /** Broadcasts `a` to `out` (a copy). */
+  expand(a: Storage, shape: Shape, out: Shape): Storage;
+
+  /** out[i, :] = table[idx[i], :]; table is [rows, cols], idx holds n integers. */
+  gatherRows(table: Storage, rows: number, cols: number, idx: Storage, n: number): Storage;
+  /** out = zeros [rows, cols]; out[idx[i], :] += src[i, :]. */
+  scatterAddRows(src: Storage, n: number, cols: number, idx: Storage, rows: number): Storage;
+  /** x is [outer, n], idx is [outer, k]: out[o, j] = x[o, idx[o, j]]. */
+  gatherLast(x: Storage, outer: number, n: number, idx: Storage, k: number): Storage;
+  /** out = zeros [outer, n]; out[o, idx[o, j]] += src[o, j]. */
+  scatterLast(src: Storage, outer: number, k: number, idx: Storage, n: number): Storage;
+  /** Column indices of the k largest entries of each row of x [outer, n], largest first, ties to the lower index. */
+  topk(x: Storage, outer: number, n: number, k: number): Storage;
+
+  /** One in-place Adam/AdamW step on p, m, v (PyTorch semantics). */
+  adam(p: Storage, g: Storage, m: Storage, v: Storage, size: number, o: AdamOptions): void;
+
+  /** Frees threads or GPU contexts, if any. */
+  dispose?(): void;
+}
+
+type Factory = () => Backend | Promise<Backend>;
+
+const factories = new Map<string, Factory>();
+const instances = new Map<string, Backend>();
+let current: Backend | undefined;
+
+/** Makes a backend available by name: `registerBackend('mine', () => new MyBackend())`. */
+export function registerBackend(name: string, factory: Factory): void {
+  factories.set(name, factory);
+  instances.delete(name);
+}
+
+export function registeredBackends(): string[] {
+  return [...factories.keys()];
+}
+
+/** Creates (once) and returns the backend called `name`, without making it current. */
+export async function loadBackend(name: string): Promise<Backend> {
+  const cached = instances.get(name);
+  if (cached) return cached;
+  const factory = factories.get(name);
+  if (!factory) {
+    throw new Error(`unknown backend '${name}': choose one of ${registeredBackends().join(', ')} (SAELAB_BACKEND or --backend)`);
+  }
+  const backend = await factory();
+  instances.set(name, backend);
+  return backend;
+}
+
+/** Makes `name` the backend new tensors are created on: `await setBackend('wasm')`. */
+export async function setBackend(name: string): Promise<Backend> {
+  current = await loadBackend(name);
+  return current;
+}
+
+/** The backend that new tensors are created on (the reference backend until `setBackend` is called). */
+export function getBackend(): Backend {
+  if (!current) {
+    const ref = factories.get('reference');
+    if (!ref) throw new Error('no backend registered');
+    current = ref() as Backend;
+    instances.set('reference', current);
+  }
+  return current;
+}
+
+/** The backend programs should use: `SAELAB_BACKEND` if set, else `wasm`, the fast CPU backend. */
+export function defaultBackendName(): string {
+  const env = typeof process !== 'undefined' ? process.env?.SAELAB_BACKEND : undefined;
+  return env && env.length > 0 ? env : 'wasm';
+}
+
+/** Runs `fn` with `backend` current, then restores the previous one. */
+export function withBackend<T>(backend: Backend, fn: () => T): T {
+  const prev = current;
+  current = backend;
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}
+
+/** Disposes every backend created so far (stops worker threads so the process can exit). */
+export function disposeBackends(): void {
+  for (const b of instances.values()) b.dispose?.();
+  instances.clear();
+  current = undefined;
+}

@@ -1,0 +1,36 @@
+/**
+ * @saelab/tensor: a small autograd tensor engine.
+ *
+ *   import { setBackend, tensor, Rng, normal, Adam } from '@saelab/tensor';
+ *   await setBackend('wasm');
+ *   const w = normal([3, 1], new Rng(0)).requireGrad();
+ *   const loss = tensor([[1, 2, 3]]).matmul(w).square().mean();
+ *   loss.backward();
+ */
+import { registerBackend } from './backend.js';
+import { ReferenceBackend } from './backends/reference.js';
+
+registerBackend('reference', () => new ReferenceBackend(Float32Array));
+registerBackend('reference64', () => new ReferenceBackend(Float64Array));
+registerBackend('wasm', async () => {
+  const { createWasmBackend } = await import('./backends/wasm.js');
+  return createWasmBackend();
+});
+
+export * from './backend.js';
+export { ReferenceBackend } from './backends/reference.js';
+export { Tensor, tensor, zeros, ones, full, arange, noGrad, isGradEnabled, type Node, type NestedArray } from './tensor.js';
+export { apply, type Primitive, type PrimitiveArgs } from './primitives.js';
+export { gradients } from './gradients.js';
+export * from './ops/elementwise.js';
+export * from './ops/reduce.js';
+export * from './ops/movement.js';
+export * from './ops/matmul.js';
+export * from './ops/gather.js';
+export * from './nn/functional.js';
+export * from './nn/module.js';
+export { Rng } from './random.js';
+export { uniform, normal, kaimingUniform } from './init.js';
+export { Adam, AdamW, type AdamConfig } from './optim.js';
+export * from './shape.js';
+export { erf as erfScalar } from './math.js';

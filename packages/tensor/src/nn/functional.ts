@@ -1,0 +1,71 @@
+/**
+ * Neural-network functions composed from the primitives, so every backend gets them and their
+ * gradients for free.
+ */
+import { tensor, type Tensor } from '../tensor.js';
+import { add, div, eq, erf, exp, gt, log, mul, neg, sqrt, square, sub, where } from '../ops/elementwise.js';
+import { max, mean, sum } from '../ops/reduce.js';
+import { gatherLast } from '../ops/gather.js';
+import { reshape } from '../ops/movement.js';
+import { shapeToString } from '../shape.js';
+
+/** max(x, 0), with gradient 0 at 0 as in PyTorch. */
+export function relu(x: Tensor): Tensor {
+  return where(gt(x, 0), x, 0);
+}
+
+/** The exact GELU, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), as TransformerLens `gelu`. */
+export function gelu(x: Tensor): Tensor {
+  return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+}
+
+/** softmax along `axis` (the last by default), shifted by the max for stability; rows sum to 1. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const e = exp(sub(x, max(x, axis, true)));
+  return div(e, sum(e, axis, true));
+}
+
+/** log(softmax(x)) computed stably: x - max - log(sum(exp(x - max))). */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const shifted = sub(x, max(x, axis, true));
+  return sub(shifted, log(sum(exp(shifted), axis, true)));
+}
+
+/**
+ * Mean cross-entropy of logits [..., V] against integer targets [...] (stored as floats).
+ * Select positions by slicing the logits and targets first.
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
+  const V = logits.shape[logits.rank - 1]!;
+  if (targets.size * V !== logits.size) {
+    throw new Error(`crossEntropy: targets ${shapeToString(targets.shape)} do not match logits ${shapeToString(logits.shape)}`);
+  }
+  const picked = gatherLast(reshape(logSoftmax(logits), [-1, V]), reshape(targets, [-1, 1]));
+  return neg(mean(picked));
+}
+
+/** Layer normalisation over the last axis (biased variance, as PyTorch), then x * weight + bias. */
+export function layerNorm(x: Tensor, weight?: Tensor, bias?: Tensor, eps = 1e-5): Tensor {
+  const centered = sub(x, mean(x, -1, true));
+  const variance = mean(square(centered), -1, true);
+  let y = div(centered, sqrt(add(variance, eps)));
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return y;
+}
+
+/** Scales each slice along `axis` to unit Euclidean norm (eps guards all-zero rows). */
+export function normalize(x: Tensor, axis = -1, eps = 1e-12): Tensor {
+  return div(x, add(sqrt(sum(square(x), axis, true)), eps));
+}
+
+/** Mean squared error over all elements. */
+export function mseLoss(prediction: Tensor, target: Tensor): Tensor {
+  return mean(square(sub(prediction, target)));
+}
+
+/** A one-hot encoding of integer indices [...] into [..., n]: `oneHot(tensor([2]), 3)` is [[0, 0, 1]]. */
+export function oneHot(index: Tensor, n: number): Tensor {
+  const columns = tensor(Array.from({ length: n }, (_, i) => i), [n], index.backend);
+  return eq(reshape(index, [...index.shape, 1]), columns);
+}

@@ -1,0 +1,35 @@
+/**
+ * Indexing. Index tensors hold integers stored as floats (exact below 2^24) and get no gradient.
+ */
+import { apply } from '../primitives.js';
+import type { Tensor } from '../tensor.js';
+
+/** Rows of a 2-D table: `gatherRows(embedding [V, D], tokens [B, T])` is [B, T, D]. */
+export function gatherRows(table: Tensor, index: Tensor): Tensor {
+  return apply('gatherRows', [table], { index });
+}
+
+/** Adds each row of src [..., D] into row index[...] of a zero [rows, D] table. */
+export function scatterAddRows(src: Tensor, index: Tensor, rows: number): Tensor {
+  return apply('scatterAddRows', [src], { index, rows });
+}
+
+/** Picks along the last axis: out[..., j] = x[..., index[..., j]]. */
+export function gatherLast(x: Tensor, index: Tensor): Tensor {
+  return apply('gatherLast', [x], { index });
+}
+
+/** Places src[..., j] at column index[..., j] of zero rows of length n (adding repeats). */
+export function scatterLast(src: Tensor, index: Tensor, n: number): Tensor {
+  return apply('scatterLast', [src], { index, n });
+}
+
+/**
+ * The k largest entries of each row (last axis), largest first, and their indices.
+ * The values' gradient flows back only into the kept entries.
+ *   const { values, indices } = topk(preActs, 32);
+ */
+export function topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
+  const indices = apply('topk', [x], { k });
+  return { values: gatherLast(x, indices), indices };
+}

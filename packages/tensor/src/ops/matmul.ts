@@ -1,0 +1,18 @@
+/** Matrix products. */
+import { apply } from '../primitives.js';
+import type { Tensor } from '../tensor.js';
+
+export interface MatmulOptions {
+  /** Use the first operand transposed (its last two axes swapped) without copying it. */
+  transA?: boolean;
+  /** Use the second operand transposed. */
+  transB?: boolean;
+}
+
+/**
+ * Batched matrix product: a [..., M, K] @ b [K, N] or [..., K, N] -> [..., M, N].
+ * `matmul(x, w, { transB: true })` computes x @ w^T, as a Linear layer stored [out, in] does.
+ */
+export function matmul(a: Tensor, b: Tensor, o: MatmulOptions = {}): Tensor {
+  return apply('matmul', [a, b], { transA: o.transA ?? false, transB: o.transB ?? false });
+}

@@ -1,0 +1,217 @@
+/**
+ * The Tensor and its tape. A tensor is a shape, some backend storage and, when it was computed
+ * from tensors that need gradients, a record of how (`node`). `backward()` sorts those records
+ * topologically and applies each primitive's local gradient rule in reverse (see gradients.ts).
+ *
+ *   const x = tensor([1, 2, 3]).requireGrad();
+ *   x.mul(x).sum().backward();      // x.grad is [2, 4, 6]
+ */
+import { getBackend, type Backend, type HostArray, type Storage } from './backend.js';
+import { checkShape, shapeToString, sizeOf, type Shape } from './shape.js';
+import type { PrimitiveArgs, Primitive } from './primitives.js';
+import { gradientOf } from './gradients.js';
+import * as ew from './ops/elementwise.js';
+import { add, type TensorLike } from './ops/elementwise.js';
+import { max, mean, sum, type Axes } from './ops/reduce.js';
+import { permute, reshape, slice, transpose } from './ops/movement.js';
+import { matmul, type MatmulOptions } from './ops/matmul.js';
+
+/** How a tensor was computed: which primitive, from which inputs, with which arguments. */
+export interface Node<P extends Primitive = Primitive> {
+  op: P;
+  inputs: Tensor[];
+  args: PrimitiveArgs[P];
+}
+
+let gradEnabled = true;
+
+/** Runs `fn` without recording the tape (evaluation, optimiser updates): `noGrad(() => model(x))`. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+export class Tensor {
+  /** Gradient accumulated by `backward()` (leaves that require grad only). */
+  grad: Tensor | null = null;
+  requiresGrad = false;
+  readonly size: number;
+
+  constructor(
+    readonly shape: Shape,
+    /** Backend-owned data; replaced, never mutated, except by optimisers on parameters. */
+    public storage: Storage,
+    readonly backend: Backend,
+    readonly node: Node | null = null,
+  ) {
+    this.size = sizeOf(shape);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Marks a leaf as a parameter whose gradient `backward()` should fill in. Returns this. */
+  requireGrad(flag = true): this {
+    if (this.node && flag) throw new Error('requireGrad: only leaf tensors (not computed ones) can require grad; use detach() first');
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** The same data, cut from the tape. */
+  detach(): Tensor {
+    return new Tensor(this.shape, this.storage, this.backend);
+  }
+
+  /** A copy of the data on the host. */
+  toArray(): HostArray {
+    return this.backend.toHost(this.storage, this.size);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: tensor of shape ${shapeToString(this.shape)} has ${this.size} elements, not 1`);
+    return this.toArray()[0]!;
+  }
+
+  // Fluent forms of the common ops, so model code reads left to right: x.matmul(w).add(b).
+  add(o: TensorLike): Tensor { return ew.add(this, o); }
+  sub(o: TensorLike): Tensor { return ew.sub(this, o); }
+  mul(o: TensorLike): Tensor { return ew.mul(this, o); }
+  div(o: TensorLike): Tensor { return ew.div(this, o); }
+  neg(): Tensor { return ew.neg(this); }
+  exp(): Tensor { return ew.exp(this); }
+  log(): Tensor { return ew.log(this); }
+  sqrt(): Tensor { return ew.sqrt(this); }
+  square(): Tensor { return ew.square(this); }
+  abs(): Tensor { return ew.abs(this); }
+  sum(axes?: Axes, keepdims = false): Tensor { return sum(this, axes, keepdims); }
+  mean(axes?: Axes, keepdims = false): Tensor { return mean(this, axes, keepdims); }
+  max(axes?: Axes, keepdims = false): Tensor { return max(this, axes, keepdims); }
+  reshape(shape: Shape): Tensor { return reshape(this, shape); }
+  permute(perm: readonly number[]): Tensor { return permute(this, perm); }
+  transpose(a = -2, b = -1): Tensor { return transpose(this, a, b); }
+  slice(ranges: Record<number, readonly [number, number]>): Tensor { return slice(this, ranges); }
+  matmul(o: Tensor, options?: MatmulOptions): Tensor { return matmul(this, o, options); }
+
+  toString(): string {
+    return `Tensor(${shapeToString(this.shape)}, ${this.backend.name})`;
+  }
+
+  /**
+   * Reverse-mode differentiation from this tensor. Without `grad` the tensor must be a scalar
+   * (seeded with 1). Gradients add up across calls until `grad` is reset (optimiser.zeroGrad()).
+   */
+  backward(grad?: Tensor): void {
+    if (!grad && this.size !== 1) {
+      throw new Error(`backward: called on a tensor of shape ${shapeToString(this.shape)}; pass a gradient or reduce to a scalar first`);
+    }
+    if (!this.requiresGrad) throw new Error('backward: this tensor does not depend on anything that requires grad');
+    const seed = grad ?? new Tensor(this.shape, this.backend.fromHost([1]), this.backend);
+    backpropagate(this, seed);
+  }
+}
+
+/** Depth-first post-order over the tape: every tensor after all the tensors it was made from. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // Iterative, since deep models would overflow the call stack.
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [t, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(t);
+      continue;
+    }
+    if (seen.has(t)) continue;
+    seen.add(t);
+    stack.push([t, true]);
+    for (const input of t.node?.inputs ?? []) if (input.requiresGrad && !seen.has(input)) stack.push([input, false]);
+  }
+  return order;
+}
+
+function backpropagate(root: Tensor, seed: Tensor): void {
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const order = topologicalOrder(root);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i]!;
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t); // free intermediate gradients as soon as they are used
+      if (!t.node) {
+        t.grad = t.grad ? add(t.grad, g) : g;
+        continue;
+      }
+      const inputGrads = gradientOf(g, t, t.node);
+      t.node.inputs.forEach((input, k) => {
+        const ig = inputGrads[k];
+        if (!ig || !input.requiresGrad) return;
+        if (ig.size !== input.size) {
+          throw new Error(`gradient of ${t.node!.op} has shape ${shapeToString(ig.shape)} for an input of shape ${shapeToString(input.shape)}`);
+        }
+        const prev = grads.get(input);
+        grads.set(input, prev ? add(prev, ig) : ig);
+      });
+    }
+  });
+}
+
+/** A tensor from host values: `tensor([[1, 2], [3, 4]])` or `tensor(data, [2, 2])`. */
+export function tensor(data: ArrayLike<number> | NestedArray, shape?: Shape, backend: Backend = getBackend()): Tensor {
+  let flat: ArrayLike<number>;
+  let inferred: number[];
+  if (isNested(data)) {
+    inferred = [];
+    for (let level: unknown = data; Array.isArray(level); level = level[0]) inferred.push(level.length);
+    flat = (data as unknown[]).flat(Infinity) as number[];
+  } else {
+    flat = data;
+    inferred = [data.length];
+  }
+  const s = shape ?? inferred;
+  checkShape(s, 'tensor');
+  if (sizeOf(s) !== flat.length) {
+    throw new Error(`tensor: ${flat.length} values do not fill shape ${shapeToString(s)} (${sizeOf(s)} elements)`);
+  }
+  return new Tensor([...s], backend.fromHost(flat), backend);
+}
+
+export type NestedArray = number[] | NestedArray[];
+
+function isNested(data: ArrayLike<number> | NestedArray): data is NestedArray {
+  return Array.isArray(data) && data.length > 0 && Array.isArray(data[0]);
+}
+
+/** A tensor of zeros: `zeros([2, 3])`. */
+export function zeros(shape: Shape, backend: Backend = getBackend()): Tensor {
+  checkShape(shape, 'zeros');
+  return new Tensor([...shape], backend.zeros(sizeOf(shape)), backend);
+}
+
+/** A tensor filled with `value`: `full([2], 7)`. */
+export function full(shape: Shape, value: number, backend: Backend = getBackend()): Tensor {
+  checkShape(shape, 'full');
+  return new Tensor([...shape], backend.fromHost(new Float64Array(sizeOf(shape)).fill(value)), backend);
+}
+
+/** A tensor of ones. */
+export function ones(shape: Shape, backend: Backend = getBackend()): Tensor {
+  return full(shape, 1, backend);
+}
+
+/** 0, 1, ..., n-1 as a float tensor (also how index tensors are made): `arange(3)`. */
+export function arange(n: number, backend: Backend = getBackend()): Tensor {
+  return new Tensor([n], backend.fromHost(Float64Array.from({ length: n }, (_, i) => i)), backend);
+}
