@@ -72,6 +72,13 @@ export interface Backend {
   gatherLast(x: Storage, outer: number, n: number, idx: Storage, k: number): Storage;
   /** out = zeros [outer, n]; out[o, idx[o, j]] += src[o, j]. */
   scatterLast(src: Storage, outer: number, k: number, idx: Storage, n: number): Storage;
+  // Sparse products for top-k codes: x [B, d], W [n, d] (one row per latent), idx [B, k].
+  /** out[b, j] = x[b, :] . W[idx[b, j], :] -> [B, k] */
+  gatherDot(x: Storage, w: Storage, idx: Storage, B: number, k: number, d: number, n: number): Storage;
+  /** out[b, :] = sum_j v[b, j] * W[idx[b, j], :] -> [B, d] */
+  gatherCombine(v: Storage, w: Storage, idx: Storage, B: number, k: number, d: number, n: number): Storage;
+  /** out = zeros [n, d]; out[idx[b, j], :] += a[b, j] * x[b, :] */
+  scatterOuter(a: Storage, x: Storage, idx: Storage, B: number, k: number, d: number, n: number): Storage;
   /** Column indices of the k largest entries of each row of x [outer, n], largest first, ties to the lower index. */
   topk(x: Storage, outer: number, n: number, k: number): Storage;
 

@@ -11,6 +11,7 @@ import { sum, sumToShape } from './ops/reduce.js';
 import { expand, pad, permute, reshape, slice, transpose } from './ops/movement.js';
 import { matmul } from './ops/matmul.js';
 import { gatherLast, gatherRows, scatterAddRows, scatterLast } from './ops/gather.js';
+import { gatherCombine, gatherDot, scatterOuter } from './ops/sparse.js';
 
 type Rule<P extends Primitive> = (g: Tensor, out: Tensor, inputs: Tensor[], args: PrimitiveArgs[P]) => (Tensor | null)[];
 
@@ -72,6 +73,10 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
   scatterAddRows: (g, _, [src], { index }) => [reshape(gatherRows(g, index), src!.shape)],
   gatherLast: (g, _, [x], { index }) => [scatterLast(g, index, x!.shape[x!.rank - 1]!)],
   scatterLast: (g, _, _s, { index }) => [gatherLast(g, index)],
+  // The three sparse products are each other's adjoints.
+  gatherDot: (g, _, [x, w], { index }) => [gatherCombine(g, index, w!), scatterOuter(g, index, x!, w!.shape[0]!)],
+  gatherCombine: (g, _, [v, w], { index }) => [gatherDot(g, w!, index), scatterOuter(v!, index, g, w!.shape[0]!)],
+  scatterOuter: (g, _, [a, x], { index }) => [gatherDot(x!, g, index), gatherCombine(a!, index, g)],
   topk: null,
 };
 

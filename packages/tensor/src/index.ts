@@ -27,6 +27,7 @@ export * from './ops/reduce.js';
 export * from './ops/movement.js';
 export * from './ops/matmul.js';
 export * from './ops/gather.js';
+export * from './ops/sparse.js';
 export * from './nn/functional.js';
 export * from './nn/module.js';
 export { Rng } from './random.js';

@@ -23,6 +23,9 @@ export type PrimitiveArgs = { [U in UnaryOp]: None } & { [B in BinaryOp]: None }
   scatterAddRows: { index: Tensor; rows: number };
   gatherLast: { index: Tensor };
   scatterLast: { index: Tensor; n: number };
+  gatherDot: { index: Tensor };
+  gatherCombine: { index: Tensor };
+  scatterOuter: { index: Tensor; n: number };
   topk: { k: number };
 };
 
@@ -137,6 +140,27 @@ const forwards: { [P in Primitive]: Forward<P> } = {
     return { shape: [...src!.shape.slice(0, -1), n], storage: b.scatterLast(src!.storage, outer, k, index.storage, n) };
   },
 
+  // The sparse products of a top-k code, with W [n, d] holding one row per latent.
+  // x [B, d], W [n, d], index [B, k] -> [B, k]
+  gatherDot: (b, [x, w], { index }) => {
+    const { B, k, d, n } = sparseDims('gatherDot', x!, w!, index);
+    return { shape: [B, k], storage: b.gatherDot(x!.storage, w!.storage, index.storage, B, k, d, n) };
+  },
+  // v [B, k], W [n, d], index [B, k] -> [B, d]
+  gatherCombine: (b, [v, w], { index }) => {
+    if (!shapesEqual(v!.shape, index.shape)) fail('gatherCombine', 'values and index shapes differ', v!, index);
+    const { B, k, d, n } = sparseDims('gatherCombine', undefined, w!, index);
+    return { shape: [B, d], storage: b.gatherCombine(v!.storage, w!.storage, index.storage, B, k, d, n) };
+  },
+  // a [B, k], x [B, d], index [B, k] -> [n, d]
+  scatterOuter: (b, [a, x], { index, n }) => {
+    if (!shapesEqual(a!.shape, index.shape)) fail('scatterOuter', 'weights and index shapes differ', a!, index);
+    const [B, k] = index.shape as [number, number];
+    if (x!.rank !== 2 || x!.shape[0] !== B) fail('scatterOuter', `x must be [${B}, d]`, x!, index);
+    const d = x!.shape[1]!;
+    return { shape: [n, d], storage: b.scatterOuter(a!.storage, x!.storage, index.storage, B, k, d, n) };
+  },
+
   // x [..., n] -> indices [..., k]
   topk: (b, [x], { k }) => {
     const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
@@ -144,6 +168,15 @@ const forwards: { [P in Primitive]: Forward<P> } = {
     return { shape: [...x!.shape.slice(0, -1), k], storage: b.topk(x!.storage, outer, n, k) };
   },
 };
+
+/** Checks the shapes of a sparse product: x [B, d] (if given), W [n, d], index [B, k]. */
+function sparseDims(op: string, x: Tensor | undefined, w: Tensor, index: Tensor): { B: number; k: number; d: number; n: number } {
+  if (w.rank !== 2 || index.rank !== 2) fail(op, 'needs W [n, d] and index [B, k]', w, index);
+  const [n, d] = w.shape as [number, number];
+  const [B, k] = index.shape as [number, number];
+  if (x && (x.rank !== 2 || x.shape[0] !== B || x.shape[1] !== d)) fail(op, `x must be [${B}, ${d}]`, x, w, index);
+  return { B, k, d, n };
+}
 
 /**
  * Runs primitive `op` on `inputs` and, when gradients are wanted, records it on the tape.

@@ -81,6 +81,11 @@ describe.each(fast)('%s matches the reference backend', (name) => {
     const cols = Array.from({ length: 50 * 8 }, (_, i) => (i * 13) % 1024);
     same('gatherLast', [x], (bk) => ({ index: index(bk, cols, [50, 8]) }));
     same('scatterLast', [input([50, 8], 43)], (bk) => ({ index: index(bk, cols, [50, 8]), n: 1024 }));
+    // The SAE's sparse products: d = 128, n = 1024, k = 8 per row.
+    const code = (bk: Backend) => ({ index: index(bk, cols, [50, 8]) });
+    same('gatherDot', [input([50, 128], 44), input([1024, 128], 45)], code, 128);
+    same('gatherCombine', [input([50, 8], 46), input([1024, 128], 47)], code, 8);
+    same('scatterOuter', [input([50, 8], 48), input([50, 128], 49)], (bk) => ({ ...code(bk), n: 1024 }), 8);
   });
 
   it('Adam steps', () => {

@@ -119,6 +119,19 @@ const cases: Record<Primitive, Case> = {
     forward: () => op('scatterLast', [t([[1, 2], [3, 4]])], { index: idx([2, 0, 1, 1], [2, 2]), n: 3 }), expected: [2, 0, 1, 0, 7, 0], expectedShape: [2, 3],
     grad: { f: (x) => op('scatterLast', [x!], { index: idx([2, 0, 1, 1], [2, 2]), n: 4 }), inputs: [input([2, 2], 33)] },
   },
+  // W rows: [1, 0], [0, 2], [1, 1]; x rows [1, 2], [3, 4].
+  gatherDot: {
+    forward: () => op('gatherDot', [t([[1, 2], [3, 4]]), t([[1, 0], [0, 2], [1, 1]])], { index: idx([2, 1, 0, 0], [2, 2]) }), expected: [3, 4, 3, 3], expectedShape: [2, 2],
+    grad: { f: (x, w) => op('gatherDot', [x!, w!], { index: idx([2, 1, 0, 2, 4, 4], [2, 3]) }), inputs: [input([2, 3], 35), input([5, 3], 36)] },
+  },
+  gatherCombine: {
+    forward: () => op('gatherCombine', [t([[1, 2], [3, -1]]), t([[1, 0], [0, 2], [1, 1]])], { index: idx([2, 1, 0, 0], [2, 2]) }), expected: [1, 5, 2, 0], expectedShape: [2, 2],
+    grad: { f: (v, w) => op('gatherCombine', [v!, w!], { index: idx([2, 1, 0, 2, 4, 4], [2, 3]) }), inputs: [input([2, 3], 37), input([5, 3], 38)] },
+  },
+  scatterOuter: {
+    forward: () => op('scatterOuter', [t([[1, 2], [3, -1]]), t([[1, 2], [3, 4]])], { index: idx([2, 1, 0, 2], [2, 2]), n: 3 }), expected: [9, 12, 2, 4, -2, -2], expectedShape: [3, 2],
+    grad: { f: (a, x) => op('scatterOuter', [a!, x!], { index: idx([2, 1, 0, 2, 4, 4], [2, 3]), n: 5 }), inputs: [input([2, 3], 39), input([2, 4], 40)] },
+  },
   topk: {
     forward: () => op('topk', [t([[1, 3, 2, 3], [0, -1, 5, 4]])], { k: 2 }), expected: [1, 3, 2, 3], expectedShape: [2, 2],
   },

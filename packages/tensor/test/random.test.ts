@@ -47,7 +47,7 @@ describe.each(backendNames())('initialisers on %s', (name) => {
     withBackend(b, () => {
       const a = normal([64, 32], new Rng(7), 0, 0.07).toArray();
       expect(normal([64, 32], new Rng(7), 0, 0.07).toArray()).toEqual(a);
-      const k = kaimingUniform([128, 1024], 128, new Rng(9)).toArray();
+      const k = Array.from(kaimingUniform([128, 1024], 128, new Rng(9)).toArray());
       const bound = Math.fround(Math.sqrt(6 / 128)); // U(-sqrt(6 / fan_in), sqrt(6 / fan_in)), stored in float32
       const hi = k.reduce((m, x) => Math.max(m, x), -Infinity);
       const lo = k.reduce((m, x) => Math.min(m, x), Infinity);

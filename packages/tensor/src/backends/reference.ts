@@ -180,6 +180,43 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
+  gatherDot(x: HostArray, w: HostArray, idx: HostArray, B: number, k: number, d: number, n: number): HostArray {
+    const out = new this.Array(B * k);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < k; j++) {
+        const r = index(idx[b * k + j]!, n, 'gatherDot');
+        let acc = 0;
+        for (let c = 0; c < d; c++) acc += x[b * d + c]! * w[r * d + c]!;
+        out[b * k + j] = acc;
+      }
+    }
+    return out;
+  }
+
+  gatherCombine(v: HostArray, w: HostArray, idx: HostArray, B: number, k: number, d: number, n: number): HostArray {
+    const out = new this.Array(B * d);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < k; j++) {
+        const r = index(idx[b * k + j]!, n, 'gatherCombine');
+        const s = v[b * k + j]!;
+        for (let c = 0; c < d; c++) out[b * d + c]! += s * w[r * d + c]!;
+      }
+    }
+    return out;
+  }
+
+  scatterOuter(a: HostArray, x: HostArray, idx: HostArray, B: number, k: number, d: number, n: number): HostArray {
+    const out = new this.Array(n * d);
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < k; j++) {
+        const r = index(idx[b * k + j]!, n, 'scatterOuter');
+        const s = a[b * k + j]!;
+        for (let c = 0; c < d; c++) out[r * d + c]! += s * x[b * d + c]!;
+      }
+    }
+    return out;
+  }
+
   topk(x: HostArray, outer: number, n: number, k: number): HostArray {
     const out = new this.Array(outer * k);
     const order = Array.from({ length: n }, (_, i) => i);
