@@ -7,7 +7,7 @@
  *   x.mul(x).sum().backward();      // x.grad is [2, 4, 6]
  */
 import { getBackend, type Backend, type HostArray, type Storage } from './backend.js';
-import { checkShape, shapeToString, sizeOf, type Shape } from './shape.js';
+import { checkShape, shapesEqual, shapeToString, sizeOf, type Shape } from './shape.js';
 import type { PrimitiveArgs, Primitive } from './primitives.js';
 import { gradientOf } from './gradients.js';
 import * as ew from './ops/elementwise.js';
@@ -70,6 +70,19 @@ export class Tensor {
   /** The same data, cut from the tape. */
   detach(): Tensor {
     return new Tensor(this.shape, this.storage, this.backend);
+  }
+
+  /**
+   * Replaces this tensor's data with `source`'s (same shape), off the tape: how optimisers and
+   * constraints (unit-norm decoder rows) update parameters in place.
+   */
+  assign(source: Tensor): this {
+    if (!shapesEqual(source.shape, this.shape)) {
+      throw new Error(`assign: source shape ${shapeToString(source.shape)} differs from target ${shapeToString(this.shape)}`);
+    }
+    if (source.backend !== this.backend) throw new Error(`assign: source lives on ${source.backend.name}, target on ${this.backend.name}`);
+    this.storage = source.storage;
+    return this;
   }
 
   /** A copy of the data on the host. */

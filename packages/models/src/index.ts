@@ -1,0 +1,6 @@
+/**
+ * @saelab/models: the protocol's transformer and TopK SAEs (husai and openai variants), and the
+ * safetensors files they are saved in.
+ */
+export { Transformer, PROTOCOL_TRANSFORMER, type TransformerConfig, type ForwardOptions, type ForwardResult } from './transformer.js';
+export { TopKSAE, type SaeConfig, type SaeVariant, type SaeOutput } from './sae.js';
