@@ -1,0 +1,40 @@
+/**
+ * Metrics for comparing SAE dictionaries across seeds: PWMCC and its random baseline, one-to-one
+ * matching (LAPJV) with the shared-latent fraction, and the statistics used to compare them.
+ */
+export {
+  type Matrix,
+  type PairValue,
+  type PairSummary,
+  checkMatrix,
+  checkSameSpace,
+  normalizeRows,
+  cosineMatrix,
+  pwmccFromCosine,
+  pwmcc,
+  pwmccMatrix,
+  upperTriangle,
+  summarisePairs,
+} from './pwmcc.js';
+export { absCosineCdf, analyticBaseline, analyticBaselineStd, randomDictionary, empiricalBaseline } from './baseline.js';
+export { type HungarianMatch, linearAssignment, hungarianMatch, sharedFraction } from './matching.js';
+export {
+  type SampleSummary,
+  type ZTestResult,
+  type TTestResult,
+  type BootstrapResult,
+  type TrainedVsRandomResult,
+  mean,
+  populationStd,
+  sampleStd,
+  quantile,
+  median,
+  normalTwoSidedP,
+  studentTwoSidedP,
+  zTestFromSummary,
+  zTest,
+  welchTTest,
+  oneSampleTTest,
+  bootstrapMeanPwmcc,
+  trainedVsRandom,
+} from './stats.js';
