@@ -1,0 +1,88 @@
+/**
+ * The science after training: for each task, PWMCC between every pair of seeds, the random
+ * baselines (analytic, and the SAEs' own untrained decoders), Hungarian matching and the shared
+ * fraction, a bootstrap over seeds, and trained-vs-random; then the original's comparison of
+ * the two tasks. Everything is computed from the saved weight files.
+ */
+import { loadSafetensors } from '@saelab/models';
+import { Rng } from '@saelab/tensor';
+import type { Config } from '../config/schema.js';
+import {
+  analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, hungarianMatch, mean, pwmccMatrix, sharedFraction,
+  summarisePairs, trainedVsRandom, welchTTest, zTest, type Matrix,
+} from '../metrics/index.js';
+import type { Results, TaskResult } from '../results/schema.js';
+import type { SaeRecord, TransformerRecord } from './jobs.js';
+import { taskPaths } from './layout.js';
+import { relative } from 'node:path';
+
+async function matrixFrom(path: string, name: string, transpose = false): Promise<Matrix> {
+  const t = (await loadSafetensors(path)).tensors[name];
+  if (!t || t.shape.length !== 2) throw new Error(`${path}: expected a 2-D tensor ${name}`);
+  const [r, c] = t.shape as [number, number];
+  const data = Float32Array.from(t.data as Float32Array);
+  if (!transpose) return { data, rows: r, cols: c };
+  const out = new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = data[i * c + j]!;
+  return { data: out, rows: c, cols: r };
+}
+
+function pairSummary(seeds: number[], matrix: number[][]) {
+  const s = summarisePairs(matrix);
+  return {
+    seeds, matrix,
+    pairs: s.pairs.map((p) => ({ ...p, seedA: seeds[p.i]!, seedB: seeds[p.j]! })),
+    mean: s.mean, std: s.std, min: s.min, max: s.max, median: s.median,
+  };
+}
+
+export async function analyseTask(config: Config, taskName: string, out: string, tr: TransformerRecord, saes: SaeRecord[]): Promise<TaskResult> {
+  const paths = taskPaths(out, taskName);
+  const taskCfg = config.tasks[taskName]!;
+  const seeds = saes.map((s) => s.seed);
+  const decoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_dec')));
+  const encoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_enc', true))); // -> [d_sae, d_in]
+  const inits = await Promise.all(seeds.map((s) => matrixFrom(paths.saeInit(s), 'W_dec')));
+  const trained = pwmccMatrix(decoders);
+  const random = pwmccMatrix(inits);
+  const trainedPairs = pairSummary(seeds, trained);
+  const randomPairs = pairSummary(seeds, random);
+  const matched: number[] = [];
+  const shared: number[] = [];
+  const randomMatched: number[] = [];
+  for (const p of trainedPairs.pairs) {
+    matched.push(hungarianMatch(decoders[p.i]!, decoders[p.j]!).meanMatchedCosine);
+    shared.push(sharedFraction(decoders[p.i]!, decoders[p.j]!, encoders[p.i]!, encoders[p.j]!, config.analysis.sharedThreshold));
+    randomMatched.push(hungarianMatch(inits[p.i]!, inits[p.j]!).meanMatchedCosine);
+  }
+  const dIn = decoders[0]!.cols;
+  const dSae = decoders[0]!.rows;
+  const analytic = analyticBaseline(dIn, dSae);
+  const rel = (p: string) => relative(out, p);
+  return {
+    name: taskName,
+    kind: taskCfg.kind,
+    transformer: { ...tr.history, epochBudget: taskCfg.transformer.epochs, file: rel(paths.transformer) },
+    activations: { hook: taskCfg.activations.hook, position: tr.position, count: tr.count, dModel: tr.dModel, file: rel(paths.activations) },
+    saes: saes.map((s) => ({ seed: s.seed, variant: config.sae.variant, k: config.sae.k, dSae, ...s.metrics, file: rel(paths.sae(s.seed)) })),
+    pwmcc: trainedPairs,
+    randomBaseline: { analytic, analyticStd: analyticBaselineStd(dIn, dSae), empirical: randomPairs },
+    matching: {
+      threshold: config.analysis.sharedThreshold,
+      meanMatchedCosine: { mean: mean(matched), values: matched },
+      sharedFraction: { mean: mean(shared), values: shared },
+      randomMeanMatchedCosine: mean(randomMatched),
+    },
+    bootstrap: bootstrapMeanPwmcc(trained, new Rng(config.analysis.seed).fork(`bootstrap/${taskName}`), config.analysis.bootstrapIterations),
+    trainedVsRandom: trainedVsRandom(trainedPairs.pairs.map((p) => p.value), randomPairs.pairs.map((p) => p.value), analytic),
+  };
+}
+
+/** The original's two-task comparison (z-test on the pairwise values), plus Welch's t-test. */
+export function compareTasks(tasks: TaskResult[]): Results['comparison'] {
+  if (tasks.length < 2) return null;
+  const [a, b] = tasks as [TaskResult, TaskResult];
+  const x = a.pwmcc.pairs.map((p) => p.value);
+  const y = b.pwmcc.pairs.map((p) => p.value);
+  return { tasks: [a.name, b.name], zTest: zTest(x, y), welch: welchTTest(x, y) };
+}

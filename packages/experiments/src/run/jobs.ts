@@ -1,0 +1,93 @@
+/**
+ * The run's independent jobs. Each reads its inputs from files, writes its outputs atomically,
+ * and can run in a worker thread or inline: a task's transformer (then its activations), and one
+ * SAE per task and seed. A job whose record matches its stage key is already done and is skipped.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { Rng } from '@saelab/tensor';
+import { loadSafetensors, loadTransformer, saveSae, saveSafetensors, saveTransformer, writeJsonAtomic } from '@saelab/models';
+import type { Config } from '../config/schema.js';
+import { copySequences, allModularPairs, makeTask } from '../tasks/index.js';
+import { extractActivations } from '../train/activations.js';
+import { silent, type Progress } from '../train/progress.js';
+import { trainSae, type SaeMetrics } from '../train/sae.js';
+import { trainTransformer, type TransformerHistory } from '../train/transformer.js';
+import { stageKeys, taskPaths } from './layout.js';
+
+export interface TransformerRecord { key: string; activationsKey: string; history: TransformerHistory; position: number; count: number; dModel: number; }
+export interface SaeRecord { key: string; seed: number; metrics: SaeMetrics; }
+
+async function readRecord<T extends { key: string }>(path: string, key: string): Promise<T | undefined> {
+  if (!existsSync(path)) return undefined;
+  try {
+    const record = JSON.parse(await readFile(path, 'utf8')) as T;
+    return record.key === key ? record : undefined;
+  } catch {
+    return undefined; // a damaged record only means the stage runs again
+  }
+}
+
+/** Trains (or resumes, or skips) a task's transformer, then extracts its activations. */
+export async function transformerJob(config: Config, taskName: string, out: string, backend: string, progress: Progress = silent): Promise<TransformerRecord> {
+  const keys = stageKeys(config, taskName, backend);
+  const paths = taskPaths(out, taskName);
+  await mkdir(paths.work, { recursive: true });
+  const taskCfg = config.tasks[taskName]!;
+  const task = makeTask(taskName, taskCfg);
+  const done = await readRecord<TransformerRecord>(paths.transformerRecord, keys.transformer);
+  let history = done?.history;
+  let model = done && existsSync(paths.transformer) ? await loadTransformer(paths.transformer) : undefined;
+  if (!model || !history) {
+    const ckpt = paths.transformerCheckpoint(keys.transformer);
+    const trained = await trainTransformer(task, taskCfg.transformer, { checkpointPath: ckpt, progress, label: `${taskName}: transformer` });
+    model = trained.model;
+    history = trained.history;
+    await saveTransformer(paths.transformer, model);
+  }
+  const record: TransformerRecord = {
+    key: keys.transformer, activationsKey: keys.activations, history,
+    position: task.activationPosition, count: 0, dModel: taskCfg.transformer.dModel,
+  };
+  // Activations: fresh copy sequences, or every modular pair.
+  const existing = existsSync(paths.activations) && done?.activationsKey === keys.activations
+    ? await loadSafetensors(paths.activations).catch(() => undefined) : undefined;
+  if (existing) {
+    record.count = existing.tensors.activations!.shape[0]!;
+  } else {
+    const inputs = taskCfg.kind === 'copy'
+      ? copySequences(taskCfg, taskCfg.activations.count, new Rng(taskCfg.activations.seed).fork('copy-activations'))
+      : allModularPairs(taskCfg);
+    const acts = extractActivations(model, inputs, task.seqLen, taskCfg.activations.hook, task.activationPosition, { progress, label: `${taskName}: activations` });
+    record.count = inputs.n;
+    await saveSafetensors(paths.activations, { activations: { shape: [inputs.n, record.dModel], data: acts } },
+      { hook: taskCfg.activations.hook, position: String(task.activationPosition), key: keys.activations });
+  }
+  await writeJsonAtomic(paths.transformerRecord, record);
+  await rm(paths.transformerCheckpoint(keys.transformer), { force: true });
+  return record;
+}
+
+/** Trains (or resumes, or skips) the SAE of one task and seed on the task's saved activations. */
+export async function saeJob(config: Config, taskName: string, seed: number, out: string, backend: string, progress: Progress = silent): Promise<SaeRecord> {
+  const keys = stageKeys(config, taskName, backend);
+  const paths = taskPaths(out, taskName);
+  const key = keys.sae(seed);
+  const done = await readRecord<SaeRecord>(paths.saeRecord(seed), key);
+  if (done && existsSync(`${paths.sae(seed)}.safetensors`) && existsSync(paths.saeInit(seed))) return done;
+  const { tensors, metadata } = await loadSafetensors(paths.activations);
+  if (metadata.key !== keys.activations) {
+    throw new Error(`${paths.activations} was made by a different transformer or activation config; run the transformer stage first`);
+  }
+  const acts = tensors.activations!;
+  const dIn = acts.shape[1]!;
+  const { sae, initDecoder, metrics } = await trainSae(acts.data as Float32Array, dIn, config.sae, seed,
+    { checkpointPath: paths.saeCheckpoint(seed, key), progress, label: `${taskName}: SAE seed ${seed}` });
+  const taskCfg = config.tasks[taskName]!;
+  await saveSae(paths.sae(seed), sae, { hookName: taskCfg.activations.hook, seed, task: taskName, config: config.name });
+  await saveSafetensors(paths.saeInit(seed), { W_dec: { shape: [initDecoder.rows, initDecoder.cols], data: initDecoder.data } }, { seed: String(seed) });
+  const record: SaeRecord = { key, seed, metrics };
+  await writeJsonAtomic(paths.saeRecord(seed), record);
+  await rm(paths.saeCheckpoint(seed, key), { force: true });
+  return record;
+}

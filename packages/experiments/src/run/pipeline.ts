@@ -1,0 +1,91 @@
+/**
+ * One run of the study: transformers (one job per task, in parallel), then SAEs (one job per task
+ * and seed, in parallel), then the analysis, then results.json. Each stage skips what is already
+ * done with the same inputs, so a killed run resumes and a finished one replays in seconds.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { availableParallelism, platform } from 'node:os';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '@saelab/models';
+import { setBackend } from '@saelab/tensor';
+import type { Config } from '../config/schema.js';
+import { parseResults, SCHEMA_VERSION, type Results } from '../results/schema.js';
+import { analyseTask, compareTasks } from './analysis.js';
+import type { SaeRecord, TransformerRecord } from './jobs.js';
+import { manifestPath } from './layout.js';
+import { runJobs, type Reporter } from './pool.js';
+
+export interface RunOptions {
+  out: string;
+  backend: string;
+  workers?: number; // default: the number of cores
+  reporter: Reporter;
+  /** Called after each stage with its one-line summary. */
+  onStage?: (line: string) => void;
+}
+
+/** Refuses a results folder that holds another config's or schema's run, instead of overwriting it. */
+async function claimOutput(out: string, config: Config): Promise<void> {
+  const path = manifestPath(out);
+  if (existsSync(path)) {
+    const m = JSON.parse(await readFile(path, 'utf8')) as { config: string; schemaVersion: number };
+    if (m.config !== config.name || m.schemaVersion !== SCHEMA_VERSION) {
+      throw new Error(`${out} holds a run of config '${m.config}' (schema ${m.schemaVersion}); this run is '${config.name}' (schema ${SCHEMA_VERSION}). Pass another --out, or delete that folder.`);
+    }
+  } else if (existsSync(join(out, 'results.json'))) {
+    throw new Error(`${out} already holds a results.json from an unknown run; pass another --out, or delete that folder.`);
+  }
+  await writeJsonAtomic(path, { config: config.name, schemaVersion: SCHEMA_VERSION });
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function runExperiment(config: Config, o: RunOptions): Promise<Results> {
+  const startedAt = new Date();
+  await mkdir(o.out, { recursive: true });
+  await claimOutput(o.out, config);
+  const workers = o.workers ?? availableParallelism();
+  const pool = { config, out: o.out, backend: o.backend, workers, reporter: o.reporter };
+  const taskNames = Object.keys(config.tasks);
+  const durationsMs: Record<string, number> = {};
+  const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const value = await fn();
+    durationsMs[stage] = Math.round(performance.now() - t0);
+    return value;
+  };
+
+  const transformers = await timed('transformers', () => runJobs<TransformerRecord>(taskNames.map((task) => ({ kind: 'transformer', task })), pool));
+  o.onStage?.(`transformers: ${taskNames.map((t, i) => `${t} ${transformers[i]!.history.epochs} epochs, val acc ${(100 * transformers[i]!.history.valAccuracy).toFixed(1)}%`).join('; ')}`);
+
+  const specs = taskNames.flatMap((task) => config.seeds.map((seed) => ({ kind: 'sae' as const, task, seed })));
+  const saes = await timed('saes', () => runJobs<SaeRecord>(specs, pool));
+  o.onStage?.(`SAEs: ${saes.length} trained (${config.seeds.length} seeds x ${taskNames.length} tasks)`);
+
+  await setBackend(o.backend);
+  const tasks = await timed('analysis', () => Promise.all(taskNames.map((task, t) =>
+    analyseTask(config, task, o.out, transformers[t]!, saes.slice(t * config.seeds.length, (t + 1) * config.seeds.length)))));
+  o.onStage?.(`analysis: ${tasks.map((t) => `${t.name} PWMCC ${t.pwmcc.mean.toFixed(3)} (random ${t.randomBaseline.empirical.mean.toFixed(3)})`).join('; ')}`);
+
+  const results: Results = {
+    schemaVersion: SCHEMA_VERSION,
+    config,
+    environment: {
+      node: process.version, backend: o.backend, gitCommit: gitCommit(), startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(), platform: `${platform()} ${process.arch}`, cpus: availableParallelism(), durationsMs,
+    },
+    tasks,
+    comparison: compareTasks(tasks),
+  };
+  parseResults(results, join(o.out, 'results.json')); // the contract holds before anything reads it
+  await writeJsonAtomic(join(o.out, 'results.json'), results);
+  return results;
+}

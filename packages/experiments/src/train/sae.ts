@@ -1,0 +1,143 @@
+/**
+ * Trains one TopK SAE on an activation matrix with one seed: the seed sets both the
+ * initialisation and the shuffle order (epoch e shuffles with its own fork of the seed, so a
+ * resumed run is bit-identical). After every epoch it records how far the decoder has moved from
+ * its initialisation (trainedVsInit, the PWMCC between the two) and checkpoints.
+ */
+import { existsSync } from 'node:fs';
+import { Adam, noGrad, Rng, sub, tensor, type Tensor } from '@saelab/tensor';
+import { loadCheckpoint, saveCheckpoint, TopKSAE, type SaeConfig } from '@saelab/models';
+import type { SaeTraining } from '../config/schema.js';
+import { pwmcc, type Matrix } from '../metrics/index.js';
+import { NonFiniteLossError, silent, type Progress } from './progress.js';
+
+export interface SaeMetrics {
+  loss: number; // mean training loss over the final epoch's batches
+  l0: number; // mean nonzero latents per sample, over the whole activation set
+  explainedVariance: number; // 1 - var(x - x_hat) / var(x), variances over all elements (unbiased)
+  fvu: number; // sum (x - x_hat)^2 / sum (x - mean)^2
+  deadFraction: number; // latents that fired fewer than 10 times in the final epoch
+  trainedVsInit: number; // PWMCC between the trained decoder and its own initialisation
+  trainedVsInitCurve: number[]; // the same after every epoch
+  lossCurve: number[]; // mean loss per epoch
+}
+
+interface SaeState { epoch: number; lossCurve: number[]; trainedVsInitCurve: number[]; firings: number[]; sinceFired: number[]; }
+
+/** The decoder as a [d_sae, d_in] matrix for the metrics. */
+export function decoderMatrix(sae: TopKSAE): Matrix {
+  return { data: Float32Array.from(sae.W_dec.toArray()), rows: sae.cfg.dSae, cols: sae.cfg.dIn };
+}
+
+/** Per-column mean and the variance over all elements of x [n, d] (global mean, unbiased). */
+export function dataStatistics(x: Float32Array, d: number): { mean: Float64Array; variance: number; globalMean: number } {
+  const n = x.length / d;
+  const mean = new Float64Array(d);
+  let total = 0;
+  for (let i = 0; i < x.length; i++) {
+    mean[i % d]! += x[i]!;
+    total += x[i]!;
+  }
+  for (let j = 0; j < d; j++) mean[j]! /= n;
+  const globalMean = total / x.length;
+  let ss = 0;
+  for (let i = 0; i < x.length; i++) ss += (x[i]! - globalMean) ** 2;
+  return { mean, variance: ss / (x.length - 1), globalMean };
+}
+
+export function buildSae(cfg: SaeTraining, dIn: number, seed: number, dataMean?: ArrayLike<number>): TopKSAE {
+  const config: SaeConfig = { dIn, dSae: cfg.expansion * dIn, k: cfg.k, variant: cfg.variant };
+  if (cfg.auxK !== undefined) config.auxK = cfg.auxK;
+  if (cfg.auxCoef !== undefined) config.auxCoef = cfg.auxCoef;
+  if (cfg.deadAfter !== undefined) config.deadAfter = cfg.deadAfter;
+  return new TopKSAE(config, seed, dataMean);
+}
+
+export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining, seed: number,
+  o: { checkpointPath?: string; progress?: Progress; label?: string } = {}): Promise<{ sae: TopKSAE; initDecoder: Matrix; metrics: SaeMetrics }> {
+  const progress = o.progress ?? silent;
+  const label = o.label ?? `SAE seed ${seed}`;
+  const n = acts.length / dIn;
+  const stats = dataStatistics(acts, dIn);
+  const sae = buildSae(cfg, dIn, seed, stats.mean);
+  const initDecoder = decoderMatrix(sae);
+  const opt = new Adam(sae.parameters(), { lr: cfg.lr });
+  let state: SaeState = { epoch: 0, lossCurve: [], trainedVsInitCurve: [], firings: [], sinceFired: [] };
+  if (o.checkpointPath && existsSync(o.checkpointPath)) {
+    state = (await loadCheckpoint(o.checkpointPath, sae, opt)) as SaeState;
+    sae.sinceFired.set(state.sinceFired);
+  }
+  const steps = Math.ceil(n / cfg.batchSize);
+  progress.start(label, cfg.epochs * steps);
+  while (state.epoch < cfg.epochs) {
+    const epoch = state.epoch;
+    const order = new Rng(seed).fork(`shuffle/epoch${epoch}`).permutation(n);
+    sae.firings.fill(0);
+    let lossSum = 0;
+    for (let step = 0; step < steps; step++) {
+      const start = step * cfg.batchSize;
+      const end = Math.min(start + cfg.batchSize, n);
+      const batch = new Float32Array((end - start) * dIn);
+      for (let i = start; i < end; i++) batch.set(acts.subarray(order[i]! * dIn, (order[i]! + 1) * dIn), (i - start) * dIn);
+      const x = tensor(batch, [end - start, dIn]);
+      opt.zeroGrad();
+      const out = sae.forward(x, stats.variance);
+      const value = out.loss.item();
+      if (!Number.isFinite(value)) throw new NonFiniteLossError(label, epoch, String(value));
+      out.loss.backward();
+      sae.constrainDecoder('beforeStep');
+      opt.step();
+      sae.constrainDecoder('afterStep');
+      sae.recordFirings(out.indices, out.values);
+      lossSum += value;
+      progress.update(epoch * steps + step + 1, `epoch ${epoch + 1} loss ${value.toFixed(4)}`);
+    }
+    state = {
+      epoch: epoch + 1,
+      lossCurve: [...state.lossCurve, lossSum / steps],
+      trainedVsInitCurve: [...state.trainedVsInitCurve, pwmcc(decoderMatrix(sae), initDecoder)],
+      firings: Array.from(sae.firings),
+      sinceFired: Array.from(sae.sinceFired),
+    };
+    if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, sae, opt, state);
+  }
+  const quality = evaluateSae(sae, acts, dIn, stats);
+  const metrics: SaeMetrics = {
+    loss: state.lossCurve[state.lossCurve.length - 1] ?? NaN,
+    ...quality,
+    deadFraction: state.firings.filter((f) => f < 10).length / sae.cfg.dSae,
+    trainedVsInit: state.trainedVsInitCurve[state.trainedVsInitCurve.length - 1] ?? 1,
+    trainedVsInitCurve: state.trainedVsInitCurve,
+    lossCurve: state.lossCurve,
+  };
+  progress.finish(`${label}: loss ${metrics.loss.toFixed(4)}, L0 ${metrics.l0.toFixed(2)}, EV ${metrics.explainedVariance.toFixed(4)}, dead ${(100 * metrics.deadFraction).toFixed(1)}%, trained-vs-init ${metrics.trainedVsInit.toFixed(3)}`);
+  return { sae, initDecoder, metrics };
+}
+
+/** L0, explained variance and FVU of an SAE over the whole activation set. */
+export function evaluateSae(sae: TopKSAE, acts: Float32Array, dIn: number, stats = dataStatistics(acts, dIn), chunk = 4096): { l0: number; explainedVariance: number; fvu: number } {
+  const n = acts.length / dIn;
+  let nonzero = 0;
+  let errSum = 0;
+  let errSq = 0;
+  let totalSq = 0;
+  noGrad(() => {
+    for (let s = 0; s < n; s += chunk) {
+      const m = Math.min(chunk, n - s);
+      const x = tensor(acts.subarray(s * dIn, (s + m) * dIn), [m, dIn]);
+      const { indices, values } = sae.encode(x);
+      const vals = values.toArray();
+      for (let i = 0; i < vals.length; i++) nonzero += vals[i] !== 0 ? 1 : 0;
+      const residual: Tensor = sub(x, sae.decode(indices, values));
+      const r = residual.toArray();
+      for (let i = 0; i < r.length; i++) {
+        errSum += r[i]!;
+        errSq += r[i]! * r[i]!;
+        totalSq += (acts[s * dIn + i]! - stats.globalMean) ** 2;
+      }
+    }
+  });
+  const count = n * dIn;
+  const residualVariance = (errSq - (errSum * errSum) / count) / (count - 1);
+  return { l0: nonzero / n, explainedVariance: 1 - residualVariance / stats.variance, fvu: errSq / totalSq };
+}
