@@ -48,7 +48,10 @@ describe.each(fast)('%s matches the reference backend', (name) => {
   it.each(['add', 'sub', 'mul', 'div', 'maximum', 'cmpgt', 'cmpeq'] as BinaryOp[])('binary %s in every broadcast layout', (op) => {
     layouts.forEach(([, sa, sb], k) => {
       const a = input(sa, 10 + k);
-      const bb = op === 'div' ? input(sb, 20 + k, 0.5, 2) : op === 'cmpeq' ? { shape: sb, values: a.values.slice(0, sb.reduce((x, y) => x * y, 1)) } : input(sb, 20 + k);
+      // cmpeq needs equal values to find: reuse a's values cyclically.
+      const nb = sb.reduce((x, y) => x * y, 1);
+      const bb = op === 'div' ? input(sb, 20 + k, 0.5, 2)
+        : op === 'cmpeq' ? { shape: sb, values: Array.from({ length: nb }, (_, i) => a.values[i % a.values.length]!) } : input(sb, 20 + k);
       same(op, [a, bb]);
     });
   });

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `saelab` command: registers tsx so the TypeScript sources run as they are, then starts the CLI.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../src/cli.ts');

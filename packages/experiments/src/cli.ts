@@ -1,0 +1,114 @@
+/**
+ * The `saelab` command. `saelab run --config <name|path>` runs the study and writes
+ * results/<config>/; `saelab --help` lists the options.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { defaultBackendName, disposeBackends, registeredBackends } from '@saelab/tensor';
+import { ConfigError, listConfigs, loadConfig } from './config/load.js';
+import { runExperiment } from './run/pipeline.js';
+import type { Reporter } from './run/pool.js';
+
+const HELP = `saelab: do SAEs trained with different seeds learn the same features?
+
+Usage:
+  saelab run --config <name|path> [--out <dir>] [--seeds 1,2,3] [--backend <name>] [--workers <n>]
+
+Options:
+  --config   a preset (${listConfigs().join(', ')}) or a path to a JSON config
+  --out      results folder (default: results/<config name> under the current folder)
+  --seeds    comma-separated SAE seeds, overriding the config's
+  --backend  tensor backend: ${registeredBackends().filter((b) => b !== 'reference64').join(', ')} (default: SAELAB_BACKEND or wasm)
+  --workers  parallel jobs (default: the number of cores, ${availableParallelism()})
+  --help     this text
+
+A killed run resumes where it stopped when started again with the same options.`;
+
+/** Bars with ETA on a terminal; one line per finished job otherwise. */
+function makeReporter(): { reporter: Reporter; stop: () => void } {
+  if (!process.stderr.isTTY) {
+    return {
+      reporter: { job: () => ({ start() {}, update() {}, finish: (s) => console.log(`  ${s}`) }) },
+      stop() {},
+    };
+  }
+  const multi = new cliProgress.MultiBar({
+    format: '{label} |{bar}| {percentage}% | ETA {eta_formatted} | {status}',
+    hideCursor: true, clearOnComplete: false, stopOnComplete: false, stream: process.stderr,
+  }, cliProgress.Presets.shades_grey);
+  const bars = new Map<string, cliProgress.SingleBar>();
+  return {
+    reporter: {
+      job: (id) => ({
+        start: (label, total) => {
+          bars.get(id)?.stop();
+          bars.set(id, multi.create(total, 0, { label: label.padEnd(28), status: '' }));
+        },
+        update: (done, status) => bars.get(id)?.update(done, { status: status ?? '' }),
+        finish: (summary) => {
+          const bar = bars.get(id);
+          if (bar) multi.remove(bar);
+          bars.delete(id);
+          multi.log(`  ${summary}\n`);
+        },
+      }),
+    },
+    stop: () => multi.stop(),
+  };
+}
+
+function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').map((s) => Number(s.trim()));
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new ConfigError(`--seeds '${text}' must be comma-separated non-negative integers, e.g. --seeds 42,123,456`);
+  return seeds;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' }, out: { type: 'string' }, seeds: { type: 'string' },
+      backend: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    console.log(HELP);
+    return values.help ? 0 : 2;
+  }
+  if (positionals[0] !== 'run') throw new ConfigError(`unknown command '${positionals[0]}'; the command is 'run' (see --help)`);
+  if (!values.config) throw new ConfigError(`--config is required: one of ${listConfigs().join(', ')}, or a path to a JSON file`);
+  const config = loadConfig(values.config, values.seeds ? { seeds: parseSeeds(values.seeds) } : {});
+  const backend = values.backend ?? defaultBackendName();
+  if (!registeredBackends().includes(backend)) throw new ConfigError(`unknown backend '${backend}': choose one of ${registeredBackends().join(', ')}`);
+  const workers = values.workers ? Number(values.workers) : undefined;
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new ConfigError(`--workers '${values.workers}' must be a positive integer`);
+  const out = resolve(values.out ?? `results/${config.name}`);
+  console.log(`saelab: config ${config.name}, backend ${backend}, ${config.seeds.length} seeds, output ${out}`);
+  const { reporter, stop } = makeReporter();
+  const t0 = performance.now();
+  try {
+    const results = await runExperiment(config, { out, backend, ...(workers ? { workers } : {}), reporter, onStage: (line) => console.log(line) });
+    stop();
+    for (const t of results.tasks) {
+      console.log(`${t.name}: PWMCC ${t.pwmcc.mean.toFixed(4)} +/- ${t.pwmcc.std.toFixed(4)} (random baseline ${t.randomBaseline.analytic.toFixed(4)}, untrained ${t.randomBaseline.empirical.mean.toFixed(4)}); trained-vs-init ${(t.saes.reduce((s, x) => s + x.trainedVsInit, 0) / t.saes.length).toFixed(3)}`);
+    }
+    console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${resolve(out, 'results.json')}`);
+    return 0;
+  } finally {
+    stop();
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  disposeBackends();
+  process.exitCode = code;
+}, (e: Error) => {
+  disposeBackends();
+  const known = e instanceof ConfigError || e.name === 'NonFiniteLossError';
+  console.error(`saelab: ${e.message}`);
+  if (!known && process.env.SAELAB_DEBUG) console.error(e.stack);
+  process.exitCode = known ? 2 : 1;
+});

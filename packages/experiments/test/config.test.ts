@@ -1,0 +1,72 @@
+/** Configs: the presets validate, extends merges, and every bad field gets a message naming it. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listConfigs, loadConfig, merge, validateConfig } from '../src/config/load.js';
+
+const husai = () => JSON.parse(JSON.stringify(loadConfig('husai'))) as Record<string, any>;
+
+async function writeConfig(body: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'saelab-config-'));
+  const path = join(dir, 'c.json');
+  await writeFile(path, body);
+  return path;
+}
+
+describe('configs', () => {
+  it('ships the four presets, each valid', () => {
+    expect(listConfigs()).toEqual(['corrected', 'husai', 'quick', 'smoke']);
+    for (const name of listConfigs()) expect(loadConfig(name).name).toBe(name);
+  });
+
+  it('husai holds the protocol numbers', () => {
+    const c = loadConfig('husai');
+    expect(c.seeds).toEqual([42, 123, 456, 789, 1011]);
+    expect(c.sae).toEqual({ variant: 'husai', expansion: 8, k: 32, lr: 3e-4, batchSize: 256, epochs: 20 });
+    const copy = c.tasks.copy!;
+    const modular = c.tasks.modular!;
+    expect(copy.kind === 'copy' && [copy.vocab, copy.length, copy.examples, copy.activations.count]).toEqual([20, 10, 10000, 50000]);
+    expect(copy.transformer).toMatchObject({ optimizer: 'adam', lr: 1e-3, batchSize: 256, epochs: 100, dModel: 128, nHeads: 4, dHead: 32, dMlp: 512 });
+    expect(modular.kind === 'modular' && [modular.p, modular.readAt]).toEqual([113, 'answer']);
+    expect(modular.transformer).toMatchObject({ optimizer: 'adamw', weightDecay: 0.01, batchSize: 512, epochs: 200, stopWhen: { valAccuracy: 0.99, forEpochs: 5 } });
+  });
+
+  it('corrected extends husai, changing only what its notes list', () => {
+    const c = loadConfig('corrected');
+    expect(c.sae.variant).toBe('openai');
+    expect(c.tasks.modular).toMatchObject({ readAt: 'equals', transformer: { weightDecay: 1, epochs: 500 } });
+    expect(c.tasks.copy).toEqual(loadConfig('husai').tasks.copy);
+    expect(c.notes.length).toBe(3);
+  });
+
+  it('merges objects key by key and replaces arrays', () => {
+    expect(merge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] }, d: 1 });
+  });
+
+  it('takes seeds from the command line', () => {
+    expect(loadConfig('smoke', { seeds: [7, 8] }).seeds).toEqual([7, 8]);
+  });
+
+  it.each([
+    ['k > d_sae', (c: any) => { c.sae.k = 2048; }, /sae\.k: k \(2048\) must be <= d_sae \(1024/],
+    ['empty seeds', (c: any) => { c.seeds = []; }, /seeds: needs at least 2 seeds/],
+    ['repeated seeds', (c: any) => { c.seeds = [1, 1]; }, /seeds: must not repeat a seed/],
+    ['unknown task kind', (c: any) => { c.tasks.copy.kind = 'sorting'; }, /tasks\.copy\.kind/],
+    ['negative learning rate', (c: any) => { c.sae.lr = -1; }, /sae\.lr: must be > 0/],
+    ['a typo in a field name', (c: any) => { c.sae.epoch = 3; }, /sae: Unrecognized key.*epoch/],
+    ['an unknown SAE variant', (c: any) => { c.sae.variant = 'jumprelu'; }, /sae\.variant/],
+    ['a bad hook', (c: any) => { c.tasks.copy.activations.hook = 'resid'; }, /tasks\.copy\.activations\.hook: must be a residual hook/],
+  ])('rejects %s, naming the field', (_name, mutate, message) => {
+    const c = husai();
+    mutate(c);
+    expect(() => validateConfig(c, 'test.json')).toThrow(message);
+  });
+
+  it('reports malformed JSON, a missing file and an unknown preset with the fix', async () => {
+    await expect(async () => loadConfig(await writeConfig('{ "name": '))).rejects.toThrow(/is not valid JSON.*fix the syntax/);
+    expect(() => loadConfig('/no/such/config.json')).toThrow(/config file \/no\/such\/config.json does not exist/);
+    expect(() => loadConfig('nope')).toThrow("unknown config 'nope': choose one of corrected, husai, quick, smoke");
+    await expect(async () => loadConfig(await writeConfig('{ "extends": "husai", "sae": { "k": 0 } }'))).rejects.toThrow(/sae\.k: must be >= 1/);
+  });
+});

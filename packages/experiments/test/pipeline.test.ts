@@ -1,0 +1,102 @@
+/**
+ * The whole pipeline on the smoke config: it writes a valid results.json, replays from its own
+ * records, gives bit-identical outputs for the same config and seed, resumes after being killed
+ * mid-training, and refuses a results folder that belongs to another run.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, validateConfig } from '../src/config/load.js';
+import { runExperiment } from '../src/run/pipeline.js';
+import type { Reporter } from '../src/run/pool.js';
+import { parseResults, type Results } from '../src/results/schema.js';
+
+const quiet: Reporter = { job: () => ({ start() {}, update() {}, finish() {} }) };
+const smoke = loadConfig('smoke');
+const backend = 'reference';
+const tmp = () => mkdtemp(join(tmpdir(), 'saelab-run-'));
+const run = (out: string, reporter = quiet, config = smoke) => runExperiment(config, { out, backend, workers: 1, reporter });
+
+/** Every file under dir (relative path -> bytes), skipping run-specific records. */
+function files(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name !== 'results.json') out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const withoutTimings = (r: Results) => ({ ...r, environment: { ...r.environment, startedAt: '', finishedAt: '', durationsMs: {} } });
+
+describe('pipeline (smoke config)', () => {
+  it('writes a results.json that satisfies the schema and holds every computed section', async () => {
+    const out = await tmp();
+    const r = await run(out);
+    const onDisk = parseResults(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')), 'results.json');
+    expect(onDisk.tasks.map((t) => t.name)).toEqual(['copy', 'modular']);
+    for (const t of r.tasks) {
+      expect(t.pwmcc.matrix.length).toBe(3);
+      expect(t.pwmcc.pairs.length).toBe(3);
+      t.pwmcc.matrix.forEach((row, i) => expect(row[i]).toBeCloseTo(1, 5));
+      expect(t.saes.map((s) => s.seed)).toEqual([1, 2, 3]);
+      for (const s of t.saes) {
+        expect(s.l0).toBe(4); // husai keeps exactly k latents
+        expect(s.trainedVsInitCurve.length).toBe(2);
+        expect(existsSync(join(out, `${s.file}.safetensors`)) && existsSync(join(out, `${s.file}.cfg.json`))).toBe(true);
+      }
+      expect(t.randomBaseline.analytic).toBeGreaterThan(0);
+      expect(t.bootstrap.ci95[0]).toBeLessThanOrEqual(t.bootstrap.ci95[1]);
+      expect(existsSync(join(out, t.transformer.file)) && existsSync(join(out, t.activations.file))).toBe(true);
+    }
+    expect(r.comparison?.tasks).toEqual(['copy', 'modular']);
+    expect(Object.keys(r.environment.durationsMs)).toEqual(['transformers', 'saes', 'analysis']);
+  });
+
+  it('gives identical results and weight files for the same config, and replays a finished run', async () => {
+    const [a, b] = [await tmp(), await tmp()];
+    const ra = await run(a);
+    const rb = await run(b);
+    expect(withoutTimings(rb)).toEqual(withoutTimings(ra));
+    expect(files(b)).toEqual(files(a));
+    const before = files(a);
+    const replay = await run(a);
+    expect(withoutTimings(replay)).toEqual(withoutTimings(ra));
+    expect(files(a)).toEqual(before);
+  });
+
+  it('resumes a run killed during SAE training and ends where an uninterrupted run ends', async () => {
+    const [killed, clean] = [await tmp(), await tmp()];
+    let updates = 0;
+    const killer: Reporter = { job: (id) => ({ start() {}, finish() {}, update() {
+      if (id === 'modular/sae-seed2' && ++updates === 3) throw new Error('killed');
+    } }) };
+    await expect(run(killed, killer)).rejects.toThrow('killed');
+    expect(existsSync(join(killed, 'copy', 'sae-seed3.safetensors'))).toBe(true); // finished work is kept
+    expect(existsSync(join(killed, 'results.json'))).toBe(false);
+    const resumed = await run(killed);
+    expect(withoutTimings(resumed)).toEqual(withoutTimings(await run(clean)));
+    expect(files(killed)).toEqual(files(clean));
+  });
+
+  it('refuses a results folder that holds another config\'s run', async () => {
+    const out = await tmp();
+    await run(out);
+    const other = validateConfig({ ...JSON.parse(JSON.stringify(smoke)), name: 'other' });
+    await expect(run(out, quiet, other)).rejects.toThrow(/holds a run of config 'smoke'.*Pass another --out/);
+  });
+
+  it('stops on a non-finite loss, naming the stage and epoch', async () => {
+    const raw = JSON.parse(JSON.stringify(smoke));
+    raw.tasks = { copy: raw.tasks.copy };
+    raw.tasks.copy.transformer.lr = 1e30;
+    raw.name = 'diverging';
+    await expect(run(await tmp(), quiet, validateConfig(raw))).rejects.toThrow(/copy: transformer: the loss became (NaN|Infinity) in epoch \d+/);
+  });
+});
