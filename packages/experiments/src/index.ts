@@ -1,0 +1,10 @@
+/**
+ * @saelab/experiments: the SAE seed-stability study. Run it with `npx saelab run --config <name>`;
+ * import from here to read results (`parseResults`) or reuse the metrics.
+ */
+export { ConfigSchema, type Config, type TaskConfig, type SaeTraining, type TransformerTraining } from './config/schema.js';
+export { loadConfig, listConfigs, validateConfig, ConfigError, CONFIG_DIR } from './config/load.js';
+export { ResultsSchema, parseResults, SCHEMA_VERSION, type Results, type TaskResult, type SaeResult } from './results/schema.js';
+export { runExperiment, type RunOptions } from './run/pipeline.js';
+export * from './metrics/index.js';
+export { makeTask, type TaskData } from './tasks/index.js';
