@@ -14,7 +14,9 @@ export type Storage = unknown;
 /** What a backend hands back to the host. */
 export type HostArray = Float32Array | Float64Array;
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs';
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs'
+  // Fused for speed (see nn/functional.ts): the exact GELU and its derivative, one pass each.
+  | 'gelu' | 'geluGrad';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'cmpgt' | 'cmpeq';
 export type ReduceOp = 'sum' | 'max';
 
@@ -45,6 +47,10 @@ export interface Backend {
   binary(op: BinaryOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Shape): Storage;
   /** `cond != 0 ? a : b`, broadcast. */
   where(cond: Storage, cShape: Shape, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Shape): Storage;
+  /** Each row of x [rows, d] normalised to zero mean and unit (biased) variance: (x - mean) / sqrt(var + eps). */
+  layerNorm(x: Storage, rows: number, d: number, eps: number): Storage;
+  /** The gradient of layerNorm at x for output gradient g: (g - mean(g) - y * mean(g * y)) / sqrt(var + eps). */
+  layerNormGrad(x: Storage, g: Storage, rows: number, d: number, eps: number): Storage;
   /** Reduces `axis` of `shape` (the result keeps it with size 1). */
   reduce(op: ReduceOp, a: Storage, shape: Shape, axis: number): Storage;
 

@@ -5,7 +5,7 @@
  * primitive without a rule does not compile; `null` marks the non-differentiable ones.
  */
 import type { Node, Tensor } from './tensor.js';
-import type { Primitive, PrimitiveArgs } from './primitives.js';
+import { apply, type Primitive, type PrimitiveArgs } from './primitives.js';
 import { add, div, eq, exp, gt, mul, neg, sign, sub, where } from './ops/elementwise.js';
 import { sum, sumToShape } from './ops/reduce.js';
 import { expand, pad, permute, reshape, slice, transpose } from './ops/movement.js';
@@ -25,6 +25,10 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
   tanh: (g, out) => [mul(g, sub(1, mul(out, out)))],
   erf: (g, _, [x]) => [mul(g, mul(exp(neg(mul(x!, x!))), TWO_OVER_SQRT_PI))],
   abs: (g, _, [x]) => [mul(g, sign(x!))],
+  gelu: (g, _, [x]) => [mul(g, apply('geluGrad', [x!], {}))],
+  geluGrad: null, // only used inside gelu's rule; no second derivatives here
+  layerNorm: (g, _, [x], { eps }) => [apply('layerNormGrad', [x!, g], { eps })],
+  layerNormGrad: null,
 
   add: (g, _, [a, b]) => [sumToShape(g, a!.shape), sumToShape(g, b!.shape)],
   sub: (g, _, [a, b]) => [sumToShape(g, a!.shape), sumToShape(neg(g), b!.shape)],

@@ -13,6 +13,8 @@ type None = Record<string, never>;
 /** The arguments each primitive takes besides its tensor inputs. Index tensors are arguments: they get no gradient. */
 export type PrimitiveArgs = { [U in UnaryOp]: None } & { [B in BinaryOp]: None } & { [R in ReduceOp]: { axis: number } } & {
   where: None;
+  layerNorm: { eps: number };
+  layerNormGrad: { eps: number };
   matmul: { transA: boolean; transB: boolean };
   reshape: { shape: Shape };
   permute: { perm: readonly number[] };
@@ -53,7 +55,7 @@ function fail(op: string, message: string, ...tensors: Tensor[]): never {
 /** The forward pass of every primitive: one entry each, so a missing one does not compile. */
 const forwards: { [P in Primitive]: Forward<P> } = {
   neg: unary('neg'), exp: unary('exp'), log: unary('log'), sqrt: unary('sqrt'),
-  tanh: unary('tanh'), erf: unary('erf'), abs: unary('abs'),
+  tanh: unary('tanh'), erf: unary('erf'), abs: unary('abs'), gelu: unary('gelu'), geluGrad: unary('geluGrad'),
   add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div'),
   maximum: binary('maximum'), cmpgt: binary('cmpgt'), cmpeq: binary('cmpeq'),
   sum: reduce('sum'), max: reduce('max'),
@@ -61,6 +63,18 @@ const forwards: { [P in Primitive]: Forward<P> } = {
   where: (b, [c, x, y]) => {
     const shape = broadcastShapes('where', c!.shape, x!.shape, y!.shape);
     return { shape, storage: b.where(c!.storage, c!.shape, x!.storage, x!.shape, y!.storage, y!.shape, shape) };
+  },
+
+  // Normalises the last axis: x [..., d] -> [..., d].
+  layerNorm: (b, [x], { eps }) => {
+    const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
+    return { shape: x!.shape, storage: b.layerNorm(x!.storage, outer, n, eps) };
+  },
+  // x [..., d], g [..., d] -> dx [..., d]
+  layerNormGrad: (b, [x, g], { eps }) => {
+    if (!shapesEqual(x!.shape, g!.shape)) fail('layerNormGrad', 'x and g shapes differ', x!, g!);
+    const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
+    return { shape: x!.shape, storage: b.layerNormGrad(x!.storage, g!.storage, outer, n, eps) };
   },
 
   // a: [...batch, M, K] (or [..., K, M]), b: [K, N] shared or [...batch, K, N] (or with N, K swapped).

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   crossEntropy, gelu, layerNorm, logSoftmax, mean, normalize, relu, softmax, tensor, topk, mseLoss, oneHot,
-  concat, minimum, type Backend,
+  concat, minimum, geluComposite, layerNormComposite, sum, mul, withBackend, type Backend, type Tensor,
 } from '../src/index.js';
 import { backend, backendNames, expectAllClose, gradcheck, input, run } from './helpers.js';
 
@@ -21,6 +21,20 @@ describe.each(backendNames())('nn functions on %s', (name) => {
     // 0.5 x (1 + erf(x / sqrt 2)) at x = 1, -1, 2 (values from the definition in float64).
     expectAllClose(run(b, () => gelu(tensor([1, -1, 2, 0]))), [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0], 1e-6, 1e-6);
     await gradcheck(b, (x) => gelu(x!), [input([2, 5], 2, -3, 3)]);
+  });
+
+  it('the fused gelu and layerNorm primitives equal their compositions, values and gradients', () => {
+    const x = input([6, 16], 14, -3, 3);
+    for (const [fused, composite] of [[gelu, geluComposite], [(t: Tensor) => layerNorm(t), (t: Tensor) => layerNormComposite(t)]] as const) {
+      const outs = [fused, composite].map((f) => withBackend(b, () => {
+        const t = tensor(x.values, x.shape).requireGrad();
+        const y = f(t);
+        sum(mul(y, y)).backward();
+        return [Array.from(y.toArray()), Array.from(t.grad!.toArray())];
+      }));
+      expectAllClose(outs[0]![0]!, outs[1]![0]!, 1e-5, 1e-6);
+      expectAllClose(outs[0]![1]!, outs[1]![1]!, 1e-4, 1e-5);
+    }
   });
 
   it('softmax and logSoftmax agree with the definition', async () => {

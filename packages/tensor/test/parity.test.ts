@@ -30,7 +30,7 @@ describe.each(fast)('%s matches the reference backend', (name) => {
   const same = (op: Primitive, inputs: Input[], args?: (bk: Backend) => object, scale = 1) =>
     expectAllClose(runOn(b, op, inputs, args), runOn(ref, op, inputs, args), 1e-5 * scale, 1e-6 * scale);
 
-  it.each(['neg', 'exp', 'log', 'sqrt', 'tanh', 'erf', 'abs'] as UnaryOp[])('unary %s', (op) => {
+  it.each(['neg', 'exp', 'log', 'sqrt', 'tanh', 'erf', 'abs', 'gelu', 'geluGrad'] as UnaryOp[])('unary %s', (op) => {
     const positive = op === 'log' || op === 'sqrt';
     same(op, [input([3, 1000], 1, positive ? 0.01 : -4, 4)]);
   });
@@ -54,6 +54,11 @@ describe.each(fast)('%s matches the reference backend', (name) => {
         : op === 'cmpeq' ? { shape: sb, values: Array.from({ length: nb }, (_, i) => a.values[i % a.values.length]!) } : input(sb, 20 + k);
       same(op, [a, bb]);
     });
+  });
+
+  it('layer norm and its gradient', () => {
+    same('layerNorm', [input([300, 128], 32, -3, 5)], () => ({ eps: 1e-5 }), 128);
+    same('layerNormGrad', [input([300, 128], 33, -3, 5), input([300, 128], 34)], () => ({ eps: 1e-5 }), 128);
   });
 
   it('reductions over every axis', () => {

@@ -29,6 +29,9 @@ const cases: Record<Primitive, Case> = {
   sqrt: { forward: () => op('sqrt', [t([4, 9, 2])], {}), expected: [2, 3, Math.SQRT2], grad: { f: (x) => op('sqrt', [x!], {}), inputs: [positive([4], 4)] } },
   tanh: { forward: () => op('tanh', [t([0, 1, -2])], {}), expected: [0, 0.7615941559557649, -0.9640275800758169], grad: { f: (x) => op('tanh', [x!], {}), inputs: [input([6], 5, -2, 2)] } },
   erf: { forward: () => op('erf', [t([0, 0.5, -1, 3])], {}), expected: [0, 0.5204998778130465, -0.8427007929497149, 0.9999779095030014], grad: { f: (x) => op('erf', [x!], {}), inputs: [input([6], 6, -2, 2)] } },
+  gelu: { forward: () => op('gelu', [t([1, -1, 2, 0])], {}), expected: [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0], grad: { f: (x) => op('gelu', [x!], {}), inputs: [input([6], 41, -3, 3)] } },
+  // Phi(x) + x phi(x): 0.5 at 0; Phi(1) + phi(1) at 1.
+  geluGrad: { forward: () => op('geluGrad', [t([0, 1])], {}), expected: [0.5, 0.8413447460685429 + 0.24197072451914337] },
   abs: { forward: () => op('abs', [t([-1.5, 2, 0])], {}), expected: [1.5, 2, 0], grad: { f: (x) => op('abs', [x!], {}), inputs: [input([6], 7)] } },
 
   add: {
@@ -58,6 +61,17 @@ const cases: Record<Primitive, Case> = {
     grad: { f: (a, b) => op('where', [idx([1, 0, 0, 1, 1, 0], [2, 3]), a!, b!], {}), inputs: [input([2, 3], 18), input([3], 19)] },
   },
 
+  layerNorm: {
+    // Row [1, 2, 3]: mean 2, biased variance 2/3.
+    forward: () => op('layerNorm', [t([[1, 2, 3]])], { eps: 1e-5 }), expected: [-1, 0, 1].map((v) => v / Math.sqrt(2 / 3 + 1e-5)),
+    grad: { f: (x) => op('layerNorm', [x!], { eps: 1e-5 }), inputs: [input([3, 5], 42)] },
+  },
+  layerNormGrad: {
+    // x = [1, 2, 3], g = [1, 0, 0]: y = [-a, 0, a] with a = rstd = 1/sqrt(2/3 + eps); mean(g) = 1/3,
+    // mean(g y) = -a/3, so dx = rstd * (g - 1/3 - y * (-a/3)) = a * [2/3 - a^2/3, -1/3, -1/3 + a^2/3].
+    forward: () => op('layerNormGrad', [t([[1, 2, 3]]), t([[1, 0, 0]])], { eps: 1e-5 }),
+    expected: ((a) => [a * (2 / 3 - (a * a) / 3), -a / 3, a * (-1 / 3 + (a * a) / 3)])(1 / Math.sqrt(2 / 3 + 1e-5)),
+  },
   sum: {
     forward: () => op('sum', [t([[1, 2, 3], [4, 5, 6]])], { axis: 0 }), expected: [5, 7, 9], expectedShape: [1, 3],
     grad: { f: (x) => op('sum', [x!], { axis: 1 }), inputs: [input([3, 4, 2], 20)] },

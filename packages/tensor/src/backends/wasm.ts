@@ -7,6 +7,7 @@
 import type { AdamOptions, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
 import { ReferenceBackend } from './reference.js';
+import { geluFast, geluGradFast } from '../math.js';
 import { loadWasmKernels, type WasmKernels } from './wasm/kernels.js';
 
 /**
@@ -33,6 +34,12 @@ export class WasmBackend extends ReferenceBackend {
 
   override unary(op: UnaryOp, a: Float32Array, size: number): Float32Array {
     const out = new Float32Array(size);
+    if (op === 'gelu' || op === 'geluGrad') {
+      // One JavaScript pass with a float32-accurate erfc, until the kernels have GELU.
+      const f = op === 'gelu' ? geluFast : geluGradFast;
+      for (let i = 0; i < size; i++) out[i] = f(a[i]!);
+      return out;
+    }
     this.kernels.unary(op, a, out);
     return out;
   }

@@ -3,6 +3,7 @@
  * gradients for free.
  */
 import { tensor, type Tensor } from '../tensor.js';
+import { apply } from '../primitives.js';
 import { add, div, eq, erf, exp, gt, log, mul, neg, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { max, mean, sum } from '../ops/reduce.js';
 import { gatherLast } from '../ops/gather.js';
@@ -14,8 +15,18 @@ export function relu(x: Tensor): Tensor {
   return where(gt(x, 0), x, 0);
 }
 
-/** The exact GELU, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), as TransformerLens `gelu`. */
+/**
+ * The exact GELU, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), as TransformerLens `gelu`.
+ * A primitive rather than a composite: the five passes of the formula over the MLP's biggest
+ * tensor become one (and its gradient one more). `geluComposite` is the same function written
+ * with ops; the tests hold the two together.
+ */
 export function gelu(x: Tensor): Tensor {
+  return apply('gelu', [x], {});
+}
+
+/** GELU spelled out with ops: the definition the fused primitive is tested against. */
+export function geluComposite(x: Tensor): Tensor {
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
 
@@ -44,8 +55,20 @@ export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
   return neg(mean(picked));
 }
 
-/** Layer normalisation over the last axis (biased variance, as PyTorch), then x * weight + bias. */
+/**
+ * Layer normalisation over the last axis (biased variance, as PyTorch), then x * weight + bias.
+ * The normalisation is one fused primitive (one pass forward, one backward, instead of about
+ * twenty); `layerNormComposite` writes it with ops for the tests.
+ */
 export function layerNorm(x: Tensor, weight?: Tensor, bias?: Tensor, eps = 1e-5): Tensor {
+  let y = apply('layerNorm', [x], { eps });
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return y;
+}
+
+/** (x - mean) / sqrt(var + eps) over the last axis, with ops: the fused primitive's definition. */
+export function layerNormComposite(x: Tensor, weight?: Tensor, bias?: Tensor, eps = 1e-5): Tensor {
   const centered = sub(x, mean(x, -1, true));
   const variance = mean(square(centered), -1, true);
   let y = div(centered, sqrt(add(variance, eps)));
