@@ -1,0 +1,59 @@
+/**
+ * What the Methods page says about configs: the main settings of each run side by side, and the
+ * fields in which two configs differ ("what corrected changes"). The reasons come from each
+ * config's own `notes`; this only lists the changed values.
+ */
+import type { Run } from './run.js';
+
+export interface ConfigChange {
+  /** Dotted path, e.g. tasks.modular.readAt. */
+  path: string;
+  a: unknown;
+  b: unknown;
+}
+
+/** These describe a config rather than configure the run. */
+const DESCRIPTIVE = new Set(['name', 'description', 'notes']);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Leaf-level differences between configs a and b (arrays compared whole), in key order. */
+export function diffConfigs(a: unknown, b: unknown, prefix = ''): ConfigChange[] {
+  if (isObject(a) && isObject(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => prefix !== '' || !DESCRIPTIVE.has(k));
+    return keys.flatMap((k) => diffConfigs(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ path: prefix, a, b }];
+}
+
+/** A config value as shown in a table cell ("not set" for a missing optional field). */
+export function showValue(v: unknown): string {
+  return v === undefined ? 'not set' : JSON.stringify(v);
+}
+
+type Config = Run['results']['config'];
+
+/** One row of the settings table: a label and its value in each run. */
+export interface SettingRow {
+  label: string;
+  values: string[];
+}
+
+const ROWS: [string, (c: Config) => string][] = [
+  ['SAE seeds', (c) => c.seeds.join(', ')],
+  ['SAE variant', (c) => c.sae.variant],
+  ['SAE k, expansion', (c) => `k ${c.sae.k}, ${c.sae.expansion}x`],
+  ['SAE training', (c) => `${c.sae.epochs} epochs, Adam lr ${c.sae.lr}, batch ${c.sae.batchSize}`],
+  ['Tasks', (c) => Object.entries(c.tasks).map(([name, t]) => `${name} (${t.kind === 'copy' ? `vocab ${t.vocab}, length ${t.length}` : `p ${t.p}, read at ${t.readAt}`})`).join('; ')],
+  ['Transformers', (c) => Object.entries(c.tasks).map(([name, t]) => {
+    const m = t.transformer;
+    return `${name}: ${m.nLayers} layers, d_model ${m.dModel}, ${m.optimizer} lr ${m.lr}${m.weightDecay ? ` wd ${m.weightDecay}` : ''}, ${m.epochs} epochs${m.stopWhen ? ' (budget)' : ''}`;
+  }).join('; ')],
+  ['Activation site', (c) => [...new Set(Object.values(c.tasks).map((t) => t.activations.hook))].join(', ')],
+  ['Bootstrap, shared threshold', (c) => `${c.analysis.bootstrapIterations} resamples; ${c.analysis.sharedThreshold}`],
+];
+
+/** The main settings of each run, as table rows. */
+export function settings(runs: readonly Run[]): SettingRow[] {
+  return ROWS.map(([label, show]) => ({ label, values: runs.map((r) => show(r.results.config)) }));
+}

@@ -1,0 +1,103 @@
+/**
+ * The front page's answer, written from the numbers. It chooses words by comparing values that
+ * are already in results.json with fixed thresholds (below); it computes no statistic. The text
+ * is a list of segments, plain strings and number references, so that the page can mark every
+ * number with where it came from.
+ */
+import type { NumRef, Path } from './refs.js';
+import type { NumberStyle } from './format.js';
+import { TASK_TITLES, type Run } from './run.js';
+import type { TaskResult } from '@saelab/experiments';
+
+export type Segment = string | NumRef;
+
+/** PWMCC at or above this is called stable (the report's threshold, after Paulo & Belrose 2025). */
+export const STABILITY_THRESHOLD = 0.7;
+/** A trained decoder whose PWMCC with its own initialisation is at least this barely moved. */
+export const BARELY_MOVED = 0.9;
+
+/** Where a task's seed agreement stands against chance and stability. */
+export type Agreement = 'stable' | 'chance' | 'above chance' | 'below chance';
+
+/**
+ * Chance means the untrained decoders' mean PWMCC lies inside the trained PWMCC's bootstrap 95%
+ * interval (the bootstrap resamples seeds, the unit that was drawn at random).
+ */
+export function agreement(task: TaskResult): Agreement {
+  if (task.pwmcc.mean >= STABILITY_THRESHOLD) return 'stable';
+  const [lo, hi] = task.bootstrap.ci95;
+  const random = task.randomBaseline.empirical.mean;
+  if (random >= lo && random <= hi) return 'chance';
+  return task.pwmcc.mean > random ? 'above chance' : 'below chance';
+}
+
+/** Indices of the SAEs with the lowest and highest trainedVsInit (a range to quote). */
+function trainedVsInitRange(task: TaskResult): [number, number] {
+  const order = task.saes.map((s, i) => ({ i, v: s.trainedVsInit })).sort((a, b) => a.v - b.v);
+  return [order[0]!.i, order[order.length - 1]!.i];
+}
+
+/** How far a task's decoders moved from their initialisation: all barely, all well away, or some of each. */
+export type Movement = 'barely' | 'moved' | 'mixed';
+
+export function movement(task: TaskResult): Movement {
+  const barely = task.saes.filter((s) => s.trainedVsInit >= BARELY_MOVED).length;
+  return barely === task.saes.length ? 'barely' : barely === 0 ? 'moved' : 'mixed';
+}
+
+const VERDICT: Record<Agreement, string> = {
+  stable: 'which clears the stability threshold',
+  chance: 'so they agree no better than chance',
+  'above chance': 'so they agree more than chance, though short of stable',
+  'below chance': 'below even untrained decoders',
+};
+
+/** `lead` opens the sentence: "Under the husai protocol, on" for a run's first task, "On" after. */
+function taskSentences(run: Run, t: number, lead: string): Segment[] {
+  const task = run.results.tasks[t]!;
+  const num = (path: Path, style: NumberStyle = 'pwmcc'): NumRef => ({ config: run.name, path: ['tasks', t, ...path], style });
+  const out: Segment[] = [
+    `${lead} ${TASK_TITLES[task.kind]} (the transformer reached `, num(['transformer', 'valAccuracy'], 'percent'),
+    ' validation accuracy), SAEs from different seeds agree at a mean PWMCC of ', num(['pwmcc', 'mean']),
+    ' (bootstrap 95% interval ', num(['bootstrap', 'ci95', 0]), '-', num(['bootstrap', 'ci95', 1]),
+    '); untrained decoders with the same seeds give ', num(['randomBaseline', 'empirical', 'mean']),
+    ` and a stable dictionary would reach ${STABILITY_THRESHOLD.toFixed(2)}, ${VERDICT[agreement(task)]}. `,
+  ];
+  if (task.saes.length === 0) return out;
+  const [lo, hi] = trainedVsInitRange(task);
+  const range: Segment[] = [num(['saes', lo, 'trainedVsInit']), '-', num(['saes', hi, 'trainedVsInit'])];
+  const m = movement(task);
+  if (m === 'barely') {
+    out.push('But the decoders barely moved from their initialisation (PWMCC of each with its own start: ', ...range,
+      '; 1 means unchanged), so this agreement says little about learned features. ');
+  } else if (m === 'moved') {
+    out.push('The decoders moved away from their initialisation (PWMCC of each with its own start: ', ...range,
+      '), so the agreement reflects what they learned. ');
+  } else {
+    out.push(`Some decoders barely moved from their initialisation and some did (PWMCC of each with its own start: `, ...range,
+      `; at least ${BARELY_MOVED} counts as barely moved), so read this agreement with care. `);
+  }
+  return out;
+}
+
+/** The one-paragraph answer to the study's question, for the runs present. */
+export function answerParagraph(runs: readonly Run[]): Segment[] {
+  const out: Segment[] = [
+    'The original report found PWMCC near 0.30 on both tasks and read it as proof that SAEs trained with different seeds learn different features. ',
+  ];
+  for (const run of runs) {
+    run.results.tasks.forEach((_, t) => out.push(...taskSentences(run, t, t === 0 ? `Under the ${run.name} protocol, on` : 'On')));
+  }
+  const tasks = runs.flatMap((r) => r.results.tasks);
+  if (tasks.some((t) => agreement(t) === 'chance' && movement(t) === 'barely')) {
+    out.push('Agreement at chance between SAEs that hardly left their random start is what SAEs that learned nothing would show, so there these numbers cannot say whether seeds learn different features.');
+  } else if (tasks.every((t) => movement(t) === 'moved')) {
+    out.push('Every SAE moved away from its initialisation, so the PWMCC values above compare learned dictionaries.');
+  }
+  return out;
+}
+
+/** The paragraph as plain text (for tests and text alternatives), numbers written by `format`. */
+export function segmentsToText(segments: readonly Segment[], format: (ref: NumRef) => string): string {
+  return segments.map((s) => (typeof s === 'string' ? s : format(s))).join('');
+}

@@ -1,0 +1,249 @@
+/**
+ * The report site end to end: the smoke config's results, built into a static site, served on
+ * loopback and read by headless Chromium. Checks that the charts are drawn (SVG marks), that every
+ * number on every page equals the one in results.json, that downloads are complete, that the page
+ * fits a phone's width, that the playground trains, and that bad results fail the build with a
+ * message naming the file and the field. Screenshots land in e2e/screenshots/ for review.
+ *
+ * Needs Debian's chromium at /usr/bin/chromium (apt-get install chromium).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseResults, type Results } from '@saelab/experiments';
+
+const root = resolve(import.meta.dirname, '../..');
+const shots = resolve(import.meta.dirname, 'screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const tmp = mkdtempSync(join(tmpdir(), 'saelab-site-'));
+const resultsDir = join(tmp, 'results'); // SAELAB_RESULTS: one subfolder per config
+const siteDir = join(tmp, 'site'); // astro --outDir
+
+const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true', ASTRO_TELEMETRY_DISABLED: '1', ...env } });
+
+/** `npm run build:site` of the report site, from a results folder into an output folder. */
+const buildSite = (results: string, outDir: string) =>
+  run('npm', ['run', 'build:site', '--workspace', '@saelab/report-site', '--', '--outDir', outDir], { SAELAB_RESULTS: results });
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml' };
+
+/** A static file server for the built site (directories serve their index.html). */
+function serve(dir: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    let file = join(dir, path);
+    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
+    if (existsSync(join(file, 'index.html'))) file = join(file, 'index.html');
+    if (!existsSync(file)) { res.writeHead(404).end('not found'); return; }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+/** The number at a dotted path of results.json. */
+function lookup(results: Results, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], results);
+}
+
+/** Half a unit of the last digit shown: "0.6135" -> 0.00005, "2.5%" -> 0.0005, "1.23e-5" -> 5e-8. */
+function halfUnit(text: string): number {
+  const m = /^-?\d+(?:\.(\d+))?(?:e([+-]\d+))?%?$/.exec(text);
+  if (!m) throw new Error(`'${text}' is not a number as the site writes them`);
+  const unit = 10 ** (-(m[1]?.length ?? 0) + Number(m[2] ?? 0));
+  return (text.endsWith('%') ? unit / 100 : unit) / 2;
+}
+const shownValue = (text: string) => (text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text));
+
+let results: Results;
+let server: Server;
+let base: string;
+let context: BrowserContext;
+const timings: Record<string, number> = {};
+
+async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(base + path, { waitUntil: 'load' });
+  return { page, errors };
+}
+
+const PAGES = [['overview', '/'], ['copy', '/smoke/copy/'], ['modular', '/smoke/modular/'], ['statistics', '/statistics/'],
+  ['methods', '/methods/'], ['downloads', '/downloads/']] as const;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y --no-install-recommends chromium\``);
+  let t0 = performance.now();
+  const r = run('npx', ['saelab', 'run', '--config', 'smoke', '--out', join(resultsDir, 'smoke')]);
+  expect(r.status, r.stderr).toBe(0);
+  results = parseResults(JSON.parse(readFileSync(join(resultsDir, 'smoke', 'results.json'), 'utf8')), 'results.json');
+  timings.smoke = performance.now() - t0;
+
+  t0 = performance.now();
+  const b = buildSite(resultsDir, siteDir);
+  expect(b.status, b.stdout + b.stderr).toBe(0);
+  timings.build = performance.now() - t0;
+
+  server = await serve(siteDir);
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const profile = mkdtempSync(join(tmpdir(), 'saelab-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1100, height: 900 },
+  });
+  mkdirSync(shots, { recursive: true });
+}, 240_000);
+
+afterAll(async () => {
+  await context?.close();
+  server?.close();
+  rmSync(tmp, { recursive: true, force: true });
+  console.log(`site e2e timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}`);
+});
+
+describe('report site', () => {
+  it('renders every page with charts drawn as SVG marks, and screenshots them', async () => {
+    const t0 = performance.now();
+    for (const [name, path] of PAGES) {
+      const { page, errors } = await open(path);
+      const charts = await page.$$eval('figure.chart', (figs) => figs.map((f) => ({
+        title: f.querySelector('figcaption strong')?.textContent ?? '',
+        label: f.querySelector('svg[aria-label]')?.getAttribute('aria-label') ?? '',
+        description: f.querySelector('svg[aria-description]')?.getAttribute('aria-description') ?? '',
+        marks: f.querySelectorAll('g[aria-label="dot"] circle, g[aria-label="bar"] rect, g[aria-label="cell"] rect, g[aria-label="line"] path, g[aria-label="rule"] line, g[aria-label="tick"] line').length,
+      })));
+      for (const c of charts) {
+        expect(c.title, `${path}: a chart without a title`).not.toBe('');
+        expect(c.label && c.description, `${path}: chart '${c.title}' lacks a text alternative`).toBeTruthy();
+        expect(c.marks, `${path}: chart '${c.title}' has no marks`).toBeGreaterThan(0);
+      }
+      if (name === 'overview') {
+        expect(charts.length).toBe(1);
+        const dots = await page.$$eval('figure.chart g[aria-label="dot"] circle', (c) => c.length);
+        expect(dots).toBe(results.tasks.reduce((n, t) => n + t.pwmcc.pairs.length, 0)); // one per seed pair
+      }
+      if (name === 'copy' || name === 'modular') expect(charts.length).toBe(8);
+      if (name === 'statistics') expect(charts.length).toBe(1);
+      expect(errors, `${path}: console errors`).toEqual([]);
+      await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+      await page.close();
+    }
+    timings.pages = performance.now() - t0;
+  });
+
+  it('shows every number exactly as results.json has it', async () => {
+    let checked = 0;
+    for (const [, path] of PAGES) {
+      const { page } = await open(path);
+      const nums = await page.$$eval('data[data-path]', (els) => els.map((e) => ({
+        config: e.getAttribute('data-config'), path: e.getAttribute('data-path')!, value: e.getAttribute('value')!, text: e.textContent!.trim(),
+      })));
+      for (const n of nums) {
+        expect(n.config).toBe('smoke');
+        const truth = lookup(results, n.path);
+        expect(typeof truth, `${path}: ${n.path} is not a number in results.json`).toBe('number');
+        expect(Number(n.value), `${path}: ${n.path}`).toBe(truth);
+        expect(Math.abs(shownValue(n.text) - (truth as number)), `${path}: ${n.path} shown as '${n.text}'`).toBeLessThanOrEqual(halfUnit(n.text) * (1 + 1e-9));
+        checked++;
+      }
+      if (path === '/smoke/copy/') {
+        // The heatmap writes each cell's PWMCC in its cell.
+        const cells = await page.$$eval('figure.chart:first-of-type g[aria-label="text"] text', (t) => t.map((e) => e.textContent));
+        expect(cells).toEqual(results.tasks[0]!.pwmcc.matrix.flat().map((v) => v.toFixed(4)));
+      }
+      await page.close();
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('scores each of the report\'s claims with its tolerance', async () => {
+    const { page } = await open('/');
+    const rows = await page.$$eval('table.scorecard tbody tr', (trs) => trs.map((tr) => ({
+      claim: tr.getAttribute('data-claim'), tolerance: tr.children[2]?.textContent ?? '', status: tr.querySelector('td[data-status]')?.getAttribute('data-status'),
+    })));
+    expect(rows.map((r) => r.claim)).toEqual(['copy-val-acc', 'copy-pwmcc-mean', 'copy-pwmcc-std', 'copy-pwmcc-range', 'copy-l0', 'copy-ev',
+      'copy-dead', 'modular-pwmcc-mean', 'modular-pwmcc-std', 'z', 'p', 'd', 'ci']);
+    for (const r of rows) {
+      expect(r.tolerance).not.toBe('');
+      expect(['reproduced', 'not reproduced']).toContain(r.status);
+    }
+    // The smoke run's SAEs have k = 4, so the report's L0 of 32 cannot be reproduced.
+    expect(rows.find((r) => r.claim === 'copy-l0')!.status).toBe('not reproduced');
+    expect(await page.textContent('[data-testid=answer]')).toMatch(/PWMCC/);
+    await page.close();
+  });
+
+  it('fits a phone-width screen without sideways scrolling', async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [name, path] of PAGES.slice(0, 2)) {
+      await page.goto(base + path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} is wider than a phone`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: true });
+    }
+    await page.close();
+  });
+
+  it('publishes results.json and the weights, but not the activations', async () => {
+    const res = await fetch(`${base}/downloads/smoke/results.json`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(readFileSync(join(resultsDir, 'smoke', 'results.json'), 'utf8'));
+    for (const task of results.tasks) {
+      for (const sae of task.saes) {
+        for (const ext of ['.safetensors', '.cfg.json']) expect(existsSync(join(siteDir, 'downloads', 'smoke', sae.file + ext)), sae.file + ext).toBe(true);
+      }
+    }
+    const all = readdirSync(siteDir, { recursive: true }).map(String);
+    expect(all.filter((f) => f.includes('activations') || f.includes('.work'))).toEqual([]);
+    expect(all.filter((f) => f.endsWith('.mjs'))).toEqual([]);
+  });
+
+  it('trains a tiny model in the playground: the loss goes down', async () => {
+    const t0 = performance.now();
+    const { page, errors } = await open('/playground/');
+    await page.waitForSelector('#status[data-state="done"], #status[data-state="failed"]', { timeout: 60_000 });
+    const status = await page.textContent('#status');
+    expect(await page.getAttribute('#status', 'data-state'), status ?? '').toBe('done');
+    const backend = await page.textContent('#backend');
+    const fallback = await page.textContent('#backend-error');
+    console.log(`playground: backend ${backend}; ${status}${fallback ? `; ${fallback}` : ''}`);
+    expect(['wasm', 'reference']).toContain(backend);
+    const first = Number(await page.textContent('#loss-first'));
+    const last = Number(await page.textContent('#loss-last'));
+    expect(last).toBeLessThan(first / 10);
+    expect(await page.$$eval('#loss-chart polyline, #fit-chart polyline', (l) => l.length)).toBe(3);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
+    await page.close();
+    timings.playground = performance.now() - t0;
+  });
+
+  it('fails the build on missing or invalid results, naming the file and the field', () => {
+    const empty = join(tmp, 'empty');
+    mkdirSync(empty);
+    const none = buildSite(empty, join(tmp, 'out-empty'));
+    expect(none.status).not.toBe(0);
+    expect(none.stdout + none.stderr).toContain(`results folder ${empty} holds no <config>/results.json`);
+
+    const bad = join(tmp, 'bad');
+    cpSync(join(resultsDir, 'smoke'), join(bad, 'smoke'), { recursive: true });
+    const file = join(bad, 'smoke', 'results.json');
+    const broken = JSON.parse(readFileSync(file, 'utf8'));
+    delete broken.tasks[0].pwmcc.mean;
+    writeFileSync(file, JSON.stringify(broken));
+    const invalid = buildSite(bad, join(tmp, 'out-bad'));
+    expect(invalid.status).not.toBe(0);
+    expect(invalid.stdout + invalid.stderr).toContain(`${file} is not a valid saelab results file`);
+    expect(invalid.stdout + invalid.stderr).toContain('tasks.0.pwmcc.mean');
+  }, 120_000);
+});
