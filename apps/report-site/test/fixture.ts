@@ -46,7 +46,7 @@ function task(spec: TaskSpec): TaskResult {
   return {
     name: spec.kind, kind: spec.kind,
     transformer: { epochs: 100, epochBudget: 100, stoppedEarly: false, trainLoss: [2, 1, 0.5], valAccuracy: spec.valAccuracy ?? 1,
-      valTokenAccuracy: 1, trainAccuracy: 1, valAccuracyCurve: [0.2, 0.8, 1], file: `${spec.kind}/transformer.safetensors` },
+      valTokenAccuracy: spec.valAccuracy ?? 1, trainAccuracy: 1, valAccuracyCurve: [0.2, 0.8, 1], file: `${spec.kind}/transformer.safetensors` },
     activations: { hook: 'blocks.1.hook_resid_post', position: 20, count: 50000, dModel: 128, file: `${spec.kind}/activations.safetensors` },
     saes: SEEDS.map((seed, i) => ({
       seed, variant: 'husai' as const, k: 32, dSae: 1024, loss: 4.5, l0: spec.l0 ?? 32, explainedVariance: spec.ev?.[i] ?? 0.9942,
@@ -68,7 +68,7 @@ export function makeResults(name: string, tasks: TaskSpec[], zTest?: { z: number
   const built = tasks.map(task);
   const results: Results = {
     schemaVersion: 1, config,
-    environment: { node: 'v20.20.0', backend: 'wasm', gitCommit: 'abc', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T01:00:00Z',
+    environment: { node: 'v20.20.0', backend: 'wasm', gitCommit: 'abc', gitDirty: false, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T01:00:00Z',
       platform: 'linux x64', cpus: 2, durationsMs: { transformers: 1000, saes: 2000, analysis: 300 } },
     tasks: built,
     comparison: built.length >= 2

@@ -9,7 +9,7 @@ const chance = Array(10).fill(0.3);
 function text(...runs: ReturnType<typeof makeResults>[]) {
   const byName = new Map(runs.map((r) => [r.config.name, r]));
   const segs = answerParagraph(runs.map((results) => ({ name: results.config.name, results })));
-  return segmentsToText(segs, (ref) => formatNumber(valueAt(byName.get(ref.config), ref.path), ref.style));
+  return segmentsToText(segs, (ref) => formatNumber(valueAt(byName.get(ref.config), ref.path) ?? NaN, ref.style));
 }
 
 describe('the answer paragraph', () => {

@@ -89,8 +89,9 @@ function ciMatches(values: number[], run: Run): boolean {
 
 const RULES: Rule[] = [
   {
-    claim: { id: 'copy-val-acc', label: 'Copy: validation accuracy', reported: '100%', tolerance: '>= 99.5%' },
-    style: 'percent', shape: 'single', paths: taskField('copy', 'transformer', 'valAccuracy'), pass: (v) => v.every(between(0.995, 1)),
+    // The original's "Val Acc" counted correct tokens (task_generalization.py: val_correct / (seq_len * n)).
+    claim: { id: 'copy-val-acc', label: 'Copy: validation accuracy (per token, as the original counted it)', reported: '100%', tolerance: '>= 99.5%' },
+    style: 'percent', shape: 'single', paths: taskField('copy', 'transformer', 'valTokenAccuracy'), pass: (v) => v.every(between(0.995, 1)),
   },
   {
     claim: { id: 'copy-pwmcc-mean', label: 'Copy: mean PWMCC', reported: '0.306', tolerance: '0.306 +/- 0.010' },
@@ -164,9 +165,10 @@ export function scorecard(run: Run): Verdict[] {
     const paths = rule.paths(run);
     if (typeof paths === 'string') return { claim: rule.claim, status: 'not measured', measured: [], shape: rule.shape, missing: paths };
     const values = paths.map((p) => valueAt(run.results, p));
+    const defined = values.every((v): v is number => v !== null);
     return {
       claim: rule.claim,
-      status: rule.pass(values, run) ? 'reproduced' : 'not reproduced',
+      status: defined && rule.pass(values, run) ? 'reproduced' : 'not reproduced',
       measured: paths.map((path) => ({ config: run.name, path, style: rule.style })),
       shape: rule.shape,
     };

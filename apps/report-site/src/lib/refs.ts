@@ -15,14 +15,17 @@ export interface NumRef {
   style: NumberStyle;
 }
 
-/** The number at `path` in `root`; throws naming the path if there is none. */
-export function valueAt(root: unknown, path: Path): number {
+/**
+ * The number at `path` in `root`, or null where results.json records an undefined statistic
+ * (a test statistic of values with zero spread); throws naming the path if there is neither.
+ */
+export function valueAt(root: unknown, path: Path): number | null {
   let node: unknown = root;
   for (const key of path) {
     if (node === null || typeof node !== 'object') break;
     node = (node as Record<string | number, unknown>)[key];
   }
-  if (typeof node !== 'number') throw new Error(`results.json has no number at ${path.join('.')}`);
+  if (node !== null && typeof node !== 'number') throw new Error(`results.json has no number at ${path.join('.')}`);
   return node;
 }
 

@@ -10,6 +10,7 @@
  * References: HUSAI `scripts/experiments/task_generalization.py` and its report (the z-test);
  * Welch 1947; Efron & Tibshirani 1993 (percentile bootstrap); Paulo & Belrose 2025 (random baseline).
  */
+/// <reference path="../types/jstat.d.ts" />
 import jStat from 'jstat';
 import type { Rng } from '@saelab/tensor';
 

@@ -9,7 +9,9 @@ import { ConfigSchema } from '../config/schema.js';
 export const SCHEMA_VERSION = 1;
 
 const num = z.number();
-const ttest = z.object({ t: num, df: num, p: num, diff: num, se: num });
+/** A test statistic: null where it is undefined (zero spread, as with 2 seeds' single pair). */
+const stat = z.number().nullable();
+const ttest = z.object({ t: stat, df: stat, p: stat, diff: num, se: num });
 
 const PairSummary = z.object({
   seeds: z.array(z.number()),
@@ -64,7 +66,7 @@ export const TaskResultSchema = z.object({
   }),
   bootstrap: z.object({ mean: num, ci95: z.tuple([num, num]), se: num, iterations: z.number().int() }),
   trainedVsRandom: z.object({
-    trainedMean: num, randomMean: num, diff: num, diffInRandomStds: num, welch: ttest,
+    trainedMean: num, randomMean: num, diff: num, diffInRandomStds: stat, welch: ttest,
     analytic: z.object({ baseline: num, trained: ttest, random: ttest }).optional(),
   }),
 });
@@ -76,6 +78,7 @@ export const ResultsSchema = z.object({
     node: z.string(),
     backend: z.string(),
     gitCommit: z.string(),
+    gitDirty: z.boolean(), // uncommitted changes in the tree that ran
     startedAt: z.string(),
     finishedAt: z.string(),
     platform: z.string(),
@@ -86,7 +89,7 @@ export const ResultsSchema = z.object({
   /** The original's z-test and Welch's t-test between the first two tasks' pairwise PWMCC values. */
   comparison: z.object({
     tasks: z.tuple([z.string(), z.string()]),
-    zTest: z.object({ diff: num, se: num, z: num, p: num, cohensD: num, ci: z.tuple([num, num]) }),
+    zTest: z.object({ diff: num, se: num, z: stat, p: stat, cohensD: stat, ci: z.tuple([num, num]) }),
     welch: ttest,
   }).nullable(),
 });

@@ -16,6 +16,14 @@ import type { SaeRecord, TransformerRecord } from './jobs.js';
 import { taskPaths } from './layout.js';
 import { relative } from 'node:path';
 
+/** Statistics that are infinite or NaN (zero spread) are undefined: results.json records null. */
+export function finiteOrNull<T>(value: T): T {
+  if (typeof value === 'number') return (Number.isFinite(value) ? value : null) as T;
+  if (Array.isArray(value)) return value.map(finiteOrNull) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, finiteOrNull(v)])) as T;
+  return value;
+}
+
 async function matrixFrom(path: string, name: string, transpose = false): Promise<Matrix> {
   const t = (await loadSafetensors(path)).tensors[name];
   if (!t || t.shape.length !== 2) throw new Error(`${path}: expected a 2-D tensor ${name}`);
@@ -74,7 +82,7 @@ export async function analyseTask(config: Config, taskName: string, out: string,
       randomMeanMatchedCosine: mean(randomMatched),
     },
     bootstrap: bootstrapMeanPwmcc(trained, new Rng(config.analysis.seed).fork(`bootstrap/${taskName}`), config.analysis.bootstrapIterations),
-    trainedVsRandom: trainedVsRandom(trainedPairs.pairs.map((p) => p.value), randomPairs.pairs.map((p) => p.value), analytic),
+    trainedVsRandom: finiteOrNull(trainedVsRandom(trainedPairs.pairs.map((p) => p.value), randomPairs.pairs.map((p) => p.value), analytic)),
   };
 }
 
@@ -84,5 +92,5 @@ export function compareTasks(tasks: TaskResult[]): Results['comparison'] {
   const [a, b] = tasks as [TaskResult, TaskResult];
   const x = a.pwmcc.pairs.map((p) => p.value);
   const y = b.pwmcc.pairs.map((p) => p.value);
-  return { tasks: [a.name, b.name], zTest: zTest(x, y), welch: welchTTest(x, y) };
+  return finiteOrNull({ tasks: [a.name, b.name] as [string, string], zTest: zTest(x, y), welch: welchTTest(x, y) });
 }

@@ -40,11 +40,11 @@ async function claimOutput(out: string, config: Config): Promise<void> {
   await writeJsonAtomic(path, { config: config.name, schemaVersion: SCHEMA_VERSION });
 }
 
-function gitCommit(): string {
+function git(...args: string[]): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    return 'unknown';
+    return undefined;
   }
 }
 
@@ -79,7 +79,8 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     schemaVersion: SCHEMA_VERSION,
     config,
     environment: {
-      node: process.version, backend: o.backend, gitCommit: gitCommit(), startedAt: startedAt.toISOString(),
+      node: process.version, backend: o.backend, gitCommit: git('rev-parse', 'HEAD') ?? 'unknown',
+      gitDirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '', startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(), platform: `${platform()} ${process.arch}`, cpus: availableParallelism(), durationsMs,
     },
     tasks,
