@@ -1,12 +1,16 @@
 // WebAssembly SIMD kernels for @saelab/tensor (AssemblyScript, compiled by scripts/build-wasm.mjs).
 //
 // Every export takes raw byte pointers into the (imported, possibly shared) linear memory; the JS side
-// (src/backends/wasm/kernels.ts) owns the memory layout. No managed objects, no allocation, no globals
-// that change: two instances (main thread + worker) can run these functions concurrently on one shared
-// memory as long as the regions they write do not overlap.
+// (src/backends/wasm/kernels.ts) owns the memory layout. No managed objects, no allocation, no mutable
+// globals: several instances (main thread + workers) run these functions concurrently on one shared memory.
+// gemm() is the only function they run together; it shares out its work itself (see "work sharing").
 //
-// All arithmetic has a fixed evaluation order, so results are bit-identical run to run and for any way the
-// JS side splits a matmul into output blocks.
+// Built twice from this one source (scripts/build-wasm.mjs): with threads + shared memory, and without
+// (ASC_FEATURE_THREADS false: plain loads/stores instead of atomics). All arithmetic has a fixed evaluation
+// order, so results are bit-identical run to run, between the two builds and for any number of threads.
+//
+// The 5x8 micro-kernel keeps 10 f32x4 accumulators; V8 (Node 20) has no relaxed-SIMD FMA by default, so it is
+// f32x4.mul + f32x4.add. Scalar tails use the same IEEE operations as the vector lanes.
 
 // ---------------------------------------------------------------------------------------------------------
 // GEMM: BLIS-style packed GEMM with a 5x8 f32x4 micro-kernel.
@@ -183,19 +187,23 @@ function macroKernel(ap: usize, bp: usize, c: usize, ldc: i32, mc: i32, nc: i32,
       let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
       let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
       let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+      // The 5 A values of step k come as one v128 load (rows 0-3, lanes broadcast by shuffles) plus a splat
+      // load (row 4): V8 then keeps the 10 accumulators, 2 B vectors and the A temporaries in 15 registers.
+      // (Five load32_splat loads get hoisted to the top of the loop by TurboFan and spill.)
       for (let k = 0; k < kc; k++) {
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
-        let a = v128.load32_splat(pa);
+        const av = v128.load(pa);
+        let a = i32x4.shuffle(av, av, 0, 0, 0, 0);
         c00 = f32x4.add(c00, f32x4.mul(a, b0));
         c01 = f32x4.add(c01, f32x4.mul(a, b1));
-        a = v128.load32_splat(pa, 4);
+        a = i32x4.shuffle(av, av, 1, 1, 1, 1);
         c10 = f32x4.add(c10, f32x4.mul(a, b0));
         c11 = f32x4.add(c11, f32x4.mul(a, b1));
-        a = v128.load32_splat(pa, 8);
+        a = i32x4.shuffle(av, av, 2, 2, 2, 2);
         c20 = f32x4.add(c20, f32x4.mul(a, b0));
         c21 = f32x4.add(c21, f32x4.mul(a, b1));
-        a = v128.load32_splat(pa, 12);
+        a = i32x4.shuffle(av, av, 3, 3, 3, 3);
         c30 = f32x4.add(c30, f32x4.mul(a, b0));
         c31 = f32x4.add(c31, f32x4.mul(a, b1));
         a = v128.load32_splat(pa, 16);
@@ -236,38 +244,144 @@ function macroKernel(ap: usize, bp: usize, c: usize, ldc: i32, mc: i32, nc: i32,
   }
 }
 
-/** Batched C[b] = op(A[b]) @ op(B[b]) restricted to output rows [i0, i1) and columns [j0, j1) of every batch.
- *  Strides are in floats between consecutive batch matrices (strideB = 0: one B shared by all batches).
- *  bp: room for roundUp(min(NC, j1-j0), 8) * min(KC, K) floats; ap: roundUp(min(MC, i1-i0), 5) * min(KC, K);
- *  tmp: 40 floats. KC/MC/NC are blocking sizes (MC a multiple of 5, NC of 8); they must not depend on
- *  the thread split, so that every output element sees the same sequence of operations. */
+// ---- work sharing --------------------------------------------------------------------------------------------
+// Threads running the same gemm() call share four i32 words at `ctrl` (each on its own 64-byte line):
+//   ctrl+0   next pack unit to claim      ctrl+64  pack units finished      ctrl+128 next compute unit to claim
+//   ctrl+192 "go": set to 1 once the operands are in place (the JS side wakes the workers first and copies the
+//            inputs while they start up; a worker that arrives early spins here for that short copy).
+// Work is claimed dynamically, so a thread that starts late or runs slow simply does fewer units. Which thread
+// computes a unit never changes the arithmetic of any output element (KC is fixed by K alone), so results are
+// bit-identical for any number of threads. The single-threaded build (no atomics) uses plain loads/stores.
+
+// @ts-ignore: decorator
+@inline function claim(p: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(p, 1);
+  const v = load<i32>(p);
+  store<i32>(p, v + 1);
+  return v;
+}
+
+/** Wait until the i32 at p reaches total: spin briefly (the others are busy with one short pack unit each),
+ *  then block in atomic.wait, so that a thread whose partner was descheduled does not burn the CPU the partner
+ *  needs (this machine class may have fewer free cores than threads). Writers call done(). */
+function waitFor(p: usize, total: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    for (let i = 0; i < 1 << 17; i++) if (atomic.load<i32>(p) >= total) return; // ~0.1 ms
+    for (;;) {
+      const v = atomic.load<i32>(p);
+      if (v >= total) return;
+      atomic.wait<i32>(p, v, 1000000); // 1 ms timeout: belt and braces
+    }
+  }
+}
+
+/** Add 1 to the i32 at p and wake whoever waits on it. */
+// @ts-ignore: decorator
+@inline function done(p: usize): void {
+  if (ASC_FEATURE_THREADS) {
+    atomic.add<i32>(p, 1);
+    atomic.notify(p);
+  } else {
+    store<i32>(p, load<i32>(p) + 1);
+  }
+}
+
+/** GEMM C[b] = op(A[b]) @ op(B[bB]) for every batch b (bB = b, or 0 when strideB == 0), shared by all threads
+ *  that call it with the same arguments (except `work`). Strides are in floats between batch matrices.
+ *
+ *  mode 0 ("rows"): B is packed once into `packed` (NR-column panels for every batch of B and every k block;
+ *    batchB * K * roundUp(N, 8) floats) by all threads together; then units of `unit` output rows (a multiple
+ *    of MR) are claimed: each packs its rows of A into its own `work` and sweeps all N columns.
+ *  mode 1 ("cols"): A is packed once into `packed` (MR-row panels; batch * K * roundUp(M, 5) floats); then units
+ *    of `unit` output columns (a multiple of NR) are claimed: each packs its columns of B into `work` and sweeps
+ *    all M rows in blocks of MC.
+ *  work: roundUp(unit, MR or NR) * min(KC, K) floats, then 40 floats of scratch for edge tiles.
+ *  ctrl: the work-sharing words (see above), zeroed except "go".
+ *  Returns the number of compute units this thread did. */
 export function gemm(
   a: usize, b: usize, c: usize,
   batch: i32, strideA: i32, strideB: i32, strideC: i32,
   M: i32, K: i32, N: i32, transA: i32, transB: i32,
-  i0: i32, i1: i32, j0: i32, j1: i32,
-  bp: usize, ap: usize, tmp: usize,
-  KC: i32, MC: i32, NC: i32,
-): void {
+  mode: i32, packed: usize, ctrl: usize, work: usize,
+  KC: i32, MC: i32, unit: i32,
+): i32 {
+  let units = 0;
   const tA = transA != 0, tB = transB != 0;
-  const bOnce = strideB == 0 && j1 - j0 <= NC && K <= KC;
-  for (let bi = 0; bi < batch; bi++) {
-    const A = a + <usize>bi * <usize>strideA * 4;
-    const B = b + <usize>bi * <usize>strideB * 4;
-    const C = c + <usize>bi * <usize>strideC * 4;
-    for (let jc = j0; jc < j1; jc += NC) {
-      const nc = min(NC, j1 - jc);
+  waitFor(ctrl + 192, 1);
+  const kcMax = min(KC, K);
+  const tmp = work + <usize>(mode == 0 ? (unit + MR - 1) / MR * MR : (unit + NR - 1) / NR * NR) * <usize>kcMax * 4;
+  if (mode == 0) {
+    const Np = <usize>((N + NR - 1) / NR * NR);
+    const batchB = strideB != 0 ? batch : 1;
+    const groups = (N + 63) >> 6; // pack units: 64 columns of one batch of B, all k blocks
+    const P = batchB * groups;
+    for (let u = claim(ctrl); u < P; u = claim(ctrl)) {
+      const bB = u / groups;
+      const jc = (u - bB * groups) << 6;
+      const nc = min(64, N - jc);
+      const B = b + <usize>bB * <usize>strideB * 4;
+      const base = packed + <usize>bB * <usize>K * Np * 4;
       for (let pc = 0; pc < K; pc += KC) {
         const kc = min(KC, K - pc);
-        if (!(bOnce && bi > 0)) packB(B, bp, K, N, tB, pc, kc, jc, nc);
-        for (let ic = i0; ic < i1; ic += MC) {
-          const mc = min(MC, i1 - ic);
-          packA(A, ap, M, K, tA, ic, mc, pc, kc);
-          macroKernel(ap, bp, C + (<usize>ic * <usize>N + <usize>jc) * 4, N, mc, nc, kc, pc > 0, tmp);
+        packB(B, base + (<usize>pc * Np + <usize>jc * <usize>kc) * 4, K, N, tB, pc, kc, jc, nc);
+      }
+      done(ctrl + 64);
+    }
+    waitFor(ctrl + 64, P);
+    const chunks = (M + unit - 1) / unit;
+    const U = batch * chunks;
+    for (let u = claim(ctrl + 128); u < U; u = claim(ctrl + 128)) {
+      const bi = u / chunks;
+      const ic = (u - bi * chunks) * unit;
+      const mc = min(unit, M - ic);
+      units++;
+      const A = a + <usize>bi * <usize>strideA * 4;
+      const C = c + (<usize>bi * <usize>strideC + <usize>ic * <usize>N) * 4;
+      const base = packed + <usize>(strideB != 0 ? bi : 0) * <usize>K * Np * 4;
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = min(KC, K - pc);
+        packA(A, work, M, K, tA, ic, mc, pc, kc);
+        macroKernel(work, base + <usize>pc * Np * 4, C, N, mc, N, kc, pc > 0, tmp);
+      }
+    }
+  } else {
+    const Mp = <usize>((M + MR - 1) / MR * MR);
+    const groups = (M + 39) / 40; // pack units: 40 rows of one batch of A, all k blocks
+    const P = batch * groups;
+    for (let u = claim(ctrl); u < P; u = claim(ctrl)) {
+      const bi = u / groups;
+      const ic = (u - bi * groups) * 40;
+      const mc = min(40, M - ic);
+      const A = a + <usize>bi * <usize>strideA * 4;
+      const base = packed + <usize>bi * <usize>K * Mp * 4;
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = min(KC, K - pc);
+        packA(A, base + (<usize>pc * Mp + <usize>ic * <usize>kc) * 4, M, K, tA, ic, mc, pc, kc);
+      }
+      done(ctrl + 64);
+    }
+    waitFor(ctrl + 64, P);
+    const chunks = (N + unit - 1) / unit;
+    const U = batch * chunks;
+    for (let u = claim(ctrl + 128); u < U; u = claim(ctrl + 128)) {
+      const bi = u / chunks;
+      const jc = (u - bi * chunks) * unit;
+      const nc = min(unit, N - jc);
+      units++;
+      const B = b + <usize>(strideB != 0 ? bi : 0) * <usize>strideB * 4;
+      const C = c + (<usize>bi * <usize>strideC + <usize>jc) * 4;
+      const base = packed + <usize>bi * <usize>K * Mp * 4;
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = min(KC, K - pc);
+        packB(B, work, K, N, tB, pc, kc, jc, nc);
+        for (let ic = 0; ic < M; ic += MC) {
+          const mc = min(MC, M - ic);
+          macroKernel(base + (<usize>pc * Mp + <usize>ic * <usize>kc) * 4, work, C + <usize>ic * <usize>N * 4, N, mc, nc, kc, pc > 0, tmp);
         }
       }
     }
   }
+  return units;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -364,23 +478,32 @@ function vs(op: i32, x: usize, s: f32, o: usize, n: i32, swapped: bool): void {
   }
 }
 
-/** out[i] = full[i] op bc[floor(i / repeat) % bcLen]   (bc[...] op full[i] when swapped); i < n. */
-export function binary(op: i32, full: usize, bc: usize, out: usize, n: i32, bcLen: i32, repeat: i32, swapped: i32): void {
+/** out[i] = full[i] op bc[floor((start + i) / repeat) % bcLen]   (bc[...] op full[i] when swapped); i < n.
+ *  full/out point at element `start` of the logical arrays (so long arrays can be streamed in chunks). */
+export function binary(op: i32, full: usize, bc: usize, out: usize, n: i32, bcLen: i32, repeat: i32, swapped: i32, start: i32): void {
   const sw = swapped != 0;
   if (bcLen == 1) {
     vs(op, full, load<f32>(bc), out, n, sw);
   } else if (repeat == 1) {
-    for (let s = 0; s < n; s += bcLen) {
+    let pos = start % bcLen;
+    for (let s = 0; s < n; ) {
       const q = <usize>s * 4;
-      const len = min(bcLen, n - s);
-      if (sw) vv(op, bc, full + q, out + q, len);
-      else vv(op, full + q, bc, out + q, len);
+      const len = min(bcLen - pos, n - s);
+      const y = bc + <usize>pos * 4;
+      if (sw) vv(op, y, full + q, out + q, len);
+      else vv(op, full + q, y, out + q, len);
+      s += len;
+      pos = 0;
     }
   } else {
-    let seg = 0;
-    for (let s = 0; s < n; s += repeat) {
+    let seg = (start / repeat) % bcLen;
+    let off = start % repeat;
+    for (let s = 0; s < n; ) {
       const q = <usize>s * 4;
-      vs(op, full + q, load<f32>(bc + <usize>seg * 4), out + q, min(repeat, n - s), sw);
+      const len = min(repeat - off, n - s);
+      vs(op, full + q, load<f32>(bc + <usize>seg * 4), out + q, len, sw);
+      s += len;
+      off = 0;
       seg++;
       if (seg == bcLen) seg = 0;
     }
