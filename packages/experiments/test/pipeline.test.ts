@@ -3,7 +3,8 @@
  * records, gives bit-identical outputs for the same config and seed, resumes after being killed
  * mid-training, and refuses a results folder that belongs to another run.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadSafetensors, saveSafetensors } from '@saelab/models';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -83,6 +84,30 @@ describe('pipeline (smoke config)', () => {
     const resumed = await run(killed);
     expect(withoutTimings(resumed)).toEqual(withoutTimings(await run(clean)));
     expect(files(killed)).toEqual(files(clean));
+  });
+
+  it('names the fix for a damaged checkpoint and for corrupt activations, keeping finished work', async () => {
+    const out = await tmp();
+    let updates = 0;
+    const killer: Reporter = { job: (id) => ({ start() {}, finish() {}, update() {
+      if (id === 'copy/sae-seed1' && ++updates === 12) throw new Error('killed');
+    } }) };
+    await expect(run(out, killer)).rejects.toThrow('killed');
+    const work = join(out, '.work', 'copy');
+    const ckpt = readdirSync(work).find((f) => f.startsWith('sae-seed1-') && f.endsWith('.ckpt.safetensors'))!;
+    writeFileSync(join(work, ckpt), 'not a checkpoint');
+    await expect(run(out)).rejects.toThrow(/cannot resume from checkpoint .*sae-seed1-.*Delete that file to restart this stage/);
+    expect(existsSync(join(out, 'copy', 'transformer.safetensors'))).toBe(true);
+    rmSync(join(work, ckpt));
+    await run(out); // starts that SAE over and finishes
+
+    // Activations with a NaN (a corrupt file): the SAE stage says which row and what to do.
+    const acts = await loadSafetensors(join(out, 'modular', 'activations.safetensors'));
+    const data = acts.tensors.activations!.data as Float32Array;
+    data[5 * 16 + 3] = NaN;
+    await saveSafetensors(join(out, 'modular', 'activations.safetensors'), { activations: { shape: acts.tensors.activations!.shape, data } }, acts.metadata);
+    rmSync(join(out, '.work', 'modular', 'sae-seed1.json'));
+    await expect(run(out)).rejects.toThrow(/activation row 5 holds NaN.*delete the task's activations.safetensors/);
   });
 
   it('refuses a results folder that holds another config\'s run', async () => {

@@ -4,9 +4,9 @@
  * resumed run is bit-identical). After every epoch it records how far the decoder has moved from
  * its initialisation (trainedVsInit, the PWMCC between the two) and checkpoints.
  */
-import { existsSync } from 'node:fs';
 import { Adam, noGrad, Rng, sub, tensor, type Tensor } from '@saelab/tensor';
-import { loadCheckpoint, saveCheckpoint, TopKSAE, type SaeConfig } from '@saelab/models';
+import { saveCheckpoint, TopKSAE, type SaeConfig } from '@saelab/models';
+import { resumeFrom } from './resume.js';
 import type { SaeTraining } from '../config/schema.js';
 import { pwmcc, type Matrix } from '../metrics/index.js';
 import { NonFiniteLossError, silent, type Progress } from './progress.js';
@@ -35,6 +35,9 @@ export function dataStatistics(x: Float32Array, d: number): { mean: Float64Array
   const mean = new Float64Array(d);
   let total = 0;
   for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]!)) {
+      throw new Error(`activation row ${Math.floor(i / d)} holds ${x[i]}: the activations are corrupt; delete the task's activations.safetensors (and its transformer, if it diverged) to recompute them`);
+    }
     mean[i % d]! += x[i]!;
     total += x[i]!;
   }
@@ -63,8 +66,9 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
   const initDecoder = decoderMatrix(sae);
   const opt = new Adam(sae.parameters(), { lr: cfg.lr });
   let state: SaeState = { epoch: 0, lossCurve: [], trainedVsInitCurve: [], firings: [], sinceFired: [] };
-  if (o.checkpointPath && existsSync(o.checkpointPath)) {
-    state = (await loadCheckpoint(o.checkpointPath, sae, opt)) as SaeState;
+  const resumed = await resumeFrom<SaeState>(o.checkpointPath, sae, opt);
+  if (resumed) {
+    state = resumed;
     sae.sinceFired.set(state.sinceFired);
   }
   const steps = Math.ceil(n / cfg.batchSize);

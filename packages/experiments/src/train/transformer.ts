@@ -4,9 +4,9 @@
  * where it stopped. The shuffle order of epoch e comes from its own fork of the seed, so a
  * resumed run draws exactly the batches an uninterrupted one would.
  */
-import { existsSync } from 'node:fs';
 import { Adam, AdamW, noGrad, Rng, tensor, type Tensor } from '@saelab/tensor';
-import { loadCheckpoint, saveCheckpoint, Transformer } from '@saelab/models';
+import { saveCheckpoint, Transformer } from '@saelab/models';
+import { resumeFrom } from './resume.js';
 import type { TransformerTraining } from '../config/schema.js';
 import { batchOf, type Split, type TaskData } from '../tasks/index.js';
 import { NonFiniteLossError, silent, type Progress } from './progress.js';
@@ -68,9 +68,7 @@ export async function trainTransformer(task: TaskData, cfg: TransformerTraining,
   const params = model.parameters();
   const opt = cfg.optimizer === 'adamw' ? new AdamW(params, { lr: cfg.lr, weightDecay: cfg.weightDecay }) : new Adam(params, { lr: cfg.lr, weightDecay: cfg.weightDecay });
   let history: TransformerHistory = { epochs: 0, trainLoss: [], valAccuracyCurve: [], valAccuracy: 0, valTokenAccuracy: 0, trainAccuracy: 0, stoppedEarly: false };
-  if (o.checkpointPath && existsSync(o.checkpointPath)) {
-    history = (await loadCheckpoint(o.checkpointPath, model, opt)) as TransformerHistory;
-  }
+  history = (await resumeFrom<TransformerHistory>(o.checkpointPath, model, opt)) ?? history;
   const P = task.window[1] - task.window[0];
   const stepsPerEpoch = Math.ceil(task.train.n / cfg.batchSize);
   progress.start(label, cfg.epochs * stepsPerEpoch);
