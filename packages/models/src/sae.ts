@@ -81,7 +81,7 @@ export class TopKSAE extends Module {
 
   /** Pre-activations of every latent, off the tape: x [B, d_in] -> [B, d_sae]. */
   preActivations(x: Tensor): Tensor {
-    return noGrad(() => add(matmul(this.centred(x), this.W_enc, { transB: true }), this.b_enc));
+    return noGrad(() => matmul(this.centred(x), this.W_enc, { transB: true, bias: this.b_enc }));
   }
 
   /** The sparse code of x: top-k latents and their values (ReLU'd for openai), on the tape. */

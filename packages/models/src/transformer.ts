@@ -63,7 +63,7 @@ class Attention extends Module {
     const [B, T] = x.shape as [number, number, number];
     const P = xq.shape[1]!;
     // [B, T, D] @ [D, H*Dh] -> [B, T, H, Dh] -> [B, H, T, Dh]
-    const heads = (y: Tensor, W: Tensor, b: Tensor, len: number) => permute(reshape(add(matmul(y, W), b), [B, len, H, Dh]), [0, 2, 1, 3]);
+    const heads = (y: Tensor, W: Tensor, b: Tensor, len: number) => permute(reshape(matmul(y, W, { bias: b }), [B, len, H, Dh]), [0, 2, 1, 3]);
     const q = heads(xq, this.W_Q, this.b_Q, P);
     const k = heads(x, this.W_K, this.b_K, T);
     const v = heads(x, this.W_V, this.b_V, T);
@@ -72,7 +72,7 @@ class Attention extends Module {
     const pattern = softmax(scores);
     // (B, H, P, T) x (B, H, T, Dh) -> (B, H, P, Dh) -> (B, P, H*Dh)
     const z = reshape(permute(matmul(pattern, v), [0, 2, 1, 3]), [B, P, H * Dh]);
-    return add(matmul(z, this.W_O), this.b_O);
+    return matmul(z, this.W_O, { bias: this.b_O });
   }
 }
 
@@ -94,7 +94,7 @@ class MLP extends Module {
     this.b_out = zeros([cfg.dModel]).requireGrad();
   }
   forward(x: Tensor): Tensor {
-    return add(matmul(gelu(add(matmul(x, this.W_in), this.b_in)), this.W_out), this.b_out);
+    return matmul(gelu(matmul(x, this.W_in, { bias: this.b_in })), this.W_out, { bias: this.b_out });
   }
 }
 
@@ -173,7 +173,7 @@ export class Transformer extends Module {
       resid = hook(`blocks.${l}.hook_resid_post`, add(mid, block.mlp.forward(block.ln2.forward(mid))));
     });
     const normalized = hook('ln_final.hook_normalized', this.ln_final.forward(resid));
-    const logits = add(matmul(normalized, this.W_U), this.b_U);
+    const logits = matmul(normalized, this.W_U, { bias: this.b_U });
     for (const name of wanted) {
       if (!cache.has(name)) throw new Error(`Transformer: unknown hook '${name}'`);
     }

@@ -132,6 +132,33 @@ function jsMatmul(a: Float32Array, b: Float32Array, out: Float32Array, M: number
 }
 benchRow('JS triple loop (i-k-j), reference', jsMatmul, { interleaved: false });
 
+// 4. Our gpujs backend (gpu.js kernels, GLSL shaders in a GL mode): with upload and readback (host arrays in and
+//    out on every call), and resident (operands uploaded once, the product left on the GPU, timed until the GPU has
+//    finished it; read back on the first call only, for max|diff|). Timed only where gpu.js runs on a GPU: in Node,
+//    HeadlessGL under `xvfb-run -a npm run bench`. Not counted in RESULT matmul_gflops, which compares CPU kernels.
+{
+  const { loadBackend, matmul, tensor, withBackend } = await import('../src/index.js');
+  const gpujs = (await loadBackend('gpujs')) as import('../src/index.js').GpujsBackend;
+  if (!gpujs.isGpu) {
+    process.stderr.write(`gpujs rows skipped: gpu.js runs in ${gpujs.mode} mode here, not on a GPU (in Node: run under xvfb-run -a)\n`);
+  } else {
+    benchRow(`saelab gpujs (${gpujs.mode}), upload + readback`, (a, b, out, M, K, N) => withBackend(gpujs, () => {
+      out.set(matmul(tensor(a, [M, K]), tensor(b, [K, N])).toArray());
+    }));
+    type T = import('../src/index.js').Tensor;
+    const resident = new Map<Float32Array, { ta: T; tb: T }>();
+    benchRow(`saelab gpujs (${gpujs.mode}), resident`, (a, b, out, M, K, N) => withBackend(gpujs, () => {
+      let t = resident.get(a);
+      const first = !t;
+      if (!t) resident.set(a, (t = { ta: tensor(a, [M, K]), tb: tensor(b, [K, N]) }));
+      const product = matmul(t.ta, t.tb);
+      if (first) out.set(product.toArray());
+      else gpujs.finish();
+    }));
+    disposers.push(() => gpujs.dispose());
+  }
+}
+
 // ---- measurement ----------------------------------------------------------------------------------------------
 const outs = SHAPES.map(([M, , N]) => new Float32Array(M * N));
 const reference: Float32Array[] = [];

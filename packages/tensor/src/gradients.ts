@@ -25,10 +25,12 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
   tanh: (g, out) => [mul(g, sub(1, mul(out, out)))],
   erf: (g, _, [x]) => [mul(g, mul(exp(neg(mul(x!, x!))), TWO_OVER_SQRT_PI))],
   abs: (g, _, [x]) => [mul(g, sign(x!))],
-  gelu: (g, _, [x]) => [mul(g, apply('geluGrad', [x!], {}))],
+  gelu: (g, _, [x]) => [apply('geluGrad', [x!, g], {})],
   geluGrad: null, // only used inside gelu's rule; no second derivatives here
   layerNorm: (g, _, [x], { eps }) => [apply('layerNormGrad', [x!, g], { eps })],
   layerNormGrad: null,
+  softmax: (g, out) => [apply('softmaxGrad', [out, g], {})],
+  softmaxGrad: null,
 
   add: (g, _, [a, b]) => [sumToShape(g, a!.shape), sumToShape(g, b!.shape)],
   sub: (g, _, [a, b]) => [sumToShape(g, a!.shape), sumToShape(neg(g), b!.shape)],
@@ -48,8 +50,8 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
     return [div(mul(g, hits), sum(hits, axis, true))];
   },
 
-  // C = op(A) op(B): dop(A) = g op(B)^T and dop(B) = op(A)^T g, then undo each op.
-  matmul: (g, _, [a, b], { transA, transB }) => {
+  // C = op(A) op(B) (+ bias): dop(A) = g op(B)^T and dop(B) = op(A)^T g, then undo each op; dbias = sum of g's rows.
+  matmul: (g, _, [a, b, bias], { transA, transB }) => {
     const dA = transA ? transpose(matmul(g, b!, { transB: !transB })) : matmul(g, b!, { transB: !transB });
     let dB: Tensor;
     if (b!.rank > 2 || transA) {
@@ -61,7 +63,7 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
       const g2 = reshape(g, [-1, g.shape[g.rank - 1]!]);
       dB = transB ? matmul(g2, a2, { transA: true }) : matmul(a2, g2, { transA: true });
     }
-    return [dA, dB];
+    return bias ? [dA, dB, sumToShape(g, bias.shape)] : [dA, dB];
   },
 
   reshape: (g, _, [x]) => [reshape(g, x!.shape)],

@@ -16,9 +16,17 @@ registerBackend('wasm', async () => {
   const { createWasmBackend } = await import('./backends/wasm.js');
   return createWasmBackend();
 });
+// Loaded on first use only, so programs on the other backends never load gpu.js.
+registerBackend('gpujs', async () => {
+  const { createGpujsBackend } = await import('./backends/gpujs.js');
+  return createGpujsBackend();
+});
 
 export * from './backend.js';
 export { ReferenceBackend } from './backends/reference.js';
+export type { GpujsBackend, GpujsMode } from './backends/gpujs.js';
+export { runnableBackends } from './backends/runnable.js';
+export { releaseMemory } from './memory.js';
 export { Tensor, tensor, zeros, ones, full, arange, noGrad, isGradEnabled, type Node, type NestedArray } from './tensor.js';
 export { apply, type Primitive, type PrimitiveArgs } from './primitives.js';
 export { gradients } from './gradients.js';

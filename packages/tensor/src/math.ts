@@ -42,24 +42,3 @@ export function gelu(x: number): number {
 export function geluGrad(x: number): number {
   return 0.5 * (1 + erf(x * Math.SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
 }
-
-/**
- * erfc to a relative error below 1.2e-7 everywhere (Numerical Recipes' Chebyshev-fitted `erfcc`):
- * float32-accurate and far cheaper than the series above, for the fast backends' GELU.
- */
-export function erfcFast(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
-    + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? r : 2 - r;
-}
-
-/** GELU and its derivative through erfcFast: x * Phi(x) with Phi(x) = erfc(-x / sqrt 2) / 2. */
-export function geluFast(x: number): number {
-  return 0.5 * x * erfcFast(-x * Math.SQRT1_2);
-}
-
-export function geluGradFast(x: number): number {
-  return 0.5 * erfcFast(-x * Math.SQRT1_2) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
-}

@@ -15,6 +15,8 @@ export type PrimitiveArgs = { [U in UnaryOp]: None } & { [B in BinaryOp]: None }
   where: None;
   layerNorm: { eps: number };
   layerNormGrad: { eps: number };
+  softmax: None;
+  softmaxGrad: None;
   matmul: { transA: boolean; transB: boolean };
   reshape: { shape: Shape };
   permute: { perm: readonly number[] };
@@ -55,7 +57,7 @@ function fail(op: string, message: string, ...tensors: Tensor[]): never {
 /** The forward pass of every primitive: one entry each, so a missing one does not compile. */
 const forwards: { [P in Primitive]: Forward<P> } = {
   neg: unary('neg'), exp: unary('exp'), log: unary('log'), sqrt: unary('sqrt'),
-  tanh: unary('tanh'), erf: unary('erf'), abs: unary('abs'), gelu: unary('gelu'), geluGrad: unary('geluGrad'),
+  tanh: unary('tanh'), erf: unary('erf'), abs: unary('abs'), gelu: unary('gelu'),
   add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div'),
   maximum: binary('maximum'), cmpgt: binary('cmpgt'), cmpeq: binary('cmpeq'),
   sum: reduce('sum'), max: reduce('max'),
@@ -63,6 +65,36 @@ const forwards: { [P in Primitive]: Forward<P> } = {
   where: (b, [c, x, y]) => {
     const shape = broadcastShapes('where', c!.shape, x!.shape, y!.shape);
     return { shape, storage: b.where(c!.storage, c!.shape, x!.storage, x!.shape, y!.storage, y!.shape, shape) };
+  },
+
+  // GELU's gradient for the output gradient g: g * gelu'(x) (the backend's unary 'geluGrad' is gelu' alone).
+  // x, g [...] -> [...]
+  geluGrad: (b, [x, g]) => {
+    if (!shapesEqual(x!.shape, g!.shape)) fail('geluGrad', 'x and g shapes differ', x!, g!);
+    const storage = b.geluBackward
+      ? b.geluBackward(x!.storage, g!.storage, x!.size)
+      : b.binary('mul', g!.storage, g!.shape, b.unary('geluGrad', x!.storage, x!.size), x!.shape, x!.shape);
+    return { shape: x!.shape, storage };
+  },
+
+  // softmax over the last axis, x [..., n] -> [..., n]; composed from max, sub, exp, sum, div where the
+  // backend has no fused kernel.
+  softmax: (b, [x]) => {
+    const { outer: rows, n } = splitAtAxis(x!.shape, x!.rank - 1);
+    if (b.softmax) return { shape: x!.shape, storage: b.softmax(x!.storage, rows, n) };
+    const [full, col] = [[rows, n], [rows, 1]];
+    const shifted = b.binary('sub', x!.storage, full, b.reduce('max', x!.storage, full, 1), col, full);
+    const e = b.unary('exp', shifted, rows * n);
+    return { shape: x!.shape, storage: b.binary('div', e, full, b.reduce('sum', e, full, 1), col, full) };
+  },
+  // softmax's gradient from its output y and output gradient g: y * (g - sum(g * y)), y, g [..., n] -> [..., n]
+  softmaxGrad: (b, [y, g]) => {
+    if (!shapesEqual(y!.shape, g!.shape)) fail('softmaxGrad', 'y and g shapes differ', y!, g!);
+    const { outer: rows, n } = splitAtAxis(y!.shape, y!.rank - 1);
+    if (b.softmaxGrad) return { shape: y!.shape, storage: b.softmaxGrad(y!.storage, g!.storage, rows, n) };
+    const [full, col] = [[rows, n], [rows, 1]];
+    const dot = b.reduce('sum', b.binary('mul', g!.storage, full, y!.storage, full, full), full, 1);
+    return { shape: y!.shape, storage: b.binary('mul', y!.storage, full, b.binary('sub', g!.storage, full, dot, col, full), full, full) };
   },
 
   // Normalises the last axis: x [..., d] -> [..., d].
@@ -77,8 +109,9 @@ const forwards: { [P in Primitive]: Forward<P> } = {
     return { shape: x!.shape, storage: b.layerNormGrad(x!.storage, g!.storage, outer, n, eps) };
   },
 
-  // a: [...batch, M, K] (or [..., K, M]), b: [K, N] shared or [...batch, K, N] (or with N, K swapped).
-  matmul: (b, [x, y], { transA, transB }) => {
+  // a: [...batch, M, K] (or [..., K, M]), b: [K, N] shared or [...batch, K, N] (or with N, K swapped),
+  // optionally a bias [N] added to every row (a Linear layer, fused where the backend can).
+  matmul: (b, [x, y, bias], { transA, transB }) => {
     if (x!.rank < 2 || y!.rank < 2) fail('matmul', 'both operands need at least 2 dimensions', x!, y!);
     const [r0, r1] = x!.shape.slice(-2) as [number, number];
     const [c0, c1] = y!.shape.slice(-2) as [number, number];
@@ -91,7 +124,14 @@ const forwards: { [P in Primitive]: Forward<P> } = {
       fail('matmul', 'the second operand must be 2-D or share the first operand\'s batch dimensions', x!, y!);
     }
     const batch = sizeOf(batchShape);
-    return { shape: [...batchShape, M, N], storage: b.matmul(x!.storage, y!.storage, batch, M, K, N, transA, transB, bBatched) };
+    const shape = [...batchShape, M, N];
+    if (!bias) return { shape, storage: b.matmul(x!.storage, y!.storage, batch, M, K, N, transA, transB, bBatched) };
+    if (!shapesEqual(bias.shape, [N])) fail('matmul', `the bias must be [${N}]`, x!, y!, bias);
+    if (b.matmulBias) {
+      return { shape, storage: b.matmulBias(x!.storage, y!.storage, bias.storage, batch, M, K, N, transA, transB, bBatched) };
+    }
+    const product = b.matmul(x!.storage, y!.storage, batch, M, K, N, transA, transB, bBatched);
+    return { shape, storage: b.binary('add', product, shape, bias.storage, bias.shape, shape) };
   },
 
   reshape: (_b, [a], { shape }) => {

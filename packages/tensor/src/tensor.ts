@@ -156,6 +156,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
 
 function backpropagate(root: Tensor, seed: Tensor): void {
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const pending = new PendingStorage(seed);
   const order = topologicalOrder(root);
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
@@ -165,6 +166,8 @@ function backpropagate(root: Tensor, seed: Tensor): void {
       grads.delete(t); // free intermediate gradients as soon as they are used
       if (!t.node) {
         t.grad = t.grad ? add(t.grad, g) : g;
+        pending.keep(t.grad);
+        pending.drop(g);
         continue;
       }
       const inputGrads = gradientOf(g, t, t.node);
@@ -175,10 +178,53 @@ function backpropagate(root: Tensor, seed: Tensor): void {
           throw new Error(`gradient of ${t.node!.op} has shape ${shapeToString(ig.shape)} for an input of shape ${shapeToString(input.shape)}`);
         }
         const prev = grads.get(input);
-        grads.set(input, prev ? add(prev, ig) : ig);
+        const next = prev ? add(prev, ig) : ig;
+        grads.set(input, next);
+        pending.hold(next);
+        if (prev) {
+          pending.drop(prev);
+          pending.drop(ig, false);
+        }
       });
+      pending.drop(g);
     }
   });
+}
+
+/**
+ * Which storages the gradients of a backward pass still hold, so that each can be handed back to its
+ * backend (Backend.release) the moment none does. Gradient rules may return the incoming gradient itself,
+ * or a reshape sharing its storage, for several inputs: storages are counted, not tensors. The seed and the
+ * leaves' .grad outlive the pass and are never released.
+ */
+class PendingStorage {
+  private readonly holders = new Map<Storage, number>();
+  private readonly kept = new Set<Storage>();
+
+  constructor(seed: Tensor) {
+    this.kept.add(seed.storage);
+    this.hold(seed);
+  }
+
+  hold(t: Tensor): void {
+    this.holders.set(t.storage, (this.holders.get(t.storage) ?? 0) + 1);
+  }
+
+  keep(t: Tensor): void {
+    this.kept.add(t.storage);
+  }
+
+  /** Ends one hold on t's storage (none when `held` is false: a gradient that was only summed into another)
+   *  and releases the storage if nothing holds it any more. */
+  drop(t: Tensor, held = true): void {
+    const n = (this.holders.get(t.storage) ?? 0) - (held ? 1 : 0);
+    if (n > 0) {
+      this.holders.set(t.storage, n);
+      return;
+    }
+    this.holders.delete(t.storage);
+    if (!this.kept.has(t.storage)) t.backend.release?.(t.storage);
+  }
 }
 
 /** A tensor from host values: `tensor([[1, 2], [3, 4]])` or `tensor(data, [2, 2])`. */

@@ -4,14 +4,49 @@
  */
 import { expect } from 'vitest';
 import {
-  loadBackend, mul, registeredBackends, sum, Tensor, tensor, withBackend, type Backend, type Shape,
+  loadBackend, mul, runnableBackends, sum, Tensor, tensor, withBackend, type Backend, type Shape,
 } from '../src/index.js';
 
-/** Backends the suite runs on: all registered ones, or SAELAB_TEST_BACKENDS=reference,wasm. */
+const listed = process.env.SAELAB_TEST_BACKENDS;
+const selected = listed ? listed.split(',').map((s) => s.trim()) : await runnableBackends();
+
+/**
+ * Backends the suite runs on: SAELAB_TEST_BACKENDS=reference,gpujs, or every backend that runs
+ * here (gpujs where it has a GPU: `xvfb-run -a npm test` in Node; see runnableBackends).
+ */
 export function backendNames(): string[] {
-  const env = process.env.SAELAB_TEST_BACKENDS;
-  const names = env ? env.split(',').map((s) => s.trim()) : registeredBackends().filter((n) => n !== 'reference64');
-  return names;
+  return selected;
+}
+
+/**
+ * How far each backend may stray from the reference in the parity tests (relative and absolute,
+ * both scaled by the reduction length for sums and matmuls), and whether it keeps subnormal
+ * floats. The reference rounds each result of a float64 computation to float32 once.
+ *
+ * gpujs, measured in HeadlessGL on Mesa's llvmpipe against float64 over [-8, 8]: exp 6e-7
+ * relative (ten times the reference's one rounding), log 3e-7 absolute near 1 (GLSL bounds
+ * log's error absolutely there), tanh, erf and GELU within 4e-7 absolute; sums and matmuls
+ * accumulate in float32 as wasm's do. That is inside wasm's tolerances, so it shares them.
+ * (GLSL ES 3.0 allows exp an error of 3 + 2|x| ulp: 1.1e-6 relative at |x| = 4, still inside.)
+ * Its shaders flush subnormals (|x| < 2^-126) to zero, as GPUs do: where a test compares exact
+ * values, it gives such a backend inputs without them (see `stored`).
+ */
+export const NUMERICS: Record<string, { rtol: number; atol: number; subnormals: boolean }> = {
+  reference: { rtol: 1e-5, atol: 1e-6, subnormals: true },
+  wasm: { rtol: 1e-5, atol: 1e-6, subnormals: true },
+  gpujs: { rtol: 1e-5, atol: 1e-6, subnormals: false },
+};
+
+/** `name`'s entry in NUMERICS (the reference's for a backend not listed). */
+export function numerics(name: string): { rtol: number; atol: number; subnormals: boolean } {
+  return NUMERICS[name] ?? NUMERICS.reference!;
+}
+
+/** x as backend `name` holds it: rounded to float32, and a subnormal as 0 where the backend flushes them. */
+export function stored(name: string, x: number): number {
+  const f = Math.fround(x);
+  if (numerics(name).subnormals || f === 0 || Math.abs(f) >= 2 ** -126) return f;
+  return f < 0 ? -0 : 0; // flushing keeps the sign
 }
 
 export async function backend(name: string): Promise<Backend> {

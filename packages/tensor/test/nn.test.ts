@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   crossEntropy, gelu, layerNorm, logSoftmax, mean, normalize, relu, softmax, tensor, topk, mseLoss, oneHot,
-  concat, minimum, geluComposite, layerNormComposite, sum, mul, withBackend, type Backend, type Tensor,
+  concat, minimum, geluComposite, layerNormComposite, softmaxComposite, sum, mul, withBackend, type Backend, type Tensor,
 } from '../src/index.js';
 import { backend, backendNames, expectAllClose, gradcheck, input, run } from './helpers.js';
 
@@ -23,9 +23,13 @@ describe.each(backendNames())('nn functions on %s', (name) => {
     await gradcheck(b, (x) => gelu(x!), [input([2, 5], 2, -3, 3)]);
   });
 
-  it('the fused gelu and layerNorm primitives equal their compositions, values and gradients', () => {
+  it('the fused gelu, layerNorm and softmax primitives equal their compositions, values and gradients', () => {
     const x = input([6, 16], 14, -3, 3);
-    for (const [fused, composite] of [[gelu, geluComposite], [(t: Tensor) => layerNorm(t), (t: Tensor) => layerNormComposite(t)]] as const) {
+    const pairs = [
+      [gelu, geluComposite], [(t: Tensor) => layerNorm(t), (t: Tensor) => layerNormComposite(t)],
+      [(t: Tensor) => softmax(t), (t: Tensor) => softmaxComposite(t)],
+    ] as const;
+    for (const [fused, composite] of pairs) {
       const outs = [fused, composite].map((f) => withBackend(b, () => {
         const t = tensor(x.values, x.shape).requireGrad();
         const y = f(t);

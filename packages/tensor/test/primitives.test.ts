@@ -30,8 +30,8 @@ const cases: Record<Primitive, Case> = {
   tanh: { forward: () => op('tanh', [t([0, 1, -2])], {}), expected: [0, 0.7615941559557649, -0.9640275800758169], grad: { f: (x) => op('tanh', [x!], {}), inputs: [input([6], 5, -2, 2)] } },
   erf: { forward: () => op('erf', [t([0, 0.5, -1, 3])], {}), expected: [0, 0.5204998778130465, -0.8427007929497149, 0.9999779095030014], grad: { f: (x) => op('erf', [x!], {}), inputs: [input([6], 6, -2, 2)] } },
   gelu: { forward: () => op('gelu', [t([1, -1, 2, 0])], {}), expected: [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0], grad: { f: (x) => op('gelu', [x!], {}), inputs: [input([6], 41, -3, 3)] } },
-  // Phi(x) + x phi(x): 0.5 at 0; Phi(1) + phi(1) at 1.
-  geluGrad: { forward: () => op('geluGrad', [t([0, 1])], {}), expected: [0.5, 0.8413447460685429 + 0.24197072451914337] },
+  // g * (Phi(x) + x phi(x)): 2 * 0.5 at 0; Phi(1) + phi(1) at 1.
+  geluGrad: { forward: () => op('geluGrad', [t([0, 1]), t([2, 1])], {}), expected: [1, 0.8413447460685429 + 0.24197072451914337] },
   abs: { forward: () => op('abs', [t([-1.5, 2, 0])], {}), expected: [1.5, 2, 0], grad: { f: (x) => op('abs', [x!], {}), inputs: [input([6], 7)] } },
 
   add: {
@@ -72,6 +72,15 @@ const cases: Record<Primitive, Case> = {
     forward: () => op('layerNormGrad', [t([[1, 2, 3]]), t([[1, 0, 0]])], { eps: 1e-5 }),
     expected: ((a) => [a * (2 / 3 - (a * a) / 3), -a / 3, a * (-1 / 3 + (a * a) / 3)])(1 / Math.sqrt(2 / 3 + 1e-5)),
   },
+  softmax: {
+    // Row [0, ln 2, ln 3]: exp gives [1, 2, 3], sum 6.
+    forward: () => op('softmax', [t([[0, Math.LN2, Math.log(3)], [5, 5, 5]])], {}), expected: [1 / 6, 2 / 6, 3 / 6, 1 / 3, 1 / 3, 1 / 3],
+    grad: { f: (x) => op('softmax', [x!], {}), inputs: [input([3, 5], 44, -3, 3)] },
+  },
+  softmaxGrad: {
+    // y = [0.25, 0.75], g = [1, 3]: sum(g y) = 2.5, so y * (g - 2.5) = [-0.375, 0.375].
+    forward: () => op('softmaxGrad', [t([[0.25, 0.75]]), t([[1, 3]])], {}), expected: [-0.375, 0.375],
+  },
   sum: {
     forward: () => op('sum', [t([[1, 2, 3], [4, 5, 6]])], { axis: 0 }), expected: [5, 7, 9], expectedShape: [1, 3],
     grad: { f: (x) => op('sum', [x!], { axis: 1 }), inputs: [input([3, 4, 2], 20)] },
@@ -85,14 +94,14 @@ const cases: Record<Primitive, Case> = {
     forward: () => op('matmul', [t([[1, 2], [3, 4]]), t([[5, 6], [7, 8]])], { transA: false, transB: false }), expected: [19, 22, 43, 50],
     grad: {
       // Every transpose form, a batched and a shared right operand, in one function.
-      f: (a, b, c, d) => {
+      f: (a, b, c, d, e) => {
         const ab = op('matmul', [a!, b!], { transA: false, transB: true }); // [2,3,5] @ [4,5]^T -> [2,3,4]
         const ta = op('matmul', [a!, ab], { transA: true, transB: false }); // [2,3,5]^T @ [2,3,4] -> [2,5,4]
         const tt = op('matmul', [ta, c!], { transA: true, transB: true }); // [2,5,4]^T @ [2,4,5]^T -> [2,4,4]
-        const ad = op('matmul', [a!, d!], { transA: true, transB: false }); // [2,3,5]^T @ [3,2] -> [2,5,2]
+        const ad = op('matmul', [a!, d!, e!], { transA: true, transB: false }); // [2,3,5]^T @ [3,2] + [2] -> [2,5,2]
         return concat([reshape(tt, [-1]), reshape(ad, [-1])]);
       },
-      inputs: [input([2, 3, 5], 22), input([4, 5], 23), input([2, 4, 5], 24), input([3, 2], 34)],
+      inputs: [input([2, 3, 5], 22), input([4, 5], 23), input([2, 4, 5], 24), input([3, 2], 34), input([2], 43)],
     },
   },
 

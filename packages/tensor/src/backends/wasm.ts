@@ -1,14 +1,19 @@
 /**
- * The `wasm` backend: the reference backend with its hot kernels (matmul in every form,
- * elementwise ops, reductions, top-k, Adam) replaced by AssemblyScript compiled to WebAssembly
- * SIMD (see ../../assembly and ./wasm/). Matmul uses two threads over one shared memory where
- * that pays. Kernels it does not replace fall through to the reference loops.
+ * The `wasm` backend: the reference backend with its kernels replaced by AssemblyScript compiled to
+ * WebAssembly SIMD (see ../../assembly and ./wasm/): matmul in every form (with a fused bias),
+ * elementwise ops (the fused GELU and its backward included), where, reductions, layer norm, softmax, movement,
+ * gathers and scatters, the sparse products, top-k and Adam. Matmul uses two threads over one shared
+ * memory where that pays. Broadcast patterns the kernels do not cover fall through to the reference loops.
+ *
+ * Outputs come from a pool of arrays the engine has released (see wasm/pool.ts), which every kernel
+ * here overwrites completely.
  */
 import type { AdamOptions, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
 import { ReferenceBackend } from './reference.js';
-import { geluFast, geluGradFast } from '../math.js';
 import { loadWasmKernels, type WasmKernels } from './wasm/kernels.js';
+import { BufferPool } from './wasm/pool.js';
+import { expandPlan, padPlan, permutePlan, slicePlan, type StridedCopy } from './wasm/strided.js';
 
 /**
  * Describes `bc` broadcast against the full output `out` as "element i reads bc[floor(i / repeat) % bc.length]",
@@ -25,22 +30,37 @@ export function broadcastRun(bc: Shape, out: Shape): { repeat: number } | undefi
   return { repeat: sizeOf(out.slice(last + 1)) };
 }
 
+/** The most memory the pool of released arrays keeps, by default (bytes). */
+const POOL_BYTES = 256 * 1024 * 1024;
+
 export class WasmBackend extends ReferenceBackend {
   override readonly name = 'wasm';
+  private readonly pool: BufferPool;
 
-  constructor(readonly kernels: WasmKernels) {
+  constructor(readonly kernels: WasmKernels, poolBytes = POOL_BYTES) {
     super(Float32Array);
+    this.pool = new BufferPool(poolBytes);
+  }
+
+  /** The engine is done with s: keep it for a later output of its length. */
+  release(s: Float32Array): void {
+    this.pool.give(s);
+  }
+
+  /** An output array of n floats, to be overwritten in full. */
+  private out(n: number): Float32Array {
+    return this.pool.take(n);
   }
 
   override unary(op: UnaryOp, a: Float32Array, size: number): Float32Array {
-    const out = new Float32Array(size);
-    if (op === 'gelu' || op === 'geluGrad') {
-      // One JavaScript pass with a float32-accurate erfc, until the kernels have GELU.
-      const f = op === 'gelu' ? geluFast : geluGradFast;
-      for (let i = 0; i < size; i++) out[i] = f(a[i]!);
-      return out;
-    }
+    const out = this.out(size);
     this.kernels.unary(op, a, out);
+    return out;
+  }
+
+  geluBackward(x: Float32Array, g: Float32Array, size: number): Float32Array {
+    const out = this.out(size);
+    this.kernels.geluBackward(x, g, out);
     return out;
   }
 
@@ -49,30 +69,129 @@ export class WasmBackend extends ReferenceBackend {
     const aRun = a.length === n ? broadcastRun(bShape, outShape) : undefined;
     const bRun = !aRun && b.length === n ? broadcastRun(aShape, outShape) : undefined;
     if (!aRun && !bRun) return super.binary(op, a, aShape, b, bShape, outShape) as Float32Array;
-    const out = new Float32Array(n);
+    const out = this.out(n);
     if (aRun) this.kernels.binary(op, a, b, out, aRun.repeat, false);
     else this.kernels.binary(op, b, a, out, bRun!.repeat, true);
     return out;
   }
 
+  override where(c: Float32Array, cShape: Shape, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape,
+    outShape: Shape): Float32Array {
+    const [cr, ar, br] = [broadcastRun(cShape, outShape), broadcastRun(aShape, outShape), broadcastRun(bShape, outShape)];
+    if (!cr || !ar || !br) return super.where(c, cShape, a, aShape, b, bShape, outShape) as Float32Array;
+    const out = this.out(sizeOf(outShape));
+    this.kernels.where({ data: c, repeat: cr.repeat }, { data: a, repeat: ar.repeat }, { data: b, repeat: br.repeat }, out);
+    return out;
+  }
+
+  override layerNorm(x: Float32Array, rows: number, d: number, eps: number): Float32Array {
+    const out = this.out(rows * d);
+    this.kernels.layerNorm(x, rows, d, eps, out);
+    return out;
+  }
+
+  override layerNormGrad(x: Float32Array, g: Float32Array, rows: number, d: number, eps: number): Float32Array {
+    const out = this.out(rows * d);
+    this.kernels.layerNormGrad(x, g, rows, d, eps, out);
+    return out;
+  }
+
+  softmax(x: Float32Array, rows: number, n: number): Float32Array {
+    const out = this.out(rows * n);
+    this.kernels.softmax(x, rows, n, out);
+    return out;
+  }
+
+  softmaxGrad(y: Float32Array, g: Float32Array, rows: number, n: number): Float32Array {
+    const out = this.out(rows * n);
+    this.kernels.softmaxGrad(y, g, rows, n, out);
+    return out;
+  }
+
   override reduce(op: ReduceOp, a: Float32Array, shape: Shape, axis: number): Float32Array {
     const { outer, n, inner } = splitAtAxis(shape, axis);
-    const out = new Float32Array(outer * inner);
+    const out = this.out(outer * inner);
     this.kernels.reduce(op, a, out, outer, n, inner);
     return out;
   }
 
   override matmul(a: Float32Array, b: Float32Array, batch: number, M: number, K: number, N: number,
     transA: boolean, transB: boolean, bBatched: boolean): Float32Array {
-    const out = new Float32Array(batch * M * N);
+    const out = this.out(batch * M * N);
     this.kernels.matmul(a, b, out, batch, M, K, N, transA, transB, bBatched);
     return out;
   }
 
+  matmulBias(a: Float32Array, b: Float32Array, bias: Float32Array, batch: number, M: number, K: number, N: number,
+    transA: boolean, transB: boolean, bBatched: boolean): Float32Array {
+    const out = this.out(batch * M * N);
+    this.kernels.matmul(a, b, out, batch, M, K, N, transA, transB, bBatched, bias);
+    return out;
+  }
+
+  override permute(a: Float32Array, shape: Shape, perm: readonly number[]): Float32Array {
+    return this.copy(a, permutePlan(shape, perm), a.length);
+  }
+
+  override slice(a: Float32Array, shape: Shape, starts: readonly number[], ends: readonly number[]): Float32Array {
+    return this.copy(a, slicePlan(shape, starts, ends), sizeOf(starts.map((s, i) => ends[i]! - s)));
+  }
+
+  override pad(a: Float32Array, shape: Shape, before: readonly number[], after: readonly number[]): Float32Array {
+    return this.copy(a, padPlan(shape, before, after), sizeOf(shape.map((d, i) => before[i]! + d + after[i]!)));
+  }
+
+  override expand(a: Float32Array, shape: Shape, outShape: Shape): Float32Array {
+    return this.copy(a, expandPlan(shape, outShape), sizeOf(outShape));
+  }
+
+  override gatherRows(table: Float32Array, rows: number, cols: number, idx: Float32Array, n: number): Float32Array {
+    const out = this.out(n * cols);
+    this.kernels.gatherRows(table, rows, cols, idx, n, out);
+    return out;
+  }
+
+  override scatterAddRows(src: Float32Array, n: number, cols: number, idx: Float32Array, rows: number): Float32Array {
+    const out = this.out(rows * cols);
+    this.kernels.scatterAddRows(src, n, cols, idx, rows, out);
+    return out;
+  }
+
+  override gatherLast(x: Float32Array, outer: number, n: number, idx: Float32Array, k: number): Float32Array {
+    const out = this.out(outer * k);
+    this.kernels.gatherLast(x, outer, n, idx, k, out);
+    return out;
+  }
+
+  override scatterLast(src: Float32Array, outer: number, k: number, idx: Float32Array, n: number): Float32Array {
+    const out = this.out(outer * n);
+    this.kernels.scatterLast(src, outer, k, idx, n, out);
+    return out;
+  }
+
+  override gatherDot(x: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number): Float32Array {
+    const out = this.out(B * k);
+    this.kernels.gatherDot(x, w, idx, B, k, d, n, out);
+    return out;
+  }
+
+  override gatherCombine(v: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number): Float32Array {
+    const out = this.out(B * d);
+    this.kernels.gatherCombine(v, w, idx, B, k, d, n, out);
+    return out;
+  }
+
+  override scatterOuter(a: Float32Array, x: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number): Float32Array {
+    const out = this.out(n * d);
+    this.kernels.scatterOuter(a, x, idx, B, k, d, n, out);
+    return out;
+  }
+
   override topk(x: Float32Array, outer: number, n: number, k: number): Float32Array {
-    const values = new Float32Array(outer * k);
-    const indices = new Float32Array(outer * k);
+    const values = this.out(outer * k);
+    const indices = this.out(outer * k);
     this.kernels.topk(x, outer, n, k, values, indices);
+    this.pool.give(values);
     return indices;
   }
 
@@ -83,9 +202,20 @@ export class WasmBackend extends ReferenceBackend {
   dispose(): void {
     this.kernels.dispose();
   }
+
+  /** Runs a strided copy into a new output of outSize floats. */
+  private copy(a: Float32Array, plan: StridedCopy, outSize: number): Float32Array {
+    const out = this.out(outSize);
+    this.kernels.stridedCopy(a, plan, out);
+    return out;
+  }
 }
 
-/** Compiles the kernels (and starts the matmul worker thread where threads are available). */
-export async function createWasmBackend(options: { threads?: number } = {}): Promise<WasmBackend> {
-  return new WasmBackend(await loadWasmKernels(options));
+/**
+ * Compiles the kernels (and starts the matmul worker thread where threads are available).
+ * threads: default 2 in Node (or SAELAB_WASM_THREADS); poolBytes: how much released memory to keep for
+ * reuse (default 256 MiB; 0 turns the pool off).
+ */
+export async function createWasmBackend(options: { threads?: number; poolBytes?: number } = {}): Promise<WasmBackend> {
+  return new WasmBackend(await loadWasmKernels(options), options.poolBytes);
 }

@@ -8,7 +8,7 @@ import { add, div, eq, erf, exp, gt, log, mul, neg, sqrt, square, sub, where } f
 import { max, mean, sum } from '../ops/reduce.js';
 import { gatherLast } from '../ops/gather.js';
 import { reshape } from '../ops/movement.js';
-import { shapeToString } from '../shape.js';
+import { normAxis, shapeToString } from '../shape.js';
 
 /** max(x, 0), with gradient 0 at 0 as in PyTorch. */
 export function relu(x: Tensor): Tensor {
@@ -30,8 +30,17 @@ export function geluComposite(x: Tensor): Tensor {
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
 
-/** softmax along `axis` (the last by default), shifted by the max for stability; rows sum to 1. */
+/**
+ * softmax along `axis` (the last by default), shifted by the max for stability; rows sum to 1.
+ * Over the last axis it is one fused primitive (a pass each way instead of about a dozen);
+ * `softmaxComposite` is the same function written with ops.
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  return normAxis(axis, x.rank, 'softmax') === x.rank - 1 ? apply('softmax', [x], {}) : softmaxComposite(x, axis);
+}
+
+/** softmax spelled out with ops: the definition the fused primitive is tested against. */
+export function softmaxComposite(x: Tensor, axis = -1): Tensor {
   const e = exp(sub(x, max(x, axis, true)));
   return div(e, sum(e, axis, true));
 }

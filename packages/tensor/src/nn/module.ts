@@ -6,7 +6,6 @@
 import { Tensor } from '../tensor.js';
 import { kaimingUniform } from '../init.js';
 import { matmul } from '../ops/matmul.js';
-import { add } from '../ops/elementwise.js';
 import type { Rng } from '../random.js';
 
 export abstract class Module {
@@ -51,7 +50,6 @@ export class Linear extends Module {
 
   /** x [..., in] -> [..., out] */
   forward(x: Tensor): Tensor {
-    const y = matmul(x, this.weight, { transB: true });
-    return this.bias ? add(y, this.bias) : y;
+    return matmul(x, this.weight, { transB: true, bias: this.bias });
   }
 }

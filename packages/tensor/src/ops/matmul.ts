@@ -7,12 +7,14 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use the second operand transposed. */
   transB?: boolean;
+  /** [N], added to every row of the product (fused into it where the backend can): a Linear layer. */
+  bias?: Tensor;
 }
 
 /**
  * Batched matrix product: a [..., M, K] @ b [K, N] or [..., K, N] -> [..., M, N].
- * `matmul(x, w, { transB: true })` computes x @ w^T, as a Linear layer stored [out, in] does.
+ * `matmul(x, w, { transB: true, bias: b })` computes x @ w^T + b, as a Linear layer stored [out, in] does.
  */
 export function matmul(a: Tensor, b: Tensor, o: MatmulOptions = {}): Tensor {
-  return apply('matmul', [a, b], { transA: o.transA ?? false, transB: o.transB ?? false });
+  return apply('matmul', o.bias ? [a, b, o.bias] : [a, b], { transA: o.transA ?? false, transB: o.transB ?? false });
 }

@@ -1,0 +1,117 @@
+/**
+ * Where the time of a training step goes, per backend method: every method of the backend
+ * instance is wrapped with a performance.now() stopwatch, then the SAE and transformer steps of
+ * bench/models.ts run and a table of milliseconds per step is printed, biggest first. Unary,
+ * binary and reduce calls are split by op, matmuls by shape, so that "binary" does not hide
+ * which op costs.
+ * Page faults are counted too: on virtual machines a first touch of fresh memory can cost ~10 us a page.
+ * Run: npx tsx bench/profile.ts [sae|transformer] (both by default); SAELAB_BACKEND picks the backend,
+ * TOP=n the number of rows.
+ */
+import { Adam, defaultBackendName, disposeBackends, normal, Rng, setBackend, tensor, type Backend } from '@saelab/tensor';
+import { TopKSAE, Transformer } from '../src/index.js';
+
+interface Entry { ms: number; calls: number; faults: number }
+const table = new Map<string, Entry>();
+
+/** A readable key for one call: the method, plus its op or shape where that tells calls apart. */
+function keyOf(method: string, args: unknown[]): string {
+  const shape = (x: unknown) => `[${(x as number[]).join(',')}]`;
+  if (method === 'unary') return `unary ${String(args[0])} ${args[2]}`;
+  if (method === 'binary') return `binary ${String(args[0])} ${shape(args[2])} ${shape(args[4])}`;
+  if (method === 'reduce') return `reduce ${String(args[0])} ${shape(args[2])} axis ${args[3]}`;
+  if (method === 'matmul' || method === 'matmulBias') {
+    const dims = method === 'matmul' ? args.slice(2) : args.slice(3); // matmulBias has the bias before them
+    const [batch, M, K, N, tA, tB] = dims as [number, number, number, number, boolean, boolean];
+    return `${method} ${batch}x[${M}x${K}x${N}]${tA ? ' tA' : ''}${tB ? ' tB' : ''}`;
+  }
+  if (method === 'permute') return `permute [${(args[1] as number[]).join(',')}] by [${(args[2] as number[]).join(',')}]`;
+  return method;
+}
+
+/** The Backend interface's methods (helpers a backend calls internally are not timed on their own). */
+const METHODS = [
+  'fromHost', 'toHost', 'zeros', 'unary', 'binary', 'where', 'layerNorm', 'layerNormGrad', 'reduce', 'matmul', 'permute',
+  'slice', 'pad', 'expand', 'gatherRows', 'scatterAddRows', 'gatherLast', 'scatterLast', 'gatherDot', 'gatherCombine',
+  'scatterOuter', 'topk', 'adam', 'matmulBias', 'geluBackward', 'softmax', 'softmaxGrad', 'release',
+];
+
+/** Replaces each Backend method of `backend` with a timed wrapper. */
+function instrument(backend: Backend): void {
+  const target = backend as unknown as Record<string, unknown>;
+  for (const name of METHODS) {
+    const f = target[name];
+    if (typeof f !== 'function') continue;
+    target[name] = (...args: unknown[]) => {
+      const f0 = process.resourceUsage().minorPageFault;
+      const t0 = performance.now();
+      try {
+        return (f as (...a: unknown[]) => unknown).apply(backend, args);
+      } finally {
+        const ms = performance.now() - t0;
+        const key = keyOf(name, args);
+        const e = table.get(key) ?? { ms: 0, calls: 0, faults: 0 };
+        e.ms += ms;
+        e.calls++;
+        e.faults += process.resourceUsage().minorPageFault - f0;
+        table.set(key, e);
+      }
+    };
+  }
+}
+
+/** Runs `step` (after warm-up) and prints the per-method table, in ms per step. */
+function profile(title: string, steps: number, warmup: number, step: () => void): void {
+  for (let i = 0; i < warmup; i++) step();
+  table.clear();
+  const faults0 = process.resourceUsage().minorPageFault;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const wall = (performance.now() - t0) / steps;
+  const faults = (process.resourceUsage().minorPageFault - faults0) / steps;
+  const rows = [...table.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const inside = rows.reduce((s, [, e]) => s + e.ms, 0) / steps;
+  console.log(`\n${title}: ${wall.toFixed(2)} ms per step, ${inside.toFixed(2)} ms inside backend methods, ${faults.toFixed(0)} page faults`);
+  for (const [key, e] of rows.slice(0, Number(process.env.TOP ?? 30))) {
+    const faults = `${(e.faults / steps).toFixed(0)} faults`;
+    console.log(`  ${(e.ms / steps).toFixed(3).padStart(9)} ms  ${String(e.calls / steps).padStart(5)} calls  ${faults.padStart(12)}  ${key}`);
+  }
+}
+
+const which = process.argv[2];
+if (process.env.WARM) { let big: Float32Array | null = new Float32Array(8 * 1024 * 1024 + 1024); big[0] = 1; big = null; }
+const backend = await setBackend(defaultBackendName());
+instrument(backend);
+console.log(`backend: ${backend.name}`);
+
+if (which !== 'transformer') {
+  const sae = new TopKSAE({ dIn: 128, dSae: 1024, k: 32, variant: 'husai' }, 42);
+  const opt = new Adam(sae.parameters(), { lr: 3e-4 });
+  const acts = normal([256, 128], new Rng(1));
+  profile('SAE step (husai, batch 256, d_sae 1024, k 32)', 40, 20, () => {
+    opt.zeroGrad();
+    const out = sae.forward(acts);
+    out.loss.item();
+    out.loss.backward();
+    sae.constrainDecoder('beforeStep');
+    opt.step();
+    sae.constrainDecoder('afterStep');
+    sae.recordFirings(out.indices, out.values);
+  });
+}
+
+if (which !== 'sae') {
+  const model = new Transformer({ nLayers: 2, dModel: 128, nHeads: 4, dHead: 32, dMlp: 512, dVocab: 22, nCtx: 21 }, 0);
+  const opt = new Adam(model.parameters(), { lr: 1e-3 });
+  const rng = new Rng(2);
+  const tokens = tensor(Array.from({ length: 256 * 21 }, () => rng.int(22)), [256, 21]);
+  const targets = tensor(Array.from({ length: 256 * 10 }, () => rng.int(20)), [256, 10]);
+  profile('transformer step (copy task, batch 256 x 21 tokens)', 6, 2, () => {
+    opt.zeroGrad();
+    const loss = model.loss(tokens, targets, [11, 21]);
+    loss.item();
+    loss.backward();
+    opt.step();
+  });
+}
+disposeBackends();

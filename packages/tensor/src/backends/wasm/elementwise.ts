@@ -1,0 +1,164 @@
+// Wrappers for the streaming kernels (unary, binary, where, Adam): long arrays pass through the arena in
+// chunks of CHUNK floats, so they need little wasm memory and each chunk stays in cache between the copy in,
+// the kernel and the copy out. The compute-heavy unary ops (GELU, exp, erf...) on long arrays are instead
+// copied in whole and shared between the threads (assembly/shared.ts).
+import { CHUNK } from './arena.js';
+import type { Instance } from './loader.js';
+import { CTRL_BYTES, runShared } from './shared.js';
+
+export type WasmUnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs' | 'gelu' | 'geluGrad';
+export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'cmpgt' | 'cmpeq'; // cmpgt/cmpeq give 1 or 0
+
+const UNARY_CODES: Record<WasmUnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, erf: 5, abs: 6, gelu: 7, geluGrad: 8 };
+const BINARY_CODES: Record<WasmBinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, cmpgt: 5, cmpeq: 6 };
+
+/** An operand of `where`: full length (repeat 1), or broadcast as data[floor(i / repeat) % data.length]. */
+export interface Operand {
+  data: Float32Array;
+  repeat: number;
+}
+
+export interface AdamOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+  step: number;
+}
+
+/** Unary ops that cost enough per element to share between threads, from SHARE_MIN elements on. */
+const HEAVY = new Set<WasmUnaryOp>(['exp', 'log', 'tanh', 'erf', 'gelu', 'geluGrad']);
+const SHARE_MIN = 128 * 1024;
+/** mapShared's code for g * gelu'(x) (0..8 are the unary codes). */
+const GELU_BACKWARD = 9;
+
+/** out = op(a) (or b * gelu'(a)) on every thread at once: whole arrays in, the kernel shared, the result out. */
+function mapShared(inst: Instance, code: number, a: Float32Array, b: Float32Array | null, out: Float32Array): void {
+  const n = out.length;
+  const [pA, pB, pOut, pCtrl] = inst.arena.layout(n, b ? n : 0, n, CTRL_BYTES / 4);
+  runShared(inst, 'mapShared', () => [code, pA!, b ? pB! : 0, pOut!, n, pCtrl!], pCtrl!, () => {
+    inst.arena.put(pA!, a);
+    if (b) inst.arena.put(pB!, b);
+  });
+  inst.arena.read(pOut!, n, out);
+}
+
+/** Calls fn(start, len) for consecutive chunks of [0, n). */
+function chunks(n: number, fn: (start: number, len: number) => void): void {
+  for (let s = 0; s < n; s += CHUNK) fn(s, Math.min(CHUNK, n - s));
+}
+
+export function unary(inst: Instance, op: WasmUnaryOp, a: Float32Array, out: Float32Array): void {
+  const { ex, arena } = inst;
+  const code = UNARY_CODES[op];
+  if (code === undefined) throw new Error(`wasm kernels: unknown unary op ${String(op)}`);
+  if (a.length !== out.length) throw new RangeError('wasm kernels: unary needs a and out of equal length');
+  if (a.length === 0) return;
+  if (inst.helpers && a.length >= SHARE_MIN && HEAVY.has(op)) return mapShared(inst, code, a, null, out);
+  const [p] = arena.layout(Math.min(a.length, CHUNK));
+  chunks(a.length, (s, len) => {
+    arena.put(p!, a.subarray(s, s + len));
+    ex.unary(code, p!, p!, len);
+    arena.read(p!, len, out, s);
+  });
+}
+
+export function geluBackward(inst: Instance, x: Float32Array, g: Float32Array, out: Float32Array): void {
+  const { ex, arena } = inst;
+  if (x.length !== out.length || g.length !== out.length) {
+    throw new RangeError('wasm kernels: geluBackward needs x, g and out of equal length');
+  }
+  if (out.length === 0) return;
+  if (inst.helpers && out.length >= SHARE_MIN) return mapShared(inst, GELU_BACKWARD, x, g, out);
+  const chunk = Math.min(out.length, CHUNK);
+  const [pX, pG] = arena.layout(chunk, chunk);
+  chunks(out.length, (s, len) => {
+    arena.put(pX!, x.subarray(s, s + len));
+    arena.put(pG!, g.subarray(s, s + len));
+    ex.geluBackward(pX!, pG!, pX!, len);
+    arena.read(pX!, len, out, s);
+  });
+}
+
+export function binary({ ex, arena }: Instance, op: WasmBinaryOp, full: Float32Array, bc: Float32Array, out: Float32Array,
+  repeat: number, swapped: boolean): void {
+  const code = BINARY_CODES[op];
+  if (code === undefined) throw new Error(`wasm kernels: unknown binary op ${String(op)}`);
+  if (full.length !== out.length) throw new RangeError('wasm kernels: binary needs full and out of equal length');
+  if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`wasm kernels: repeat must be a positive integer, got ${repeat}`);
+  const n = full.length, bcLen = bc.length;
+  if (n === 0) return;
+  if (bcLen === 0) throw new RangeError('wasm kernels: binary needs a non-empty bc');
+  const sw = swapped ? 1 : 0;
+  const chunk = Math.min(n, CHUNK);
+  if (repeat === 1 && bcLen === n) {
+    // Same shape: stream both operands.
+    const [pA, pB] = arena.layout(chunk, chunk);
+    chunks(n, (s, len) => {
+      arena.put(pA!, full.subarray(s, s + len));
+      arena.put(pB!, bc.subarray(s, s + len));
+      ex.binary(code, pA!, pB!, pA!, len, len, 1, sw, 0);
+      arena.read(pA!, len, out, s);
+    });
+    return;
+  }
+  // Broadcast: bc stays in the arena, full streams through (the kernel is told each chunk's start index).
+  const [pBc, pData] = arena.layout(bcLen, chunk);
+  arena.put(pBc!, bc);
+  chunks(n, (s, len) => {
+    arena.put(pData!, full.subarray(s, s + len));
+    ex.binary(code, pData!, pBc!, pData!, len, bcLen, repeat, sw, s);
+    arena.read(pData!, len, out, s);
+  });
+}
+
+export function where({ ex, arena }: Instance, c: Operand, a: Operand, b: Operand, out: Float32Array): void {
+  const n = out.length;
+  const ops = [c, a, b];
+  const streamed = ops.map((o) => o.repeat === 1 && o.data.length === n);
+  for (const o of ops) {
+    if (o.data.length === 0 || !Number.isInteger(o.repeat) || o.repeat < 1) {
+      throw new RangeError('wasm kernels: where needs non-empty operands and positive repeats');
+    }
+  }
+  if (n === 0) return;
+  const chunk = Math.min(n, CHUNK);
+  // Broadcast operands stay in the arena; streamed ones and the output get a chunk each.
+  const addrs = arena.layout(...ops.map((o, i) => (streamed[i] ? chunk : o.data.length)), chunk);
+  ops.forEach((o, i) => { if (!streamed[i]) arena.put(addrs[i]!, o.data); });
+  const lens = ops.map((o, i) => (streamed[i] ? 0 : o.data.length));
+  const pOut = addrs[3]!;
+  chunks(n, (s, len) => {
+    ops.forEach((o, i) => { if (streamed[i]) arena.put(addrs[i]!, o.data.subarray(s, s + len)); });
+    ex.where(addrs[0]!, lens[0]!, c.repeat, addrs[1]!, lens[1]!, a.repeat, addrs[2]!, lens[2]!, b.repeat, pOut, len, s);
+    arena.read(pOut, len, out, s);
+  });
+}
+
+export function adam({ ex, arena }: Instance, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamOptions): void {
+  const n = p.length;
+  if (g.length !== n || m.length !== n || v.length !== n) throw new RangeError('wasm kernels: adam needs p, g, m, v of equal length');
+  if (!(o.step >= 1)) throw new RangeError(`wasm kernels: adam step must be >= 1, got ${o.step}`);
+  if (n === 0) return;
+  const wd = o.weightDecay || 0;
+  const bc1 = 1 - Math.pow(o.beta1, o.step);
+  const bc2 = 1 - Math.pow(o.beta2, o.step);
+  const stepSize = o.lr / bc1;
+  const bc2sqrt = Math.sqrt(bc2);
+  const decay = o.decoupled && wd !== 0 ? 1 - o.lr * wd : 1;
+  const l2 = !o.decoupled && wd !== 0 ? wd : 0;
+  const chunk = Math.min(n, CHUNK);
+  const [pp, pg, pm, pv] = arena.layout(chunk, chunk, chunk, chunk);
+  chunks(n, (s, len) => {
+    arena.put(pp!, p.subarray(s, s + len));
+    arena.put(pg!, g.subarray(s, s + len));
+    arena.put(pm!, m.subarray(s, s + len));
+    arena.put(pv!, v.subarray(s, s + len));
+    ex.adam(pp!, pg!, pm!, pv!, len, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.eps, stepSize, bc2sqrt, decay, l2);
+    arena.read(pp!, len, p, s);
+    arena.read(pm!, len, m, s);
+    arena.read(pv!, len, v, s);
+  });
+}

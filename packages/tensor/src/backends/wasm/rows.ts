@@ -1,0 +1,102 @@
+// Wrappers for the row-wise kernels (reductions, layer norm, top-k): whole rows pass through the arena, as
+// many at a time as fit in about CHUNK floats.
+import { CHUNK } from './arena.js';
+import type { Instance } from './loader.js';
+import { checkDim, checkLen } from './gemm.js';
+
+/** How many rows of rowFloats floats go through the arena at a time. */
+const groupSize = (rows: number, rowFloats: number): number => Math.max(1, Math.min(rows, Math.floor(CHUNK / Math.max(1, rowFloats))));
+
+/** Calls fn(first, count) for consecutive groups of groupSize whole rows. */
+function rowGroups(rows: number, rowFloats: number, fn: (first: number, count: number) => void): void {
+  const per = groupSize(rows, rowFloats);
+  for (let r = 0; r < rows; r += per) fn(r, Math.min(per, rows - r));
+}
+
+export function reduce({ ex, arena }: Instance, op: 'sum' | 'max', a: Float32Array, out: Float32Array,
+  outer: number, n: number, inner: number): void {
+  if (op !== 'sum' && op !== 'max') throw new Error(`wasm kernels: unknown reduce op ${String(op)}`);
+  checkDim('outer', outer); checkDim('n', n); checkDim('inner', inner);
+  const slab = n * inner;
+  checkLen('a', a, outer * slab); checkLen('out', out, outer * inner);
+  if (outer * inner === 0) return;
+  const per = groupSize(outer, slab);
+  const [pA, pOut] = arena.layout(per * slab, per * inner);
+  rowGroups(outer, slab, (o, cnt) => {
+    arena.put(pA!, a.subarray(o * slab, (o + cnt) * slab));
+    ex.reduce(op === 'sum' ? 0 : 1, pA!, pOut!, cnt, n, inner);
+    arena.read(pOut!, cnt * inner, out, o * inner);
+  });
+}
+
+/** Each row of x [rows, d] normalised to zero mean and unit variance: (x - mean) / sqrt(var + eps). */
+export function layerNorm({ ex, arena }: Instance, x: Float32Array, rows: number, d: number, eps: number, out: Float32Array): void {
+  checkDim('rows', rows); checkDim('d', d); checkLen('x', x, rows * d); checkLen('out', out, rows * d);
+  if (rows * d === 0) return;
+  const per = groupSize(rows, d);
+  const [pX, pOut] = arena.layout(per * d, per * d);
+  rowGroups(rows, d, (r, cnt) => {
+    arena.put(pX!, x.subarray(r * d, (r + cnt) * d));
+    ex.layerNorm(pX!, pOut!, cnt, d, eps);
+    arena.read(pOut!, cnt * d, out, r * d);
+  });
+}
+
+/** The gradient of layerNorm at x for the output gradient g (both [rows, d]). */
+export function layerNormGrad({ ex, arena }: Instance, x: Float32Array, g: Float32Array, rows: number, d: number,
+  eps: number, out: Float32Array): void {
+  checkDim('rows', rows); checkDim('d', d); checkLen('x', x, rows * d); checkLen('g', g, rows * d); checkLen('out', out, rows * d);
+  if (rows * d === 0) return;
+  const per = groupSize(rows, d);
+  const [pX, pG, pOut] = arena.layout(per * d, per * d, per * d);
+  rowGroups(rows, d, (r, cnt) => {
+    arena.put(pX!, x.subarray(r * d, (r + cnt) * d));
+    arena.put(pG!, g.subarray(r * d, (r + cnt) * d));
+    ex.layerNormGrad(pX!, pG!, pOut!, cnt, d, eps);
+    arena.read(pOut!, cnt * d, out, r * d);
+  });
+}
+
+/** softmax of each row of x [rows, n]. */
+export function softmax({ ex, arena }: Instance, x: Float32Array, rows: number, n: number, out: Float32Array): void {
+  checkDim('rows', rows); checkDim('n', n); checkLen('x', x, rows * n); checkLen('out', out, rows * n);
+  if (rows * n === 0) return;
+  const per = groupSize(rows, n);
+  const [pX, pOut] = arena.layout(per * n, per * n);
+  rowGroups(rows, n, (r, cnt) => {
+    arena.put(pX!, x.subarray(r * n, (r + cnt) * n));
+    ex.softmax(pX!, pOut!, cnt, n);
+    arena.read(pOut!, cnt * n, out, r * n);
+  });
+}
+
+/** softmax's gradient from its output y and the output gradient g (both [rows, n]). */
+export function softmaxGrad({ ex, arena }: Instance, y: Float32Array, g: Float32Array, rows: number, n: number,
+  out: Float32Array): void {
+  checkDim('rows', rows); checkDim('n', n); checkLen('y', y, rows * n); checkLen('g', g, rows * n); checkLen('out', out, rows * n);
+  if (rows * n === 0) return;
+  const per = groupSize(rows, n);
+  const [pY, pG, pOut] = arena.layout(per * n, per * n, per * n);
+  rowGroups(rows, n, (r, cnt) => {
+    arena.put(pY!, y.subarray(r * n, (r + cnt) * n));
+    arena.put(pG!, g.subarray(r * n, (r + cnt) * n));
+    ex.softmaxGrad(pY!, pG!, pOut!, cnt, n);
+    arena.read(pOut!, cnt * n, out, r * n);
+  });
+}
+
+export function topk({ ex, arena }: Instance, x: Float32Array, rows: number, n: number, k: number,
+  values: Float32Array, indices: Float32Array): void {
+  checkDim('rows', rows); checkDim('n', n); checkDim('k', k);
+  if (k > n) throw new RangeError(`wasm kernels: topk k=${k} > n=${n}`);
+  checkLen('x', x, rows * n); checkLen('values', values, rows * k); checkLen('indices', indices, rows * k);
+  if (rows === 0 || k === 0) return;
+  const per = groupSize(rows, n);
+  const [pX, pV, pI, pScratch] = arena.layout(per * n, per * k, per * k, 2 * (n + 4) + 64);
+  rowGroups(rows, n, (r, cnt) => {
+    arena.put(pX!, x.subarray(r * n, (r + cnt) * n));
+    ex.topk(pX!, cnt, n, k, pV!, pI!, pScratch!);
+    arena.read(pV!, cnt * k, values, r * k);
+    arena.read(pI!, cnt * k, indices, r * k);
+  });
+}
