@@ -4,7 +4,7 @@
  * resumed run is bit-identical). After every epoch it records how far the decoder has moved from
  * its initialisation (trainedVsInit, the PWMCC between the two) and checkpoints.
  */
-import { Adam, noGrad, Rng, sub, tensor, type Tensor } from '@saelab/tensor';
+import { Adam, noGrad, releaseMemory, Rng, sub, tensor, type Tensor } from '@saelab/tensor';
 import { saveCheckpoint, TopKSAE, type SaeConfig } from '@saelab/models';
 import { resumeFrom } from './resume.js';
 import type { SaeTraining } from '../config/schema.js';
@@ -95,6 +95,7 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
       sae.recordFirings(out.indices, out.values);
       lossSum += value;
       progress.update(epoch * steps + step + 1, `epoch ${epoch + 1} loss ${value.toFixed(4)}`);
+      await releaseMemory(); // lets a GPU backend free the step's textures (see @saelab/tensor's memory.ts)
     }
     state = {
       epoch: epoch + 1,

@@ -4,7 +4,7 @@
  * where it stopped. The shuffle order of epoch e comes from its own fork of the seed, so a
  * resumed run draws exactly the batches an uninterrupted one would.
  */
-import { Adam, AdamW, noGrad, Rng, tensor, type Tensor } from '@saelab/tensor';
+import { Adam, AdamW, noGrad, releaseMemory, Rng, tensor, type Tensor } from '@saelab/tensor';
 import { saveCheckpoint, Transformer } from '@saelab/models';
 import { resumeFrom } from './resume.js';
 import type { TransformerTraining } from '../config/schema.js';
@@ -95,6 +95,7 @@ export async function trainTransformer(task: TaskData, cfg: TransformerTraining,
       opt.step();
       lossSum += value * batch.n;
       progress.update(epoch * stepsPerEpoch + step + 1, `epoch ${epoch + 1} loss ${value.toFixed(4)}`);
+      await releaseMemory(); // lets a GPU backend free the step's textures (see @saelab/tensor's memory.ts)
     }
     const val = accuracy(model, task, task.val);
     history = {
