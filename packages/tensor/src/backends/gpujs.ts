@@ -80,111 +80,111 @@ export class GpujsBackend implements Backend {
   }
 
   unary(op: UnaryOp, a: GpuStorage, size: number): GpuStorage {
-    return this.empty([size], a) ?? unary(this.rt, op, a);
+    return this.withoutKernel([size], a) ?? unary(this.rt, op, a);
   }
 
   binary(op: BinaryOp, a: GpuStorage, aShape: Shape, b: GpuStorage, bShape: Shape, out: Shape): GpuStorage {
-    return this.empty(out, a, b) ?? binary(this.rt, op, a, aShape, b, bShape, out)
+    return this.withoutKernel(out, a, b) ?? binary(this.rt, op, a, aShape, b, bShape, out)
       ?? this.onHost((r, h) => r.binary(op, h(a), aShape, h(b), bShape, out));
   }
 
   where(c: GpuStorage, cShape: Shape, a: GpuStorage, aShape: Shape, b: GpuStorage, bShape: Shape, out: Shape): GpuStorage {
-    return this.empty(out, c, a, b) ?? where(this.rt, c, cShape, a, aShape, b, bShape, out)
+    return this.withoutKernel(out, c, a, b) ?? where(this.rt, c, cShape, a, aShape, b, bShape, out)
       ?? this.onHost((r, h) => r.where(h(c), cShape, h(a), aShape, h(b), bShape, out));
   }
 
   layerNorm(x: GpuStorage, rows: number, d: number, eps: number): GpuStorage {
-    return this.empty([rows * d], x) ?? layerNorm(this.rt, x, rows, d, eps);
+    return this.withoutKernel([rows * d], x) ?? layerNorm(this.rt, x, rows, d, eps);
   }
 
   layerNormGrad(x: GpuStorage, g: GpuStorage, rows: number, d: number, eps: number): GpuStorage {
-    return this.empty([rows * d], x, g) ?? layerNormGrad(this.rt, x, g, rows, d, eps);
+    return this.withoutKernel([rows * d], x, g) ?? layerNormGrad(this.rt, x, g, rows, d, eps);
   }
 
   reduce(op: ReduceOp, a: GpuStorage, shape: Shape, axis: number): GpuStorage {
     const { outer, n, inner } = splitAtAxis(shape, axis);
     if (n === 0) return this.onHost((r, h) => r.reduce(op, h(a), shape, axis));
-    return this.empty([outer * inner], a) ?? reduce(this.rt, op, a, outer, n, inner);
+    return this.withoutKernel([outer * inner], a) ?? reduce(this.rt, op, a, outer, n, inner);
   }
 
   matmul(a: GpuStorage, b: GpuStorage, batch: number, M: number, K: number, N: number,
     transA: boolean, transB: boolean, bBatched: boolean): GpuStorage {
-    return this.empty([batch * M * N], a, b) ?? matmul(this.rt, a, b, batch, M, K, N, transA, transB, bBatched);
+    return this.withoutKernel([batch * M * N], a, b) ?? matmul(this.rt, a, b, batch, M, K, N, transA, transB, bBatched);
   }
 
   matmulBias(a: GpuStorage, b: GpuStorage, bias: GpuStorage, batch: number, M: number, K: number, N: number,
     transA: boolean, transB: boolean, bBatched: boolean): GpuStorage {
     if (K === 0) return this.binary('add', this.zeros(batch * M * N), [batch * M, N], bias, [N], [batch * M, N]);
-    return this.empty([batch * M * N], a, b, bias) ?? matmul(this.rt, a, b, batch, M, K, N, transA, transB, bBatched, bias);
+    return this.withoutKernel([batch * M * N], a, b, bias) ?? matmul(this.rt, a, b, batch, M, K, N, transA, transB, bBatched, bias);
   }
 
   geluBackward(x: GpuStorage, g: GpuStorage, size: number): GpuStorage {
-    return this.empty([size], x, g) ?? geluBackward(this.rt, x, g);
+    return this.withoutKernel([size], x, g) ?? geluBackward(this.rt, x, g);
   }
 
   softmax(x: GpuStorage, rows: number, n: number): GpuStorage {
-    return this.empty([rows * n], x) ?? softmax(this.rt, x, rows, n);
+    return this.withoutKernel([rows * n], x) ?? softmax(this.rt, x, rows, n);
   }
 
   softmaxGrad(y: GpuStorage, g: GpuStorage, rows: number, n: number): GpuStorage {
-    return this.empty([rows * n], y, g) ?? softmaxGrad(this.rt, y, g, rows, n);
+    return this.withoutKernel([rows * n], y, g) ?? softmaxGrad(this.rt, y, g, rows, n);
   }
 
   permute(a: GpuStorage, shape: Shape, perm: readonly number[]): GpuStorage {
-    return this.empty(shape, a) ?? permute(this.rt, a, shape, perm) ?? this.onHost((r, h) => r.permute(h(a), shape, perm));
+    return this.withoutKernel(shape, a) ?? permute(this.rt, a, shape, perm) ?? this.onHost((r, h) => r.permute(h(a), shape, perm));
   }
 
   slice(a: GpuStorage, shape: Shape, starts: readonly number[], ends: readonly number[]): GpuStorage {
     const out = starts.map((s, i) => ends[i]! - s);
-    return this.empty(out, a) ?? slice(this.rt, a, shape, starts, ends) ?? this.onHost((r, h) => r.slice(h(a), shape, starts, ends));
+    return this.withoutKernel(out, a) ?? slice(this.rt, a, shape, starts, ends) ?? this.onHost((r, h) => r.slice(h(a), shape, starts, ends));
   }
 
   pad(a: GpuStorage, shape: Shape, before: readonly number[], after: readonly number[]): GpuStorage {
     const out = shape.map((d, i) => before[i]! + d + after[i]!);
-    return this.empty(out, a) ?? pad(this.rt, a, shape, before, after) ?? this.onHost((r, h) => r.pad(h(a), shape, before, after));
+    return this.withoutKernel(out, a) ?? pad(this.rt, a, shape, before, after) ?? this.onHost((r, h) => r.pad(h(a), shape, before, after));
   }
 
   expand(a: GpuStorage, shape: Shape, out: Shape): GpuStorage {
-    return this.empty(out, a) ?? expand(this.rt, a, shape, out) ?? this.onHost((r, h) => r.expand(h(a), shape, out));
+    return this.withoutKernel(out, a) ?? expand(this.rt, a, shape, out) ?? this.onHost((r, h) => r.expand(h(a), shape, out));
   }
 
   gatherRows(table: GpuStorage, rows: number, cols: number, idx: GpuStorage, n: number): GpuStorage {
     checkIndices(idx, rows, 'gatherRows');
-    return this.empty([n * cols], table, idx) ?? gatherRows(this.rt, table, cols, idx, n);
+    return this.withoutKernel([n * cols], table, idx) ?? gatherRows(this.rt, table, cols, idx, n);
   }
 
   scatterAddRows(src: GpuStorage, n: number, cols: number, idx: GpuStorage, rows: number): GpuStorage {
     checkIndices(idx, rows, 'scatterAddRows');
-    return this.empty([rows * cols], src, idx) ?? scatterAddRows(this.rt, src, n, cols, idx, rows);
+    return this.withoutKernel([rows * cols], src, idx) ?? scatterAddRows(this.rt, src, n, cols, idx, rows);
   }
 
   gatherLast(x: GpuStorage, outer: number, n: number, idx: GpuStorage, k: number): GpuStorage {
     checkIndices(idx, n, 'gatherLast');
-    return this.empty([outer * k], x, idx) ?? gatherLast(this.rt, x, outer, n, idx, k);
+    return this.withoutKernel([outer * k], x, idx) ?? gatherLast(this.rt, x, outer, n, idx, k);
   }
 
   scatterLast(src: GpuStorage, outer: number, k: number, idx: GpuStorage, n: number): GpuStorage {
     checkIndices(idx, n, 'scatterLast');
-    return this.empty([outer * n], src, idx) ?? scatterLast(this.rt, src, outer, k, idx, n);
+    return this.withoutKernel([outer * n], src, idx) ?? scatterLast(this.rt, src, outer, k, idx, n);
   }
 
   gatherDot(x: GpuStorage, w: GpuStorage, idx: GpuStorage, B: number, k: number, d: number, n: number): GpuStorage {
     checkIndices(idx, n, 'gatherDot');
-    return this.empty([B * k], x, w, idx) ?? gatherDot(this.rt, x, w, idx, B, k, d);
+    return this.withoutKernel([B * k], x, w, idx) ?? gatherDot(this.rt, x, w, idx, B, k, d);
   }
 
   gatherCombine(v: GpuStorage, w: GpuStorage, idx: GpuStorage, B: number, k: number, d: number, n: number): GpuStorage {
     checkIndices(idx, n, 'gatherCombine');
-    return this.empty([B * d], v, w, idx) ?? gatherCombine(this.rt, v, w, idx, B, k, d);
+    return this.withoutKernel([B * d], v, w, idx) ?? gatherCombine(this.rt, v, w, idx, B, k, d);
   }
 
   scatterOuter(a: GpuStorage, x: GpuStorage, idx: GpuStorage, B: number, k: number, d: number, n: number): GpuStorage {
     checkIndices(idx, n, 'scatterOuter');
-    return this.empty([n * d], a, x, idx) ?? scatterOuter(this.rt, a, x, idx, B, k, d, n);
+    return this.withoutKernel([n * d], a, x, idx) ?? scatterOuter(this.rt, a, x, idx, B, k, d, n);
   }
 
   topk(x: GpuStorage, outer: number, n: number, k: number): GpuStorage {
-    return this.empty([outer * k], x) ?? topk(this.rt, x, outer, n, k);
+    return this.withoutKernel([outer * k], x) ?? topk(this.rt, x, outer, n, k);
   }
 
   adam(p: GpuStorage, g: GpuStorage, m: GpuStorage, v: GpuStorage, size: number, o: AdamOptions): void {
@@ -201,11 +201,11 @@ export class GpujsBackend implements Backend {
   }
 
   /**
-   * For an output of shape `out` computed from `inputs`: an empty storage if the output is
-   * empty; zeros if an input is (a shader cannot read an empty texture, and every primitive
-   * then sums over nothing); else undefined, and the kernel runs.
+   * The result, where it needs no kernel, of an op with output shape `out` on `inputs`: an empty
+   * storage if the output is empty; zeros if an input is (a shader cannot read an empty texture,
+   * and every primitive then sums over nothing); else undefined, and the kernel runs.
    */
-  private empty(out: Shape, ...inputs: GpuStorage[]): GpuStorage | undefined {
+  private withoutKernel(out: Shape, ...inputs: GpuStorage[]): GpuStorage | undefined {
     const size = sizeOf(out);
     if (size === 0) return new GpuStorage(null, 0);
     if (inputs.some((s) => s.size === 0)) return this.zeros(size);

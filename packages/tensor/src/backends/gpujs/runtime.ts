@@ -3,11 +3,12 @@
  * the storage a tensor lives in, and `run`, which compiles a kernel once per shape and calls it.
  *
  * Kernels are pipeline kernels: their output stays a texture on the GPU, and the next kernel
- * reads it as an input, so a training step never passes through host memory. Only `download`
- * (the backend's `toHost`) reads a texture back. In the WebAssembly and CPU modes gpu.js has no
- * textures and outputs are Float32Arrays; the kernels do not notice the difference.
+ * reads it as an input, so a training step never passes through host memory. Only `toHost`
+ * reads a texture back. In the WebAssembly and CPU modes gpu.js has no textures and outputs are
+ * Float32Arrays; the kernels do not notice the difference.
  *
- * Nothing here imports a Node-only module: in a browser gpu.js runs its WebGL kernels.
+ * Nothing here loads a Node-only module, so that browsers run the same code on WebGL; only the
+ * explanation of a missing HeadlessGL context (whyNoHeadlessGl) imports one, in Node.
  */
 import {
   CPUKernel, GPU, HeadlessGLKernel, WebAssemblyKernel, WebGL2Kernel, WebGLKernel, type IKernelRunShortcut, type Texture,
@@ -79,6 +80,7 @@ function createGpu(request: string | undefined): { gpu: GPU; mode: GpujsMode } {
   return { gpu, mode };
 }
 
+/** True for the modes that run GLSL on a GPU (or a software one standing in for it). */
 export function isGlMode(mode: GpujsMode): boolean {
   return mode === 'HeadlessGL' || mode === 'WebGL2' || mode === 'WebGL';
 }
