@@ -18,15 +18,9 @@ export interface Operand {
   repeat: number;
 }
 
-export interface AdamOptions {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  decoupled: boolean;
-  step: number;
-}
+/** The optimiser step's settings: the Backend interface's own type. */
+export type { AdamOptions } from '../../backend.js';
+import type { AdamOptions } from '../../backend.js';
 
 /** Unary ops that cost enough per element to share between threads, from SHARE_MIN elements on. */
 const HEAVY = new Set<WasmUnaryOp>(['exp', 'log', 'tanh', 'erf', 'gelu', 'geluGrad']);
