@@ -45,13 +45,14 @@ describe('configs', () => {
   });
 
   it('takes seeds from the command line', () => {
-    expect(loadConfig('smoke', { seeds: [7, 8] }).seeds).toEqual([7, 8]);
+    expect(loadConfig('smoke', { seeds: [7, 8, 9] }).seeds).toEqual([7, 8, 9]);
   });
 
   it.each([
     ['k > d_sae', (c: any) => { c.sae.k = 2048; }, /sae\.k: k \(2048\) must be <= d_sae \(1024/],
-    ['empty seeds', (c: any) => { c.seeds = []; }, /seeds: needs at least 2 seeds/],
-    ['repeated seeds', (c: any) => { c.seeds = [1, 1]; }, /seeds: must not repeat a seed/],
+    ['empty seeds', (c: any) => { c.seeds = []; }, /seeds: needs at least 3 seeds/],
+    ['two seeds (one pair)', (c: any) => { c.seeds = [1, 2]; }, /seeds: needs at least 3 seeds \(2 seeds give one pair/],
+    ['repeated seeds', (c: any) => { c.seeds = [1, 1, 2]; }, /seeds: must not repeat a seed/],
     ['unknown task kind', (c: any) => { c.tasks.copy.kind = 'sorting'; }, /tasks\.copy\.kind/],
     ['negative learning rate', (c: any) => { c.sae.lr = -1; }, /sae\.lr: must be > 0/],
     ['a typo in a field name', (c: any) => { c.sae.epoch = 3; }, /sae: Unrecognized key.*epoch/],

@@ -73,7 +73,8 @@ export const ConfigSchema = z.strictObject({
   description: z.string(),
   /** Every way this config departs from the original protocol, and why. */
   notes: z.array(z.string()),
-  seeds: z.array(int(0)).min(2, 'needs at least 2 seeds to compare').refine((s) => new Set(s).size === s.length, 'must not repeat a seed'),
+  // Three seeds at least: two give a single pair, and the statistics over pairs need two or more.
+  seeds: z.array(int(0)).min(3, 'needs at least 3 seeds (2 seeds give one pair; the statistics need 2 pairs or more)').refine((s) => new Set(s).size === s.length, 'must not repeat a seed'),
   tasks: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'task names are lowercase words'), TaskSchema)
     .refine((t) => Object.keys(t).length > 0, 'needs at least one task'),
   sae: SaeTrainingSchema,
