@@ -4,17 +4,22 @@
  * transformer (batch 256, 21 tokens, loss on positions 11..20, Adam).
  * Run: npm run bench -w @saelab/models. Ends with RESULT lines.
  */
-import { Adam, defaultBackendName, disposeBackends, normal, Rng, setBackend, tensor } from '@saelab/tensor';
+import { Adam, defaultBackendName, disposeBackends, normal, releaseMemory, Rng, setBackend, tensor } from '@saelab/tensor';
 import { TopKSAE, Transformer } from '../src/index.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-function time(steps: number, warmup: number, step: () => void): number {
-  for (let i = 0; i < warmup; i++) step();
+/** Median ms of `steps` steps after `warmup`, each followed by releaseMemory() as the experiment's loops do. */
+async function time(steps: number, warmup: number, step: () => void): Promise<number> {
+  for (let i = 0; i < warmup; i++) {
+    step();
+    await releaseMemory();
+  }
   const ms: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     step();
+    await releaseMemory();
     ms.push(performance.now() - t0);
   }
   return median(ms);
@@ -27,7 +32,7 @@ console.log(`backend: ${backend.name}`);
 const sae = new TopKSAE({ dIn: 128, dSae: 1024, k: 32, variant: 'husai' }, 42);
 const saeOpt = new Adam(sae.parameters(), { lr: 3e-4 });
 const acts = normal([256, 128], new Rng(1));
-const saeMs = time(60, 20, () => {
+const saeMs = await time(60, 20, () => {
   saeOpt.zeroGrad();
   const out = sae.forward(acts);
   out.loss.item();
@@ -45,7 +50,7 @@ const opt = new Adam(model.parameters(), { lr: 1e-3 });
 const rng = new Rng(2);
 const tokens = tensor(Array.from({ length: 256 * 21 }, () => rng.int(22)), [256, 21]);
 const targets = tensor(Array.from({ length: 256 * 10 }, () => rng.int(20)), [256, 10]);
-const stepMs = time(8, 3, () => {
+const stepMs = await time(8, 3, () => {
   opt.zeroGrad();
   const loss = model.loss(tokens, targets, [11, 21]);
   loss.item();
