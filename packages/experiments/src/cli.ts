@@ -21,7 +21,7 @@ Options:
   --out      results folder (default: results/<config name> under the current folder)
   --seeds    comma-separated SAE seeds, overriding the config's
   --backend  tensor backend: ${registeredBackends().filter((b) => b !== 'reference64').join(', ')} (default: SAELAB_BACKEND or wasm)
-  --workers  parallel jobs (default: the number of cores, ${availableParallelism()})
+  --workers  parallel jobs (default: the number of cores, ${availableParallelism()}; gpujs runs one at a time)
   --help     this text
 
 A killed run resumes where it stopped when started again with the same options.`;

@@ -34,9 +34,18 @@ export function runJob(spec: JobSpec, config: Config, out: string, backend: stri
     : saeJob(config, spec.task, spec.seed, out, backend, progress);
 }
 
+/**
+ * How many workers a backend can use. `gpujs` runs its jobs one at a time in this thread: in Node it
+ * draws through headless-gl, a native addon that loads in one thread per process (a second worker
+ * fails with 'Module did not self-register'), and its jobs share one GPU anyway.
+ */
+export function workersFor(backend: string, asked: number): number {
+  return backend === 'gpujs' ? 1 : asked;
+}
+
 /** Runs every job and returns their results in order; the first failure stops the rest. */
 export async function runJobs<T>(specs: JobSpec[], o: PoolOptions): Promise<T[]> {
-  const size = Math.max(1, Math.min(o.workers, specs.length));
+  const size = Math.max(1, Math.min(workersFor(o.backend, o.workers), specs.length));
   if (size === 1) {
     await setBackend(o.backend);
     const results: T[] = [];
