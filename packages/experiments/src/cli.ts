@@ -2,6 +2,7 @@
  * The `saelab` command. `saelab run --config <name|path>` runs the study and writes
  * results/<config>/; `saelab --help` lists the options.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,7 @@ import type { Reporter } from './run/pool.js';
 const HELP = `saelab: do SAEs trained with different seeds learn the same features?
 
 Usage:
-  saelab run --config <name|path> [--out <dir>] [--seeds 1,2,3] [--backend <name>] [--workers <n>]
+  saelab run --config <name|path> [--out <dir>] [--seeds 1,2,3] [--backend <name>] [--workers <n>] [--reuse <dir>]
 
 Options:
   --config   a preset (${listConfigs().join(', ')}) or a path to a JSON config
@@ -22,6 +23,8 @@ Options:
   --seeds    comma-separated SAE seeds, overriding the config's
   --backend  tensor backend: ${registeredBackends().filter((b) => b !== 'reference64').join(', ')} (default: SAELAB_BACKEND or wasm)
   --workers  parallel jobs (default: the number of cores, ${availableParallelism()}; gpujs runs one at a time)
+  --reuse    an earlier run's results folder: a transformer it finished with the same stage key (same task
+             config and backend) is copied instead of trained again; may be given more than once
   --help     this text
 
 A killed run resumes where it stopped when started again with the same options.`;
@@ -71,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       config: { type: 'string' }, out: { type: 'string' }, seeds: { type: 'string' },
-      backend: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      backend: { type: 'string' }, workers: { type: 'string' }, reuse: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || positionals.length === 0) {
@@ -90,7 +94,9 @@ async function main(argv: string[]): Promise<number> {
   const { reporter, stop } = makeReporter();
   const t0 = performance.now();
   try {
-    const results = await runExperiment(config, { out, backend, ...(workers ? { workers } : {}), reporter, onStage: (line) => console.log(line) });
+    const reuse = (values.reuse ?? []).map((d) => resolve(d));
+    for (const d of reuse) if (!existsSync(d)) throw new ConfigError(`--reuse ${d}: no such folder (pass a results folder of an earlier run)`);
+    const results = await runExperiment(config, { out, backend, ...(workers ? { workers } : {}), reuse, reporter, onStage: (line) => console.log(line) });
     stop();
     for (const t of results.tasks) {
       console.log(`${t.name}: PWMCC ${t.pwmcc.mean.toFixed(4)} +/- ${t.pwmcc.std.toFixed(4)} (random baseline ${t.randomBaseline.analytic.toFixed(4)}, untrained ${t.randomBaseline.empirical.mean.toFixed(4)}); trained-vs-init ${(t.saes.reduce((s, x) => s + x.trainedVsInit, 0) / t.saes.length).toFixed(3)}`);

@@ -110,6 +110,28 @@ describe('pipeline (smoke config)', () => {
     await expect(run(out)).rejects.toThrow(/activation row 5 holds NaN.*delete the task's activations.safetensors/);
   });
 
+  it('reuses another run\'s transformer when its stage key matches, and only then', async () => {
+    const first = await tmp();
+    const ra = await run(first);
+    // Another config: the same tasks, another SAE, and a copy transformer trained one epoch longer.
+    const raw = JSON.parse(JSON.stringify(smoke));
+    raw.name = 'other-sae';
+    raw.sae.variant = 'openai';
+    raw.tasks.copy.transformer.epochs += 1;
+    const out = await tmp();
+    const rb = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet, reuse: [first] });
+    expect(rb.environment.reusedTransformers).toEqual({ modular: relative(out, first) });
+    const bytes = (dir: string, task: string, file: string) => readFileSync(join(dir, task, file));
+    expect(bytes(out, 'modular', 'transformer.safetensors')).toEqual(bytes(first, 'modular', 'transformer.safetensors'));
+    expect(bytes(out, 'modular', 'activations.safetensors')).toEqual(bytes(first, 'modular', 'activations.safetensors'));
+    expect(rb.tasks[1]!.transformer).toEqual(ra.tasks[1]!.transformer);
+    // The copy transformer's key differs (4 epochs, not 3): it was trained here, not copied.
+    expect(rb.tasks[0]!.transformer.epochs).toBe(ra.tasks[0]!.transformer.epochs + 1);
+    // The same run without reuse gives the same numbers: reuse changes where the work happens, nothing else.
+    const alone = await runExperiment(validateConfig(raw), { out: await tmp(), backend, workers: 1, reporter: quiet });
+    expect(alone.tasks.map((t) => t.saes.map((s) => s.loss))).toEqual(rb.tasks.map((t) => t.saes.map((s) => s.loss)));
+  });
+
   it('refuses a results folder that holds another config\'s run', async () => {
     const out = await tmp();
     await run(out);

@@ -84,6 +84,8 @@ export const ResultsSchema = z.object({
     platform: z.string(),
     cpus: z.number().int(),
     durationsMs: z.record(z.string(), num),
+    /** Tasks whose transformer (and activations) were copied from another results folder with the same stage key. */
+    reusedTransformers: z.record(z.string(), z.string()).optional(),
   }),
   tasks: z.array(TaskResultSchema),
   /** The original's z-test and Welch's t-test between the first two tasks' pairwise PWMCC values. */

@@ -16,6 +16,7 @@ import { analyseTask, compareTasks } from './analysis.js';
 import type { SaeRecord, TransformerRecord } from './jobs.js';
 import { manifestPath } from './layout.js';
 import { runJobs, type Reporter } from './pool.js';
+import { adoptFinishedStages } from './reuse.js';
 
 export interface RunOptions {
   out: string;
@@ -24,6 +25,8 @@ export interface RunOptions {
   reporter: Reporter;
   /** Called after each stage with its one-line summary. */
   onStage?: (line: string) => void;
+  /** Other results folders whose finished transformers (same stage key) this run may copy instead of training. */
+  reuse?: string[];
 }
 
 /** Refuses a results folder that holds another config's or schema's run, instead of overwriting it. */
@@ -63,6 +66,8 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     return value;
   };
 
+  const reused = await adoptFinishedStages(config, o.out, o.backend, o.reuse ?? []);
+  for (const [task, dir] of Object.entries(reused)) o.onStage?.(`${task}: transformer and activations reused from ${dir} (same stage key)`);
   const transformers = await timed('transformers', () => runJobs<TransformerRecord>(taskNames.map((task) => ({ kind: 'transformer', task })), pool));
   o.onStage?.(`transformers: ${taskNames.map((t, i) => `${t} ${transformers[i]!.history.epochs} epochs, val acc ${(100 * transformers[i]!.history.valAccuracy).toFixed(1)}%`).join('; ')}`);
 
@@ -82,6 +87,7 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
       node: process.version, backend: o.backend, gitCommit: git('rev-parse', 'HEAD') ?? 'unknown',
       gitDirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '', startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(), platform: `${platform()} ${process.arch}`, cpus: availableParallelism(), durationsMs,
+      ...(Object.keys(reused).length ? { reusedTransformers: reused } : {}),
     },
     tasks,
     comparison: compareTasks(tasks),

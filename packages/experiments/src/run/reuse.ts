@@ -1,0 +1,51 @@
+/**
+ * Reusing finished stages from other results folders. A stage's key is a hash of everything its
+ * output depends on (the task's config fields and the backend; see layout.ts), so a transformer whose
+ * key matches one another run already trained is the same model, bit for bit. `husai` and
+ * `corrected` share the copy task's transformer and activations this way: `turbo run experiment`
+ * trains it once instead of twice.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { writeJsonAtomic } from '@saelab/models';
+import type { Config } from '../config/schema.js';
+import type { TransformerRecord } from './jobs.js';
+import { stageKeys, taskPaths } from './layout.js';
+
+async function readRecord(path: string): Promise<TransformerRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as TransformerRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * For each task whose transformer is not yet done in `out`, copies a finished transformer with the same
+ * stage key (and its activations, where their key matches too) from the first folder in `from` that has
+ * one. Returns, per task, the folder it came from (relative to `out`), for the run's record.
+ */
+export async function adoptFinishedStages(config: Config, out: string, backend: string, from: readonly string[]): Promise<Record<string, string>> {
+  const adopted: Record<string, string> = {};
+  for (const task of Object.keys(config.tasks)) {
+    const keys = stageKeys(config, task, backend);
+    const here = taskPaths(out, task);
+    if ((await readRecord(here.transformerRecord))?.key === keys.transformer && existsSync(here.transformer)) continue;
+    for (const dir of from) {
+      const there = taskPaths(dir, task);
+      const record = await readRecord(there.transformerRecord);
+      if (record?.key !== keys.transformer || !existsSync(there.transformer)) continue;
+      await mkdir(here.dir, { recursive: true });
+      await mkdir(here.work, { recursive: true });
+      await copyFile(there.transformer, here.transformer);
+      const withActivations = record.activationsKey === keys.activations && existsSync(there.activations);
+      if (withActivations) await copyFile(there.activations, here.activations);
+      // The record goes last: until it is written, the copies above count for nothing.
+      await writeJsonAtomic(here.transformerRecord, withActivations ? record : { ...record, activationsKey: '' });
+      adopted[task] = relative(out, dir) || '.';
+      break;
+    }
+  }
+  return adopted;
+}
