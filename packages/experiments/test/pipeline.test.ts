@@ -34,7 +34,10 @@ function files(dir: string): Map<string, Buffer> {
   return out;
 }
 
-const withoutTimings = (r: Results) => ({ ...r, environment: { ...r.environment, startedAt: '', finishedAt: '', durationsMs: {} } });
+const withoutTimings = (r: Results) => {
+  const { replayedStages: _, ...environment } = r.environment;
+  return { ...r, environment: { ...environment, startedAt: '', finishedAt: '', durationsMs: {} } };
+};
 
 describe('pipeline (smoke config)', () => {
   it('writes a results.json that satisfies the schema and holds every computed section', async () => {
@@ -70,6 +73,11 @@ describe('pipeline (smoke config)', () => {
     const replay = await run(a);
     expect(withoutTimings(replay)).toEqual(withoutTimings(ra));
     expect(files(a)).toEqual(before);
+    // The replay trained nothing: it keeps the training stages' durations of the run that did the work.
+    expect(replay.environment.replayedStages).toEqual(['transformers', 'saes']);
+    expect(replay.environment.durationsMs.transformers).toBe(ra.environment.durationsMs.transformers);
+    expect(replay.environment.durationsMs.saes).toBe(ra.environment.durationsMs.saes);
+    expect(ra.environment.replayedStages).toBeUndefined();
   });
 
   it('resumes a run killed during SAE training and ends where an uninterrupted run ends', async () => {

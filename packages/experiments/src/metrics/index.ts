@@ -38,3 +38,4 @@ export {
   bootstrapMeanPwmcc,
   trainedVsRandom,
 } from './stats.js';
+export { activationSpectrum, type Spectrum } from './spectrum.js';

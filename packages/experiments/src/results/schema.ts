@@ -50,7 +50,15 @@ export const TaskResultSchema = z.object({
     valAccuracyCurve: z.array(num),
     file: z.string(),
   }),
-  activations: z.object({ hook: z.string(), position: z.number().int(), count: z.number().int(), dModel: z.number().int(), file: z.string() }),
+  activations: z.object({
+    hook: z.string(), position: z.number().int(), count: z.number().int(), dModel: z.number().int(), file: z.string(),
+    /** PCA of the activations (metrics/spectrum.ts): eigenvalues largest first, components for 90/99/99.9% of the variance. */
+    spectrum: z.object({
+      eigenvalues: z.array(num),
+      componentsFor: z.object({ '0.9': z.number().int(), '0.99': z.number().int(), '0.999': z.number().int() }),
+      participationRatio: num,
+    }),
+  }),
   saes: z.array(SaeResultSchema),
   pwmcc: PairSummary,
   randomBaseline: z.object({
@@ -86,6 +94,8 @@ export const ResultsSchema = z.object({
     durationsMs: z.record(z.string(), num),
     /** Tasks whose transformer (and activations) were copied from another results folder with the same stage key. */
     reusedTransformers: z.record(z.string(), z.string()).optional(),
+    /** Stages that were already done when this run started: their durationsMs are those of the run that did the work. */
+    replayedStages: z.array(z.string()).optional(),
   }),
   tasks: z.array(TaskResultSchema),
   /** The original's z-test and Welch's t-test between the first two tasks' pairwise PWMCC values. */

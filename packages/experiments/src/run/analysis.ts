@@ -1,8 +1,8 @@
 /**
  * The science after training: for each task, PWMCC between every pair of seeds, the random
  * baselines (analytic, and the SAEs' own untrained decoders), Hungarian matching and the shared
- * fraction, a bootstrap over seeds, and trained-vs-random; then the original's comparison of
- * the two tasks. Everything is computed from the saved weight files.
+ * fraction, a bootstrap over seeds, and trained-vs-random, and the activations' PCA spectrum (how
+ * many dimensions the SAEs had to cover); then the original's comparison of the two tasks. Everything is computed from the saved weight files.
  */
 import { loadSafetensors } from '@saelab/models';
 import { Rng } from '@saelab/tensor';
@@ -11,6 +11,7 @@ import {
   analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, hungarianMatch, mean, pwmccMatrix, sharedFraction,
   summarisePairs, trainedVsRandom, welchTTest, zTest, type Matrix,
 } from '../metrics/index.js';
+import { activationSpectrum } from '../metrics/spectrum.js';
 import type { Results, TaskResult } from '../results/schema.js';
 import type { SaeRecord, TransformerRecord } from './jobs.js';
 import { taskPaths } from './layout.js';
@@ -63,6 +64,8 @@ export async function analyseTask(config: Config, taskName: string, out: string,
     shared.push(sharedFraction(decoders[p.i]!, decoders[p.j]!, encoders[p.i]!, encoders[p.j]!, config.analysis.sharedThreshold));
     randomMatched.push(hungarianMatch(inits[p.i]!, inits[p.j]!).meanMatchedCosine);
   }
+  const acts = (await loadSafetensors(paths.activations)).tensors.activations!;
+  const spectrum = activationSpectrum(acts.data as Float32Array, acts.shape[0]!, acts.shape[1]!);
   const dIn = decoders[0]!.cols;
   const dSae = decoders[0]!.rows;
   const analytic = analyticBaseline(dIn, dSae);
@@ -71,7 +74,7 @@ export async function analyseTask(config: Config, taskName: string, out: string,
     name: taskName,
     kind: taskCfg.kind,
     transformer: { ...tr.history, epochBudget: taskCfg.transformer.epochs, file: rel(paths.transformer) },
-    activations: { hook: taskCfg.activations.hook, position: tr.position, count: tr.count, dModel: tr.dModel, file: rel(paths.activations) },
+    activations: { hook: taskCfg.activations.hook, position: tr.position, count: tr.count, dModel: tr.dModel, file: rel(paths.activations), spectrum },
     saes: saes.map((s) => ({ seed: s.seed, variant: config.sae.variant, k: config.sae.k, dSae, ...s.metrics, file: rel(paths.sae(s.seed)) })),
     pwmcc: trainedPairs,
     randomBaseline: { analytic, analyticStd: analyticBaselineStd(dIn, dSae), empirical: randomPairs },

@@ -17,6 +17,8 @@ import { stageKeys, taskPaths } from './layout.js';
 
 export interface TransformerRecord { key: string; activationsKey: string; history: TransformerHistory; position: number; count: number; dModel: number; }
 export interface SaeRecord { key: string; seed: number; metrics: SaeMetrics; }
+/** What a job returns: its record, marked `replayed` when everything was already done and nothing ran. */
+export type JobResult<R> = R & { replayed?: true };
 
 async function readRecord<T extends { key: string }>(path: string, key: string): Promise<T | undefined> {
   if (!existsSync(path)) return undefined;
@@ -29,7 +31,7 @@ async function readRecord<T extends { key: string }>(path: string, key: string):
 }
 
 /** Trains (or resumes, or skips) a task's transformer, then extracts its activations. */
-export async function transformerJob(config: Config, taskName: string, out: string, backend: string, progress: Progress = silent): Promise<TransformerRecord> {
+export async function transformerJob(config: Config, taskName: string, out: string, backend: string, progress: Progress = silent): Promise<JobResult<TransformerRecord>> {
   const keys = stageKeys(config, taskName, backend);
   const paths = taskPaths(out, taskName);
   await mkdir(paths.work, { recursive: true });
@@ -38,6 +40,7 @@ export async function transformerJob(config: Config, taskName: string, out: stri
   const done = await readRecord<TransformerRecord>(paths.transformerRecord, keys.transformer);
   let history = done?.history;
   let model = done && existsSync(paths.transformer) ? await loadTransformer(paths.transformer) : undefined;
+  const trainedHere = !model || !history;
   if (!model || !history) {
     const ckpt = paths.transformerCheckpoint(keys.transformer);
     const trained = await trainTransformer(task, taskCfg.transformer, { checkpointPath: ckpt, progress, label: `${taskName}: transformer` });
@@ -65,16 +68,16 @@ export async function transformerJob(config: Config, taskName: string, out: stri
   }
   await writeJsonAtomic(paths.transformerRecord, record);
   await rm(paths.transformerCheckpoint(keys.transformer), { force: true });
-  return record;
+  return !trainedHere && existing ? { ...record, replayed: true } : record;
 }
 
 /** Trains (or resumes, or skips) the SAE of one task and seed on the task's saved activations. */
-export async function saeJob(config: Config, taskName: string, seed: number, out: string, backend: string, progress: Progress = silent): Promise<SaeRecord> {
+export async function saeJob(config: Config, taskName: string, seed: number, out: string, backend: string, progress: Progress = silent): Promise<JobResult<SaeRecord>> {
   const keys = stageKeys(config, taskName, backend);
   const paths = taskPaths(out, taskName);
   const key = keys.sae(seed);
   const done = await readRecord<SaeRecord>(paths.saeRecord(seed), key);
-  if (done && existsSync(`${paths.sae(seed)}.safetensors`) && existsSync(paths.saeInit(seed))) return done;
+  if (done && existsSync(`${paths.sae(seed)}.safetensors`) && existsSync(paths.saeInit(seed))) return { ...done, replayed: true };
   const { tensors, metadata } = await loadSafetensors(paths.activations);
   if (metadata.key !== keys.activations) {
     throw new Error(`${paths.activations} was made by a different transformer or activation config; run the transformer stage first`);

@@ -13,7 +13,7 @@ import { setBackend } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
 import { parseResults, SCHEMA_VERSION, type Results } from '../results/schema.js';
 import { analyseTask, compareTasks } from './analysis.js';
-import type { SaeRecord, TransformerRecord } from './jobs.js';
+import type { JobResult, SaeRecord, TransformerRecord } from './jobs.js';
 import { manifestPath } from './layout.js';
 import { runJobs, type Reporter } from './pool.js';
 import { adoptFinishedStages } from './reuse.js';
@@ -43,6 +43,16 @@ async function claimOutput(out: string, config: Config): Promise<void> {
   await writeJsonAtomic(path, { config: config.name, schemaVersion: SCHEMA_VERSION });
 }
 
+/** The stage durations of the results.json already in `out`, if there is a readable one. */
+async function previousDurations(out: string): Promise<Record<string, number> | undefined> {
+  try {
+    const r = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
+    return r.environment.durationsMs;
+  } catch {
+    return undefined;
+  }
+}
+
 function git(...args: string[]): string | undefined {
   try {
     return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -65,14 +75,28 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     durationsMs[stage] = Math.round(performance.now() - t0);
     return value;
   };
+  // A stage whose every job was already done did no work in this run: its duration stays the one the
+  // run that did the work recorded, so replaying a finished run (to recompute the analysis with newer
+  // code, say) keeps the study's timings.
+  const previous = await previousDurations(o.out);
+  const replayedStages: string[] = [];
+  const keepIfReplayed = (stage: string, jobs: JobResult<unknown>[]) => {
+    const before = previous?.[stage];
+    if (before !== undefined && jobs.length > 0 && jobs.every((j) => j.replayed)) {
+      durationsMs[stage] = before;
+      replayedStages.push(stage);
+    }
+  };
 
   const reused = await adoptFinishedStages(config, o.out, o.backend, o.reuse ?? []);
   for (const [task, dir] of Object.entries(reused)) o.onStage?.(`${task}: transformer and activations reused from ${dir} (same stage key)`);
-  const transformers = await timed('transformers', () => runJobs<TransformerRecord>(taskNames.map((task) => ({ kind: 'transformer', task })), pool));
+  const transformers = await timed('transformers', () => runJobs<JobResult<TransformerRecord>>(taskNames.map((task) => ({ kind: 'transformer', task })), pool));
+  keepIfReplayed('transformers', transformers);
   o.onStage?.(`transformers: ${taskNames.map((t, i) => `${t} ${transformers[i]!.history.epochs} epochs, val acc ${(100 * transformers[i]!.history.valAccuracy).toFixed(1)}%`).join('; ')}`);
 
   const specs = taskNames.flatMap((task) => config.seeds.map((seed) => ({ kind: 'sae' as const, task, seed })));
-  const saes = await timed('saes', () => runJobs<SaeRecord>(specs, pool));
+  const saes = await timed('saes', () => runJobs<JobResult<SaeRecord>>(specs, pool));
+  keepIfReplayed('saes', saes);
   o.onStage?.(`SAEs: ${saes.length} trained (${config.seeds.length} seeds x ${taskNames.length} tasks)`);
 
   await setBackend(o.backend);
@@ -88,6 +112,7 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
       gitDirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '', startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(), platform: `${platform()} ${process.arch}`, cpus: availableParallelism(), durationsMs,
       ...(Object.keys(reused).length ? { reusedTransformers: reused } : {}),
+      ...(replayedStages.length ? { replayedStages } : {}),
     },
     tasks,
     comparison: compareTasks(tasks),
