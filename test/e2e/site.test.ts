@@ -49,9 +49,9 @@ function serve(dir: string): Promise<Server> {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
-/** The number at a dotted path of results.json. */
+/** The number at a path of results.json, written as the JSON array of its keys (some keys hold dots: "0.99"). */
 function lookup(results: Results, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], results);
+  return (JSON.parse(path) as (string | number)[]).reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], results);
 }
 
 /** Half a unit of the last digit shown: "0.6135" -> 0.00005, "2.5%" -> 0.0005, "1.23e-5" -> 5e-8. */
@@ -78,7 +78,7 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
   return { page, errors };
 }
 
-const PAGES = [['overview', '/'], ['copy', '/smoke/copy/'], ['modular', '/smoke/modular/'], ['statistics', '/statistics/'],
+const PAGES = [['overview', '/'], ['copy', '/smoke/copy/'], ['modular', '/smoke/modular/'], ['findings', '/findings/'], ['statistics', '/statistics/'],
   ['methods', '/methods/'], ['downloads', '/downloads/']] as const;
 
 beforeAll(async () => {
@@ -131,7 +131,8 @@ describe('report site', () => {
         const dots = await page.$$eval('figure.chart g[aria-label="dot"] circle', (c) => c.length);
         expect(dots).toBe(results.tasks.reduce((n, t) => n + t.pwmcc.pairs.length, 0)); // one per seed pair
       }
-      if (name === 'copy' || name === 'modular') expect(charts.length).toBe(8);
+      if (name === 'copy' || name === 'modular') expect(charts.length).toBe(9);
+      if (name === 'findings') expect(charts.length).toBe(0);
       if (name === 'statistics') expect(charts.length).toBe(1);
       expect(errors, `${path}: console errors`).toEqual([]);
       await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
@@ -142,6 +143,7 @@ describe('report site', () => {
 
   it('shows every number exactly as results.json has it', async () => {
     let checked = 0;
+    const seen = new Set<string>();
     for (const [, path] of PAGES) {
       const { page } = await open(path);
       const nums = await page.$$eval('data[data-path]', (els) => els.map((e) => ({
@@ -149,6 +151,7 @@ describe('report site', () => {
       })));
       for (const n of nums) {
         expect(n.config).toBe('smoke');
+        seen.add(`${path} ${n.path}`);
         const truth = lookup(results, n.path);
         if (truth === null) { // an undefined statistic is shown as such
           expect([n.value, n.text]).toEqual(['', 'undefined']);
@@ -162,12 +165,36 @@ describe('report site', () => {
       }
       if (path === '/smoke/copy/') {
         // The heatmap writes each cell's PWMCC in its cell.
-        const cells = await page.$$eval('figure.chart:first-of-type g[aria-label="text"] text', (t) => t.map((e) => e.textContent));
+        const cells = await page.$$eval('svg[aria-label^="PWMCC matrix"] g[aria-label="text"] text', (t) => t.map((e) => e.textContent));
         expect(cells).toEqual(results.tasks[0]!.pwmcc.matrix.flat().map((v) => v.toFixed(4)));
       }
       await page.close();
     }
     expect(checked).toBeGreaterThan(100);
+    // The activations' spectrum and the SAEs' k are shown, and checked, on the task pages and in the findings.
+    const spectrum = (t: number, key: string) => JSON.stringify(['tasks', t, 'activations', 'spectrum', 'componentsFor', key]);
+    for (const [t, page] of [[0, '/smoke/copy/'], [1, '/smoke/modular/']] as const) {
+      for (const key of ['0.9', '0.99', '0.999']) expect(seen, `${page} ${spectrum(t, key)}`).toContain(`${page} ${spectrum(t, key)}`);
+      expect(seen).toContain(`${page} ${JSON.stringify(['tasks', t, 'activations', 'spectrum', 'participationRatio'])}`);
+      for (const shown of ['/', '/findings/']) {
+        expect(seen, `${shown} ${spectrum(t, '0.99')}`).toContain(`${shown} ${spectrum(t, '0.99')}`);
+        expect(seen).toContain(`${shown} ${JSON.stringify(['tasks', t, 'saes', 0, 'k'])}`);
+      }
+    }
+  });
+
+  it('explains the numbers on the findings page, from the numbers', async () => {
+    const { page } = await open('/findings/');
+    const ids = await page.$$eval('section[data-finding]', (s) => s.map((e) => e.getAttribute('data-finding')));
+    expect(ids).toEqual(expect.arrayContaining(['smoke-copy', 'smoke-modular', 'corrected']));
+    const text = await page.textContent('main');
+    const kSmoke = results.tasks[0]!.saes[0]!.k;
+    for (const task of results.tasks) {
+      const within = task.activations.spectrum.componentsFor['0.99'] <= kSmoke;
+      expect(text).toContain(within ? 'With k at or above the data\'s dimension' : `more than the k = ${kSmoke} latents`);
+    }
+    expect(text).toContain('label leakage'); // the smoke config extends husai, which reads modular addition at the answer
+    await page.close();
   });
 
   it('scores each of the report\'s claims with its tolerance', async () => {

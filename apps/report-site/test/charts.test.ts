@@ -1,7 +1,7 @@
 import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { headlineChart, trainedVsRandomChart } from '../src/lib/charts/overview.js';
-import { distributionChart, heatmapChart, matchedCosineChart, sharedFractionChart } from '../src/lib/charts/task.js';
+import { distributionChart, heatmapChart, matchedCosineChart, sharedFractionChart, spectrumChart } from '../src/lib/charts/task.js';
 import { saeLossChart, trainedVsInitChart, transformerAccuracyChart, transformerLossChart } from '../src/lib/charts/training.js';
 import { REPORTED } from './fixture.js';
 
@@ -35,5 +35,17 @@ describe('charts', () => {
       expect(chart.description.length).toBeGreaterThan(20);
       expect(doc.querySelectorAll('g[aria-label="dot"] circle, g[aria-label="bar"] rect, g[aria-label="line"] path, g[aria-label="rule"] line').length).toBeGreaterThan(0);
     }
+  });
+
+  it('draws the activations\' cumulative variance with a rule at k', () => {
+    const chart = spectrumChart(copy);
+    const doc = parse(chart.html);
+    const line = doc.querySelector('g[aria-label="line"] path')!;
+    expect(line).not.toBeNull();
+    const rules = [...doc.querySelectorAll('g[aria-label="rule"] line')];
+    expect(rules.length).toBeGreaterThanOrEqual(2); // k and 99%
+    expect([...doc.querySelectorAll('g[aria-label="text"] text')].map((t) => t.textContent)).toContain('k = 32');
+    expect(chart.description).toContain('99% in 19');
+    expect(chart.description).toContain('k = 32');
   });
 });

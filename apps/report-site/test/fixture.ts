@@ -14,6 +14,9 @@ export interface TaskSpec {
   ev?: number[];
   dead?: number[];
   valAccuracy?: number;
+  /** Principal components for 90%, 99% and 99.9% of the activations' variance (default 17, 19, 41: fewer than k = 32). */
+  components?: [number, number, number];
+  participationRatio?: number;
 }
 
 const SEEDS = [42, 123, 456, 789, 1011];
@@ -47,7 +50,9 @@ function task(spec: TaskSpec): TaskResult {
     name: spec.kind, kind: spec.kind,
     transformer: { epochs: 100, epochBudget: 100, stoppedEarly: false, trainLoss: [2, 1, 0.5], valAccuracy: spec.valAccuracy ?? 1,
       valTokenAccuracy: spec.valAccuracy ?? 1, trainAccuracy: 1, valAccuracyCurve: [0.2, 0.8, 1], file: `${spec.kind}/transformer.safetensors` },
-    activations: { hook: 'blocks.1.hook_resid_post', position: 20, count: 50000, dModel: 128, file: `${spec.kind}/activations.safetensors` },
+    activations: { hook: 'blocks.1.hook_resid_post', position: 20, count: 50000, dModel: 128, file: `${spec.kind}/activations.safetensors`,
+      spectrum: { eigenvalues: Array.from({ length: 128 }, (_, i) => 0.8 ** i), participationRatio: spec.participationRatio ?? 18.4,
+        componentsFor: { '0.9': spec.components?.[0] ?? 17, '0.99': spec.components?.[1] ?? 19, '0.999': spec.components?.[2] ?? 41 } } },
     saes: SEEDS.map((seed, i) => ({
       seed, variant: 'husai' as const, k: 32, dSae: 1024, loss: 4.5, l0: spec.l0 ?? 32, explainedVariance: spec.ev?.[i] ?? 0.9942,
       fvu: 0.0058, deadFraction: spec.dead?.[i] ?? 0.025, trainedVsInit: spec.trainedVsInit?.[i] ?? 0.5,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatNumber } from '../src/lib/format.js';
 import { valueAt } from '../src/lib/refs.js';
-import { agreement, answerParagraph, movement, segmentsToText } from '../src/lib/summary.js';
+import { agreement, answerParagraph, dimension, movement, segmentsToText } from '../src/lib/summary.js';
 import { makeResults } from './fixture.js';
 
 const chance = Array(10).fill(0.3);
@@ -47,5 +47,30 @@ describe('the answer paragraph', () => {
     expect(t).toContain('Some decoders barely moved from their initialisation and some did (PWMCC of each with its own start: 0.5000-0.9500');
     expect(t).not.toContain('Every SAE moved');
     expect(t).not.toContain('cannot say');
+  });
+
+  it('explains agreement by the activations\' dimension when 99% of their variance fits in k components', () => {
+    const husai = makeResults('husai', [{ kind: 'copy', pairs: chance, ci95: [0.299, 0.301], components: [17, 19, 41], participationRatio: 18.37,
+      ev: [0.9942, 0.9940, 0.9944, 0.9941, 0.9943] }]);
+    expect(dimension(husai.tasks[0]!)).toBe('within k');
+    const t = text(husai);
+    expect(t).toContain('The activations span about 19 dimensions (99% of their variance lies in 19 principal components; participation ratio 18.37), '
+      + 'fewer than the k = 32 latents each sample uses, so a decoder reconstructs them whatever its directions (explained variance 0.99400-0.99440) '
+      + 'and the SAEs are not pushed to learn shared features.');
+    expect(t).not.toContain('more than the k');
+  });
+
+  it('says "no more than" when the components equal k', () => {
+    const t = text(makeResults('husai', [{ kind: 'copy', pairs: chance, components: [20, 32, 60] }]));
+    expect(t).toContain('no more than the k = 32 latents');
+  });
+
+  it('says so, without the caveat, when the activations need more than k components', () => {
+    const husai = makeResults('husai', [{ kind: 'modular', pairs: chance, components: [50, 84, 103], participationRatio: 48.55, ev: Array(5).fill(0.93) }]);
+    expect(dimension(husai.tasks[0]!)).toBe('beyond k');
+    const t = text(husai);
+    expect(t).toContain('The activations need 84 principal components for 99% of their variance (participation ratio 48.55), more than the k = 32 '
+      + 'latents each sample uses, so a decoder cannot reconstruct them merely by spanning their subspace (explained variance 0.93000-0.93000).');
+    expect(t).not.toContain('not pushed to learn');
   });
 });

@@ -29,5 +29,8 @@ export function valueAt(root: unknown, path: Path): number | null {
   return node;
 }
 
-/** The path written in `data-path` attributes: keys joined with dots. */
-export const pathText = (path: Path): string => path.join('.');
+/**
+ * The path written in `data-path` attributes, as a JSON array (["tasks",0,"pwmcc","mean"]): some
+ * keys hold dots themselves (componentsFor's "0.99"), so keys joined with dots would be ambiguous.
+ */
+export const pathText = (path: Path): string => JSON.stringify(path);

@@ -31,10 +31,55 @@ export function agreement(task: TaskResult): Agreement {
   return task.pwmcc.mean > random ? 'above chance' : 'below chance';
 }
 
-/** Indices of the SAEs with the lowest and highest trainedVsInit (a range to quote). */
-function trainedVsInitRange(task: TaskResult): [number, number] {
-  const order = task.saes.map((s, i) => ({ i, v: s.trainedVsInit })).sort((a, b) => a.v - b.v);
+/** Indices of the SAEs with the lowest and highest value of a per-SAE metric (a range to quote). */
+export function saeRange(task: TaskResult, field: 'trainedVsInit' | 'explainedVariance' | 'deadFraction' | 'l0'): [number, number] {
+  const order = task.saes.map((s, i) => ({ i, v: s[field] })).sort((a, b) => a.v - b.v);
   return [order[0]!.i, order[order.length - 1]!.i];
+}
+
+/** Number references into one task of one run. */
+export const taskRef = (run: Run, t: number) => (path: Path, style: NumberStyle = 'pwmcc'): NumRef =>
+  ({ config: run.name, path: ['tasks', t, ...path], style });
+
+/** "a-b" over the task's SAEs for a per-SAE metric, as segments. */
+export function rangeSegments(run: Run, t: number, field: Parameters<typeof saeRange>[1], style: NumberStyle): Segment[] {
+  const [lo, hi] = saeRange(run.results.tasks[t]!, field);
+  const num = taskRef(run, t);
+  return [num(['saes', lo, field], style), '-', num(['saes', hi, field], style)];
+}
+
+/**
+ * Whether the activations fit inside the k latents a TopK SAE uses per sample: 'within k' when 99%
+ * of their variance lies in at most k principal components. Then the k decoder directions a sample
+ * uses span its subspace whatever they are, so reconstruction does not require learning anything.
+ * Undefined for a task without SAEs (no k).
+ */
+export type Dimension = 'within k' | 'beyond k';
+
+export function dimension(task: TaskResult): Dimension | undefined {
+  const sae = task.saes[0];
+  if (!sae) return undefined;
+  return task.activations.spectrum.componentsFor['0.99'] <= sae.k ? 'within k' : 'beyond k';
+}
+
+/** The dimension argument for one task as a sentence (empty for a task without SAEs). */
+export function dimensionSentence(run: Run, t: number): Segment[] {
+  const task = run.results.tasks[t]!;
+  const d = dimension(task);
+  if (!d) return [];
+  const num = taskRef(run, t);
+  const n = num(['activations', 'spectrum', 'componentsFor', '0.99'], 'int');
+  const pr = num(['activations', 'spectrum', 'participationRatio'], 'fixed2');
+  const k = num(['saes', 0, 'k'], 'int');
+  const ev = rangeSegments(run, t, 'explainedVariance', 'ev');
+  if (d === 'within k') {
+    const than = task.activations.spectrum.componentsFor['0.99'] < task.saes[0]!.k ? 'fewer than' : 'no more than';
+    return ['The activations span about ', n, ' dimensions (99% of their variance lies in ', n, ' principal components; participation ratio ', pr,
+      `), ${than} the k = `, k, ' latents each sample uses, so a decoder reconstructs them whatever its directions (explained variance ', ...ev,
+      ') and the SAEs are not pushed to learn shared features. '];
+  }
+  return ['The activations need ', n, ' principal components for 99% of their variance (participation ratio ', pr, '), more than the k = ', k,
+    ' latents each sample uses, so a decoder cannot reconstruct them merely by spanning their subspace (explained variance ', ...ev, '). '];
 }
 
 /** How far a task's decoders moved from their initialisation: all barely, all well away, or some of each. */
@@ -55,7 +100,7 @@ const VERDICT: Record<Agreement, string> = {
 /** `lead` opens the sentence: "Under the husai protocol, on" for a run's first task, "On" after. */
 function taskSentences(run: Run, t: number, lead: string): Segment[] {
   const task = run.results.tasks[t]!;
-  const num = (path: Path, style: NumberStyle = 'pwmcc'): NumRef => ({ config: run.name, path: ['tasks', t, ...path], style });
+  const num = taskRef(run, t);
   const out: Segment[] = [
     `${lead} ${TASK_TITLES[task.kind]} (the transformer reached `, num(['transformer', 'valAccuracy'], 'percent'),
     ' validation accuracy), SAEs from different seeds agree at a mean PWMCC of ', num(['pwmcc', 'mean']),
@@ -64,8 +109,7 @@ function taskSentences(run: Run, t: number, lead: string): Segment[] {
     ` and a stable dictionary would reach ${STABILITY_THRESHOLD.toFixed(2)}, ${VERDICT[agreement(task)]}. `,
   ];
   if (task.saes.length === 0) return out;
-  const [lo, hi] = trainedVsInitRange(task);
-  const range: Segment[] = [num(['saes', lo, 'trainedVsInit']), '-', num(['saes', hi, 'trainedVsInit'])];
+  const range = rangeSegments(run, t, 'trainedVsInit', 'pwmcc');
   const m = movement(task);
   if (m === 'barely') {
     out.push('But the decoders barely moved from their initialisation (PWMCC of each with its own start: ', ...range,
@@ -77,6 +121,7 @@ function taskSentences(run: Run, t: number, lead: string): Segment[] {
     out.push(`Some decoders barely moved from their initialisation and some did (PWMCC of each with its own start: `, ...range,
       `; at least ${BARELY_MOVED} counts as barely moved), so read this agreement with care. `);
   }
+  out.push(...dimensionSentence(run, t));
   return out;
 }
 

@@ -82,3 +82,33 @@ export function sharedFractionChart(task: TaskResult): Chart {
     + `${rows.map((r) => `${r.pair}: ${(100 * r.value).toFixed(1)}%`).join('; ')}.`;
   return pairBars(`Shared latents, ${task.name}`, description, `fraction shared (> ${m.threshold})`, rows);
 }
+
+/**
+ * The activations' PCA spectrum as the cumulative fraction of variance held by the first n
+ * principal components, with a rule at the SAE's k (latents per sample) and the 99% level.
+ */
+export function spectrumChart(task: TaskResult): Chart {
+  const { eigenvalues, componentsFor, participationRatio } = task.activations.spectrum;
+  const total = eigenvalues.reduce((s, v) => s + v, 0);
+  let acc = 0;
+  const rows = eigenvalues.map((v, i) => ({ n: i + 1, fraction: total > 0 ? (acc += v) / total : 0 }));
+  const k = task.saes[0]?.k;
+  const description = `Cumulative fraction of the variance of the ${task.name} activations (dimension ${task.activations.dModel}) held by the first n principal `
+    + `components: 90% in ${componentsFor['0.9']}, 99% in ${componentsFor['0.99']}, 99.9% in ${componentsFor['0.999']}; participation ratio `
+    + `${participationRatio.toFixed(2)}.${k === undefined ? '' : ` Each sample uses k = ${k} SAE latents.`}`;
+  return renderPlot(`Variance held by the first principal components, ${task.name}`, description, {
+    width: 460, height: 240, marginLeft: 50,
+    x: { label: 'principal components', grid: true, domain: [0, eigenvalues.length] },
+    y: { label: 'fraction of variance', grid: true, domain: [0, 1] },
+    marks: [
+      Plot.ruleY([0.99], { stroke: '#888', strokeDasharray: '2,3' }),
+      ...(k === undefined ? [] : [
+        Plot.ruleX([k], { stroke: '#b2182b', strokeWidth: 1.5 }),
+        Plot.text([k], { x: (d) => d, text: () => `k = ${k}`, frameAnchor: 'bottom', textAnchor: 'start', dx: 4, dy: -4, fontSize: 10, fill: '#b2182b' }),
+      ]),
+      Plot.lineY(rows, { x: 'n', y: 'fraction', stroke: 'steelblue', strokeWidth: 2 }),
+      Plot.dot(rows.filter((r) => r.n === componentsFor['0.99']), { x: 'n', y: 'fraction', fill: 'steelblue', r: 3,
+        title: () => `99% of the variance in ${componentsFor['0.99']} components` }),
+    ],
+  });
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { Results } from '@saelab/experiments';
+import { findings, runOfFolder } from '../src/lib/findings.js';
+import { formatNumber } from '../src/lib/format.js';
+import { valueAt } from '../src/lib/refs.js';
+import { segmentsToText } from '../src/lib/summary.js';
+import { makeResults } from './fixture.js';
+
+const chance = Array(10).fill(0.3);
+const barely = [0.95, 0.951, 0.952, 0.953, 0.954];
+
+/** Every finding as "## title" and its paragraphs, numbers written as the page writes them. */
+function text(...runs: Results[]) {
+  const byName = new Map(runs.map((r) => [r.config.name, r]));
+  const items = findings(runs.map((results) => ({ name: results.config.name, results })));
+  const write = (ref: Parameters<Parameters<typeof segmentsToText>[1]>[0]) => formatNumber(valueAt(byName.get(ref.config), ref.path) ?? NaN, ref.style);
+  return { ids: items.map((f) => f.id), all: items.map((f) => [`## ${f.title}`, ...f.paragraphs.map((p) => segmentsToText(p, write))].join('\n')).join('\n') };
+}
+
+/** A husai-like run: copy within k, modular beyond k, untrained decoders above the analytic baseline. */
+function husaiLike(name = 'husai') {
+  const r = makeResults(name, [
+    { kind: 'copy', pairs: Array(10).fill(0.3068), randomPairs: Array(10).fill(0.3002), ci95: [0.3061, 0.3073], trainedVsInit: barely,
+      components: [17, 19, 41], participationRatio: 18.37, ev: [0.9940, 0.9941, 0.9942, 0.9943, 0.9944], dead: [0.008, 0.01, 0.015, 0.02, 0.025] },
+    { kind: 'modular', pairs: chance, randomPairs: Array(10).fill(0.3002), ci95: [0.2996, 0.3015], trainedVsInit: barely,
+      components: [50, 84, 103], participationRatio: 48.55, ev: Array(5).fill(0.93) },
+  ], { z: 18.53, p: 0, cohensD: 8.3, ci: [0.0055, 0.0069] });
+  for (const t of r.tasks) {
+    t.trainedVsRandom.analytic = { baseline: 0.2988, trained: { t: 37, df: 9, p: 1e-11, diff: 0.008, se: 0.0002 }, random: { t: 4.9, df: 9, p: 8.5e-4, diff: 0.0014, se: 0.0003 } };
+  }
+  return r;
+}
+
+describe('findings', () => {
+  it('explains copy by the activations\' dimension, and reads the report\'s claims off the scorecard', () => {
+    const { all } = text(husaiLike());
+    expect(all).toContain('## Sequence copying, husai protocol');
+    expect(all).toContain('mean PWMCC of 0.3068 (bootstrap 95% interval 0.3061-0.3073), which reproduces the report\'s 0.306');
+    expect(all).toContain('above the untrained decoders, but far short of the 0.70');
+    expect(all).toContain('The report\'s explained variance (0.99400-0.99440) and L0 (32.00) reproduce too.');
+    expect(all).toContain('training barely moved the decoders: each one\'s PWMCC with its own initialisation is 0.9500-0.9540');
+    expect(all).toContain('Why: the activations need only 19 principal components for 99% of their variance (participation ratio 18.37), while each sample uses k = 32 latents.');
+    expect(all).toContain('on this task PWMCC cannot tell whether seeds learn the same features');
+  });
+
+  it('states husai\'s label leakage from its config, and says when the activations need more than k components', () => {
+    const { all } = text(husaiLike());
+    const modular = all.slice(all.indexOf('## Modular addition, husai protocol'));
+    expect(modular).toContain('label leakage');
+    expect(modular).toContain('no better than chance');
+    expect(modular).toContain('The activations need 84 principal components for 99% of their variance (participation ratio 48.55), more than the k = 32 latents');
+    expect(modular).toContain('chance-level agreement here compares nearly untrained dictionaries');
+    expect(modular.split('##')[1]).not.toContain('Why:');
+  });
+
+  it('explains an empirical baseline above the analytic one by husai\'s initialisation, once for tasks that share it', () => {
+    const { all } = text(husaiLike());
+    expect(all).toContain('Untrained decoders agree at 0.3002 on sequence copying and modular addition; the analytic baseline is 0.2988');
+    expect(all).toContain('sit above it');
+    expect(all).toContain('Kaiming-uniform');
+    expect(all).toContain('The right control is therefore the untrained decoders');
+  });
+
+  it('says the untrained decoders match the analytic baseline when the test finds no difference', () => {
+    const r = husaiLike();
+    for (const t of r.tasks) t.trainedVsRandom.analytic!.random.p = 0.4;
+    const { all } = text(r);
+    expect(all).toContain('behave like the isotropic random directions the formula assumes');
+    expect(all).not.toContain('Kaiming');
+  });
+
+  it('explains dead latents outside the report\'s range, and the z-test from the measured stds', () => {
+    const { all } = text(husaiLike());
+    expect(all).toContain('the report found 1.9-3.6% of latents dead; we find 0.8%-2.5%, outside the tolerance');
+    expect(all).toContain('other random streams than PyTorch\'s');
+    expect(all).toContain('(z 0.41, p 0.68) that used a modular std of 0.023');
+    expect(all).toContain('gives z = 18.53. So the tasks\' means do differ');
+  });
+
+  it('notes that corrected is missing, and writes its findings by the same rules once present', () => {
+    expect(text(husaiLike()).ids).toContain('corrected');
+    const corrected = husaiLike('corrected');
+    corrected.config.sae.variant = 'openai';
+    const modular = corrected.config.tasks.modular!;
+    if (modular.kind === 'modular') modular.readAt = 'equals';
+    corrected.environment.reusedTransformers = { copy: '../husai' };
+    const { ids, all } = text(husaiLike(), corrected);
+    expect(ids).not.toContain('corrected');
+    expect(ids).toEqual(expect.arrayContaining(['corrected-copy', 'corrected-modular', 'corrected-baseline']));
+    expect(ids).not.toContain('corrected-dead'); // the report's dead-latent figure is for its own SAE variant
+    const c = all.slice(all.indexOf('## Sequence copying, corrected protocol'));
+    expect(c).toContain('The transformer of this task was trained once, by the husai run, and reused here (same stage key)');
+    expect(c).toContain('reads modular addition at the equals sign');
+    expect(c).not.toContain('reproduces the report');
+    expect(c).toContain('this run\'s initial decoders are evidently not exactly so');
+  });
+
+  it('names the run a reused transformer came from', () => {
+    expect(runOfFolder('../husai')).toBe('husai');
+    expect(runOfFolder('/work/results/husai/')).toBe('husai');
+  });
+});
