@@ -279,3 +279,40 @@ describe('report site', () => {
     expect(invalid.stdout + invalid.stderr).toContain('tasks.0.pwmcc.mean');
   }, 120_000);
 });
+
+describe('report site from the committed full-run results', () => {
+  it('builds from results/ and shows every number of every run as its results.json has it', async () => {
+    const committed = join(root, 'results');
+    const configs = readdirSync(committed).filter((c) => existsSync(join(committed, c, 'results.json')));
+    expect(configs, `no results/<config>/results.json is committed under ${committed}`).toContain('husai');
+    const byConfig = new Map(configs.map((c) => [c, parseResults(JSON.parse(readFileSync(join(committed, c, 'results.json'), 'utf8')), `${c}/results.json`)]));
+    const out = join(tmp, 'site-committed');
+    const b = buildSite(committed, out);
+    expect(b.status, b.stdout + b.stderr).toBe(0);
+    const committedServer = await serve(out);
+    const at = `http://127.0.0.1:${(committedServer.address() as AddressInfo).port}`;
+    try {
+      const pages = ['/', '/findings/', '/statistics/', '/methods/', ...configs.flatMap((c) => byConfig.get(c)!.tasks.map((t) => `/${c}/${t.name}/`))];
+      let checked = 0;
+      for (const path of pages) {
+        const page = await context.newPage();
+        await page.goto(at + path, { waitUntil: 'load' });
+        const nums = await page.$$eval('data[data-path]', (els) => els.map((e) => ({
+          config: e.getAttribute('data-config')!, path: e.getAttribute('data-path')!, value: e.getAttribute('value')!, text: e.textContent!.trim(),
+        })));
+        for (const n of nums) {
+          const truth = lookup(byConfig.get(n.config)!, n.path);
+          if (truth === null) { expect(n.text).toBe('undefined'); checked++; continue; }
+          expect(Number(n.value), `${path}: ${n.config} ${n.path}`).toBe(truth);
+          expect(Math.abs(shownValue(n.text) - (truth as number)), `${path}: ${n.config} ${n.path} shown as '${n.text}'`).toBeLessThanOrEqual(halfUnit(n.text) * (1 + 1e-9));
+          checked++;
+        }
+        await page.screenshot({ path: join(shots, `committed${path.replaceAll('/', '-').replace(/-$/, '') || '-overview'}.png`), fullPage: true });
+        await page.close();
+      }
+      expect(checked).toBeGreaterThan(200);
+    } finally {
+      committedServer.close();
+    }
+  }, 240_000);
+});
