@@ -7,4 +7,8 @@ export { loadConfig, listConfigs, validateConfig, ConfigError, CONFIG_DIR } from
 export { ResultsSchema, parseResults, SCHEMA_VERSION, type Results, type TaskResult, type SaeResult } from './results/schema.js';
 export { runExperiment, type RunOptions } from './run/pipeline.js';
 export * from './metrics/index.js';
-export { makeTask, type TaskData } from './tasks/index.js';
+export { makeTask, copySequences, allModularPairs, type TaskData } from './tasks/index.js';
+// Training-side functions a reader needs to recompute the results from the weight files.
+export { extractActivations } from './train/activations.js';
+export { evaluateSae } from './train/sae.js';
+export { accuracy } from './train/transformer.js';

@@ -1,0 +1,279 @@
+/**
+ * The committed results are what their weight files say. For every `results/<config>/results.json`
+ * in the repository (tracked, or untracked and not ignored: what a commit holds), this test recomputes
+ * from the committed weight files alone (`<task>/transformer.safetensors`, `<task>/sae-seed<seed>.safetensors`),
+ * with the project's own functions on the backend the run recorded (`environment.backend`), and asserts
+ * that results.json holds the same numbers. It proves that every number on the report's front page (which
+ * reads results.json) can be recomputed from the committed weights, except the SAEs' dead-latent
+ * fractions: those count firings during the final training epoch, while the weights still moved, so no
+ * final weight file determines them (nor the loss curves and training losses, also training-time records).
+ *
+ * Per task, from the trained decoders (`W_dec`) and encoders (`W_enc`):
+ * - the 5x5 PWMCC matrix, its pairs, mean, std, min, max and median;
+ * - the empirical random baseline (PWMCC among the SAEs' untrained decoders, regenerated from their seeds
+ *   by constructing the TopKSAE as training does; the init files are not committed) and each SAE's
+ *   trainedVsInit (PWMCC of its trained decoder with its own regenerated initial decoder);
+ * - the analytic baseline and its std for the decoders' d_in and d_sae (checked against the config's);
+ * - Hungarian matching for ALL pairs: the mean matched cosine per pair, the shared fraction per pair, and
+ *   the untrained decoders' mean matched cosine (30 matchings per task, within the times below: no sampling);
+ * - the bootstrap over seeds (the config's analysis seed forked as `bootstrap/<task>`, its iteration count)
+ *   and trained-vs-random, from the recomputed pairwise values; then the two-task comparison (z-test, Welch).
+ * On activations regenerated through the committed transformer as the pipeline's transformer job extracts
+ * them (copy: `activations.count` fresh sequences from the activation seed; modular: every pair): their PCA
+ * spectrum (where results.json has one: those written before the spectrum existed do not); for EVERY SAE
+ * of every task, L0, explained variance and FVU; and the transformer's validation accuracy (sequence and
+ * per token) on the task's validation split. Training accuracy is not rechecked (copy's 9,000 training
+ * sequences would add an estimated 17 s; it is not on the front page).
+ *
+ * Runtime, measured on the 2-core machine while it also ran the corrected experiment (load average 3-9):
+ * 175-215 s for the husai folder (four runs), 105-115 s of CPU. Extracting copy's 50,000 activation rows
+ * dominates (107-145 s wall); every EV needs all rows, so even one copy SAE costs that, while each further
+ * SAE adds 2-5 s, so all are checked. A folder whose copy task has the same transformer file and task
+ * config (corrected reuses husai's) reuses the extraction. Per-task statistics from the SAE weights: 7-29 s.
+ *
+ * Numbers must agree to 1e-12 (relative above 1); measured: bit for bit (also with the husai and openai
+ * variants on a smoke run). It also checks that every file results.json names (`file` fields, activations
+ * excepted: not committed) is in the repository, that each cfg.json matches its SAE, and that
+ * `.work/run.json` names the run's config. Fails, saying so, when no results.json is present at all.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  accuracy, activationSpectrum, allModularPairs, analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, copySequences, evaluateSae,
+  extractActivations, hungarianMatch, makeTask, mean, pwmcc, pwmccMatrix, sharedFraction, summarisePairs, trainedVsRandom, welchTTest, zTest,
+  type Matrix, type Results, type TaskResult,
+} from '@saelab/experiments';
+import { loadSae, loadSafetensors, loadTransformer, TopKSAE, type Transformer } from '@saelab/models';
+import { Rng, setBackend } from '@saelab/tensor';
+
+const root = resolve(import.meta.dirname, '../..');
+const resultsRoot = join(root, 'results');
+const TOLERANCE = 1e-12;
+
+/** Files under `dir` that a commit holds: git's tracked and untracked-but-not-ignored files; every file outside git. */
+function repositoryFiles(dir: string): Set<string> {
+  try {
+    const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '--', '.'], {
+      cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return new Set(out.split('\0').filter(Boolean));
+  } catch {
+    const walk = (d: string): string[] => readdirSync(d).flatMap((f) => {
+      const p = join(d, f);
+      return statSync(p).isDirectory() ? walk(p) : [relative(dir, p)];
+    });
+    return new Set(existsSync(dir) ? walk(dir) : []);
+  }
+}
+
+const files = repositoryFiles(resultsRoot);
+const configs = [...files].map((f) => /^([^/]+)\/results\.json$/.exec(f)?.[1]).filter((c): c is string => c !== undefined).sort();
+
+/** Every mismatch between a recomputed value and results.json's, by path; numbers to TOLERANCE. */
+function mismatches(recomputed: unknown, recorded: unknown, path: string, out: string[] = []): string[] {
+  if (typeof recomputed === 'number' && typeof recorded === 'number') {
+    if (!(Math.abs(recomputed - recorded) <= TOLERANCE * Math.max(1, Math.abs(recorded)))) {
+      out.push(`${path}: recomputed ${recomputed}, results.json ${recorded} (diff ${recomputed - recorded})`);
+    }
+  } else if (Array.isArray(recomputed) && Array.isArray(recorded)) {
+    if (recomputed.length !== recorded.length) out.push(`${path}: recomputed ${recomputed.length} entries, results.json ${recorded.length}`);
+    else recomputed.forEach((v, i) => mismatches(v, recorded[i], `${path}[${i}]`, out));
+  } else if (recomputed && recorded && typeof recomputed === 'object' && typeof recorded === 'object') {
+    const keys = new Set([...Object.keys(recomputed), ...Object.keys(recorded)]);
+    for (const k of keys) mismatches((recomputed as Record<string, unknown>)[k], (recorded as Record<string, unknown>)[k], `${path}.${k}`, out);
+  } else if (recomputed !== recorded) {
+    out.push(`${path}: recomputed ${JSON.stringify(recomputed)}, results.json ${JSON.stringify(recorded)}`);
+  }
+  return out;
+}
+
+/** As the pipeline records statistics: infinite or NaN (zero spread) becomes null. */
+function finiteOrNull<T>(value: T): T {
+  if (typeof value === 'number') return (Number.isFinite(value) ? value : null) as T;
+  if (Array.isArray(value)) return value.map(finiteOrNull) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, finiteOrNull(v)])) as T;
+  return value;
+}
+
+/** A 2-D tensor of a weight file as a Matrix, transposed if asked (W_enc [d_in, d_sae] -> [d_sae, d_in]). */
+async function matrixFrom(path: string, name: string, transpose = false): Promise<Matrix> {
+  const t = (await loadSafetensors(path)).tensors[name];
+  if (!t || t.shape.length !== 2) throw new Error(`${path}: expected a 2-D tensor ${name}`);
+  const [r, c] = t.shape as [number, number];
+  const data = Float32Array.from(t.data);
+  if (!transpose) return { data, rows: r, cols: c };
+  const out = new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = data[i * c + j]!;
+  return { data: out, rows: c, cols: r };
+}
+
+/** The untrained decoder of an SAE, regenerated from its seed: the TopKSAE constructor's init, as training builds it. */
+function initialDecoder(config: Results['config'], dIn: number, seed: number): Matrix {
+  const { variant, expansion, k, auxK, auxCoef, deadAfter } = config.sae;
+  const sae = new TopKSAE({ dIn, dSae: expansion * dIn, k, variant, ...(auxK !== undefined && { auxK }),
+    ...(auxCoef !== undefined && { auxCoef }), ...(deadAfter !== undefined && { deadAfter }) }, seed);
+  return { data: Float32Array.from(sae.W_dec.toArray()), rows: sae.cfg.dSae, cols: dIn };
+}
+
+/**
+ * The activations the SAEs were trained on, regenerated as the pipeline's transformer job extracts them:
+ * fresh copy sequences from the activation seed, or every modular pair, through the committed transformer.
+ * Memoised by the transformer file's bytes and the task's config, so a config that reused another's
+ * transformer (corrected reuses husai's copy transformer) does not extract them twice.
+ */
+const activationCache = new Map<string, Promise<{ model: Transformer; acts: Float32Array; n: number }>>();
+function regeneratedActivations(transformerPath: string, taskName: string, taskCfg: Results['config']['tasks'][string], backend: string) {
+  const key = `${createHash('sha256').update(readFileSync(transformerPath)).digest('hex')} ${JSON.stringify(taskCfg)} ${backend}`;
+  if (!activationCache.has(key)) {
+    activationCache.set(key, (async () => {
+      const model = await loadTransformer(transformerPath);
+      const data = makeTask(taskName, taskCfg);
+      const inputs = taskCfg.kind === 'copy'
+        ? copySequences(taskCfg, taskCfg.activations.count, new Rng(taskCfg.activations.seed).fork('copy-activations'))
+        : allModularPairs(taskCfg);
+      return { model, acts: extractActivations(model, inputs, data.seqLen, taskCfg.activations.hook, data.activationPosition), n: inputs.n };
+    })());
+  }
+  return activationCache.get(key)!;
+}
+
+function pairSummary(seeds: number[], matrix: number[][]) {
+  const s = summarisePairs(matrix);
+  return {
+    seeds, matrix,
+    pairs: s.pairs.map((p) => ({ ...p, seedA: seeds[p.i]!, seedB: seeds[p.j]! })),
+    mean: s.mean, std: s.std, min: s.min, max: s.max, median: s.median,
+  };
+}
+
+/** Everything results.json says about one task that its SAEs' weight files determine. */
+async function recomputeFromWeights(dir: string, config: Results['config'], task: TaskResult) {
+  const seeds = task.saes.map((s) => s.seed);
+  const file = (s: TaskResult['saes'][number]) => join(dir, `${s.file}.safetensors`);
+  const decoders = await Promise.all(task.saes.map((s) => matrixFrom(file(s), 'W_dec')));
+  const encoders = await Promise.all(task.saes.map((s) => matrixFrom(file(s), 'W_enc', true)));
+  const dIn = decoders[0]!.cols;
+  const dSae = decoders[0]!.rows;
+  const inits = seeds.map((seed) => initialDecoder(config, dIn, seed));
+  const trained = pairSummary(seeds, pwmccMatrix(decoders));
+  const random = pairSummary(seeds, pwmccMatrix(inits));
+  const matched: number[] = [];
+  const shared: number[] = [];
+  const randomMatched: number[] = [];
+  for (const p of trained.pairs) {
+    matched.push(hungarianMatch(decoders[p.i]!, decoders[p.j]!).meanMatchedCosine);
+    shared.push(sharedFraction(decoders[p.i]!, decoders[p.j]!, encoders[p.i]!, encoders[p.j]!, config.analysis.sharedThreshold));
+    randomMatched.push(hungarianMatch(inits[p.i]!, inits[p.j]!).meanMatchedCosine);
+  }
+  const analytic = analyticBaseline(dIn, dSae);
+  return {
+    dIn, dSae,
+    trainedVsInit: decoders.map((d, i) => pwmcc(d, inits[i]!)),
+    pwmcc: trained,
+    randomBaseline: { analytic, analyticStd: analyticBaselineStd(dIn, dSae), empirical: random },
+    matching: {
+      threshold: config.analysis.sharedThreshold,
+      meanMatchedCosine: { mean: mean(matched), values: matched },
+      sharedFraction: { mean: mean(shared), values: shared },
+      randomMeanMatchedCosine: mean(randomMatched),
+    },
+    bootstrap: bootstrapMeanPwmcc(trained.matrix, new Rng(config.analysis.seed).fork(`bootstrap/${task.name}`), config.analysis.bootstrapIterations),
+    trainedVsRandom: finiteOrNull(trainedVsRandom(trained.pairs.map((p) => p.value), random.pairs.map((p) => p.value), analytic)),
+  };
+}
+
+if (configs.length === 0) {
+  it('finds committed results', () => {
+    expect.fail(`no results/<config>/results.json in the repository under ${resultsRoot}: run \`npx turbo run experiment\` and commit its results`);
+  });
+}
+
+describe.each(configs)('results/%s', (name) => {
+  const dir = join(resultsRoot, name);
+  const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
+  const { config } = results;
+  // Each task's recomputation, shared by its test and the two-task comparison.
+  const recomputed = new Map<string, ReturnType<typeof recomputeFromWeights>>();
+  const fromWeights = (task: TaskResult) => {
+    if (!recomputed.has(task.name)) recomputed.set(task.name, recomputeFromWeights(dir, config, task));
+    return recomputed.get(task.name)!;
+  };
+
+  it('names only files that are in the repository, and run.json names its config', async () => {
+    expect(results.tasks.length, 'results.json lists no task').toBeGreaterThan(0);
+    const named = results.tasks.flatMap((t) => [t.transformer.file, ...t.saes.flatMap((s) => [`${s.file}.safetensors`, `${s.file}.cfg.json`])]);
+    const missing = named.filter((f) => !files.has(`${name}/${f}`));
+    expect(missing, `files named in results/${name}/results.json but not in the repository`).toEqual([]);
+    const run = JSON.parse(readFileSync(join(dir, '.work/run.json'), 'utf8')) as { config: string; schemaVersion: number };
+    expect(run).toEqual({ config: config.name, schemaVersion: results.schemaVersion });
+    for (const t of results.tasks) {
+      for (const s of t.saes) {
+        const cfg = JSON.parse(readFileSync(join(dir, `${s.file}.cfg.json`), 'utf8')) as Record<string, unknown>;
+        expect(cfg, `${s.file}.cfg.json`).toMatchObject({ d_in: t.activations.dModel, d_sae: s.dSae, k: s.k, variant: s.variant, seed: s.seed, hook_name: t.activations.hook });
+      }
+    }
+  });
+
+  describe.each(results.tasks.map((t) => [t.name, t] as const))('%s', (_, task) => {
+    it('PWMCC, baselines, matching, bootstrap and trained-vs-random from the committed SAE weights', async () => {
+      await setBackend(results.environment.backend);
+      const t0 = performance.now();
+      const r = await fromWeights(task);
+      const taskCfg = config.tasks[task.name]!;
+      expect([r.dIn, r.dSae]).toEqual([taskCfg.transformer.dModel, config.sae.expansion * taskCfg.transformer.dModel]);
+      expect(task.saes.map((s) => s.seed)).toEqual(config.seeds);
+      const diff = [
+        ...mismatches(r.pwmcc, task.pwmcc, 'pwmcc'),
+        ...mismatches(r.randomBaseline, task.randomBaseline, 'randomBaseline'),
+        ...mismatches(r.trainedVsInit, task.saes.map((s) => s.trainedVsInit), 'saes[*].trainedVsInit'),
+        ...mismatches(r.matching, task.matching, 'matching'),
+        ...mismatches(r.bootstrap, task.bootstrap, 'bootstrap'),
+        ...mismatches(r.trainedVsRandom, task.trainedVsRandom, 'trainedVsRandom'),
+      ];
+      expect(diff, `results/${name}/results.json, task ${task.name}`).toEqual([]);
+      console.log(`${name}/${task.name}: weights-based statistics recomputed in ${((performance.now() - t0) / 1000).toFixed(1)} s; PWMCC ${r.pwmcc.mean}`);
+    });
+
+    it('the activations\' spectrum, L0, explained variance and FVU of every SAE, and the transformer\'s validation accuracy, on regenerated activations', async () => {
+      await setBackend(results.environment.backend);
+      const t0 = performance.now();
+      const taskCfg = config.tasks[task.name]!;
+      const data = makeTask(task.name, taskCfg);
+      const { model, acts, n } = await regeneratedActivations(join(dir, task.transformer.file), task.name, taskCfg, results.environment.backend);
+      const tActs = performance.now();
+      expect([n, data.activationPosition, model.cfg.dModel]).toEqual([task.activations.count, task.activations.position, task.activations.dModel]);
+      const diff: string[] = [];
+      // The PCA spectrum (schema since 9e01caa); a results.json written before it has none to check.
+      if (task.activations.spectrum !== undefined) {
+        mismatches(activationSpectrum(acts, n, model.cfg.dModel), task.activations.spectrum, 'activations.spectrum', diff);
+      }
+      for (const [i, s] of task.saes.entries()) {
+        const { sae } = await loadSae(join(dir, s.file));
+        mismatches(evaluateSae(sae, acts, model.cfg.dModel), { l0: s.l0, explainedVariance: s.explainedVariance, fvu: s.fvu }, `saes[${i}] (seed ${s.seed})`, diff);
+      }
+      const tSaes = performance.now();
+      const val = accuracy(model, data, data.val);
+      mismatches({ valAccuracy: val.sequence, valTokenAccuracy: val.token },
+        { valAccuracy: task.transformer.valAccuracy, valTokenAccuracy: task.transformer.valTokenAccuracy }, 'transformer', diff);
+      expect(diff, `results/${name}/results.json, task ${task.name}`).toEqual([]);
+      const sec = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
+      console.log(`${name}/${task.name}: activations ${n} x ${model.cfg.dModel} in ${sec(t0, tActs)} s, ${task.saes.length} SAEs evaluated in ${sec(tActs, tSaes)} s, validation accuracy in ${sec(tSaes, performance.now())} s`);
+    }, 900_000);
+  });
+
+  it('the two-task comparison from the recomputed pairwise values', async () => {
+    await setBackend(results.environment.backend);
+    if (results.tasks.length < 2) {
+      expect(results.comparison).toBeNull();
+      return;
+    }
+    const [a, b] = results.tasks as [TaskResult, TaskResult];
+    const x = (await fromWeights(a)).pwmcc.pairs.map((p) => p.value);
+    const y = (await fromWeights(b)).pwmcc.pairs.map((p) => p.value);
+    const comparison = finiteOrNull({ tasks: [a.name, b.name], zTest: zTest(x, y), welch: welchTTest(x, y) });
+    expect(mismatches(comparison, results.comparison, 'comparison'), `results/${name}/results.json`).toEqual([]);
+  });
+});
