@@ -8,7 +8,7 @@
  * Run: npx tsx bench/profile.ts [sae|transformer] (both by default); SAELAB_BACKEND picks the backend,
  * TOP=n the number of rows.
  */
-import { Adam, defaultBackendName, disposeBackends, normal, Rng, setBackend, tensor, type Backend } from '@saelab/tensor';
+import { Adam, defaultBackendName, disposeBackends, normal, releaseMemory, Rng, setBackend, tensor, type Backend } from '@saelab/tensor';
 import { TopKSAE, Transformer } from '../src/index.js';
 
 interface Entry { ms: number; calls: number; faults: number }
@@ -60,13 +60,20 @@ function instrument(backend: Backend): void {
   }
 }
 
-/** Runs `step` (after warm-up) and prints the per-method table, in ms per step. */
-function profile(title: string, steps: number, warmup: number, step: () => void): void {
-  for (let i = 0; i < warmup; i++) step();
+/** Runs `step` (after warm-up) and prints the per-method table, in ms per step. Each step is followed by
+ *  releaseMemory(), as in the experiment's loops: the wasm backend gets garbage-collected storage back then. */
+async function profile(title: string, steps: number, warmup: number, step: () => void): Promise<void> {
+  for (let i = 0; i < warmup; i++) {
+    step();
+    await releaseMemory();
+  }
   table.clear();
   const faults0 = process.resourceUsage().minorPageFault;
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
+  for (let i = 0; i < steps; i++) {
+    step();
+    await releaseMemory();
+  }
   const wall = (performance.now() - t0) / steps;
   const faults = (process.resourceUsage().minorPageFault - faults0) / steps;
   const rows = [...table.entries()].sort((a, b) => b[1].ms - a[1].ms);
@@ -88,7 +95,7 @@ if (which !== 'transformer') {
   const sae = new TopKSAE({ dIn: 128, dSae: 1024, k: 32, variant: 'husai' }, 42);
   const opt = new Adam(sae.parameters(), { lr: 3e-4 });
   const acts = normal([256, 128], new Rng(1));
-  profile('SAE step (husai, batch 256, d_sae 1024, k 32)', 40, 20, () => {
+  await profile('SAE step (husai, batch 256, d_sae 1024, k 32)', 40, 20, () => {
     opt.zeroGrad();
     const out = sae.forward(acts);
     out.loss.item();
@@ -106,7 +113,7 @@ if (which !== 'sae') {
   const rng = new Rng(2);
   const tokens = tensor(Array.from({ length: 256 * 21 }, () => rng.int(22)), [256, 21]);
   const targets = tensor(Array.from({ length: 256 * 10 }, () => rng.int(20)), [256, 10]);
-  profile('transformer step (copy task, batch 256 x 21 tokens)', 6, 2, () => {
+  await profile('transformer step (copy task, batch 256 x 21 tokens)', 6, 2, () => {
     opt.zeroGrad();
     const loss = model.loss(tokens, targets, [11, 21]);
     loss.item();

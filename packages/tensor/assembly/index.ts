@@ -3,8 +3,9 @@
 //
 // Every export takes raw byte pointers into the (imported, possibly shared) linear memory; the JS side
 // (src/backends/wasm/) owns the memory layout. No managed objects, no allocation, no mutable globals: several
-// instances (main thread + workers) run these functions concurrently on one shared memory. gemm()
-// and mapShared() are the functions they run together; each shares out its work itself (see sync.ts).
+// instances (main thread + workers) run these functions concurrently on one shared memory. gemm(),
+// mapShared(), topkShared() and sparseShared() are the functions they run together; each shares out its work
+// itself (see sync.ts).
 //
 // Built twice from this one source (scripts/build-wasm.mjs): with threads + shared memory, and without
 // (ASC_FEATURE_THREADS false: plain loads/stores instead of atomics). All arithmetic has a fixed evaluation
@@ -19,9 +20,9 @@ export { mapShared } from './shared';
 export { reduce } from './reduce';
 export { layerNorm, layerNormGrad } from './norm';
 export { softmax, softmaxGrad } from './softmax';
-export { topk } from './topk';
+export { topk, topkShared } from './topk';
 export { adam } from './adam';
-export { indexCheck, gatherDot, gatherCombine, scatterOuter, gatherRows, scatterAddRows, gatherLast, scatterLast } from './sparse';
+export { indexCheck, gatherDot, gatherCombine, sparseShared, scatterOuter, gatherRows, scatterAddRows, gatherLast, scatterLast } from './sparse';
 export { strided } from './movement';
 
 /** Where the module's static data ends: the JS side lays out its arena above this. */

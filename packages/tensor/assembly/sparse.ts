@@ -3,6 +3,7 @@
 // them into i32 in place first and reports the first bad one, so the kernels themselves can trust them.
 // Sums run in a fixed order (over j, then lanes combined by hsum), so results are deterministic.
 import { hsum } from './simd';
+import { claim, waitFor } from './sync';
 
 /** Converts count float indices at idx to i32 in place. Returns -1, or the position of the first value that
  *  is not an integer in [0, limit) (the JS side then names it in its error). */
@@ -206,4 +207,26 @@ export function scatterLast(src: usize, outer: i32, k: i32, idx: usize, n: i32, 
       store<f32>(p, load<f32>(p) + load<f32>(src + q));
     }
   }
+}
+
+/** Rows (samples b) per unit of work in sparseShared. */
+// @ts-ignore: decorator
+@inline const SPARSE_UNIT_ROWS = 16;
+
+/** gatherDot (op 0: a = x [B, d], out [B, k]) or gatherCombine (op 1: a = v [B, k], out [B, d]) shared between
+ *  the threads of one call (sync.ts): samples are claimed in units of SPARSE_UNIT_ROWS. Each sample's outputs
+ *  depend on that sample alone, so who computes it never changes a bit. Returns the units this thread did. */
+export function sparseShared(op: i32, a: usize, w: usize, idx: usize, out: usize, B: i32, k: i32, d: i32, ctrl: usize): i32 {
+  waitFor(ctrl + 192, 1);
+  const U = (B + SPARSE_UNIT_ROWS - 1) / SPARSE_UNIT_ROWS;
+  const aRow = op == 0 ? d : k, outRow = op == 0 ? k : d;
+  let units = 0;
+  for (let u = claim(ctrl + 128); u < U; u = claim(ctrl + 128)) {
+    const b = u * SPARSE_UNIT_ROWS, n = min(SPARSE_UNIT_ROWS, B - b);
+    const pa = a + <usize>(b * aRow) * 4, pi = idx + <usize>(b * k) * 4, po = out + <usize>(b * outRow) * 4;
+    if (op == 0) gatherDot(pa, w, pi, po, n, k, d);
+    else gatherCombine(pa, w, pi, po, n, k, d);
+    units++;
+  }
+  return units;
 }

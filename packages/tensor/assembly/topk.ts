@@ -4,6 +4,12 @@
 // The fast path (threshold, below) handles rows without NaN when n >= 4k; the heap path handles the rest.
 // Both give exactly the same answer: the order is a strict total order on (value, index).
 
+import { claim, waitFor } from './sync';
+
+/** Rows per unit of work in topkShared. */
+// @ts-ignore: decorator
+@inline const TOPK_UNIT_ROWS = 8;
+
 // @ts-ignore: decorator
 @inline function better(va: f32, ia: i32, vb: f32, ib: i32): bool {
   if (va != va) return vb != vb ? ia < ib : true;
@@ -259,4 +265,21 @@ export function topk(x: usize, rows: i32, n: i32, k: i32, values: usize, indices
     if (n < 4 * k || !topkThreshold(row, n, k, hv, hi, cv, ci, hist)) topkHeap(row, n, k, hv, hi);
     for (let j = 0; j < k; j++) store<f32>(hi + <usize>j * 4, <f32>load<i32>(hi + <usize>j * 4));
   }
+}
+
+/** topk() shared between the threads of one call (sync.ts): rows are claimed in units of TOPK_UNIT_ROWS, and
+ *  each thread passes its own scratch. Rows are independent, so who computes a row never changes it. Returns
+ *  the number of units this thread computed. */
+export function topkShared(x: usize, rows: i32, n: i32, k: i32, values: usize, indices: usize, scratch: usize,
+  ctrl: usize): i32 {
+  waitFor(ctrl + 192, 1);
+  const U = (rows + TOPK_UNIT_ROWS - 1) / TOPK_UNIT_ROWS;
+  let units = 0;
+  for (let u = claim(ctrl + 128); u < U; u = claim(ctrl + 128)) {
+    const r = u * TOPK_UNIT_ROWS;
+    const off = <usize>r * <usize>k * 4;
+    topk(x + <usize>r * <usize>n * 4, min(TOPK_UNIT_ROWS, rows - r), n, k, values + off, indices + off, scratch);
+    units++;
+  }
+  return units;
 }

@@ -1,6 +1,7 @@
 // The wasm kernels' fast paths, each against a float64 or plain JavaScript statement of the same thing:
-// the vector GELU, top-k's threshold path (and its fallback for NaN), the unpacked small-matmul path across
-// thread counts, and the axis merging behind the strided copies.
+// the vector GELU, top-k's threshold path (and its fallback for NaN), top-k and the sparse products shared
+// between threads, the unpacked small-matmul path across thread counts, and the axis merging behind the
+// strided copies.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -139,6 +140,42 @@ describe('topk threshold path', () => {
       expect(Array.from(indices)).toEqual(refTopk(x, rows, n, k));
     });
   }
+});
+
+describe('topk shared between threads', () => {
+  it('gives the single-threaded answer for SAE-sized batches, from ordinary and resident arrays', () => {
+    const rows = 100, n = 1024, k = 32; // rows * n is past the size from which rows are shared out
+    const r = lcg(7);
+    const x = Float32Array.from({ length: rows * n }, () => r());
+    const want = refTopk(x, rows, n, k);
+    const values = new Float32Array(rows * k), indices = new Float32Array(rows * k);
+    k2.topk(x, rows, n, k, values, indices);
+    expect(Array.from(indices)).toEqual(want);
+    const [rx, rv, ri] = [k2.alloc(rows * n)!, k2.alloc(rows * k)!, k2.alloc(rows * k)!];
+    rx.set(x);
+    k2.topk(rx, rows, n, k, rv, ri);
+    expect(Array.from(ri)).toEqual(want);
+    expect(Array.from(rv)).toEqual(Array.from(values));
+  });
+});
+
+describe('sparse products shared between threads', () => {
+  it('gatherDot and gatherCombine on SAE-sized codes give the single-threaded bits', () => {
+    const [B, k, d, n] = [256, 32, 128, 1024];
+    const r = lcg(11);
+    const idx = Float32Array.from({ length: B * k }, () => Math.floor((r() + 1) * 512));
+    const x = Float32Array.from({ length: B * d }, () => r());
+    const v = Float32Array.from({ length: B * k }, () => r());
+    const w = Float32Array.from({ length: n * d }, () => r());
+    const [dot1, dot2] = [new Float32Array(B * k), new Float32Array(B * k)];
+    k1.gatherDot(x, w, idx, B, k, d, n, dot1);
+    k2.gatherDot(x, w, idx, B, k, d, n, dot2);
+    expect(dot2).toEqual(dot1);
+    const [comb1, comb2] = [new Float32Array(B * d), new Float32Array(B * d)];
+    k1.gatherCombine(v, w, idx, B, k, d, n, comb1);
+    k2.gatherCombine(v, w, idx, B, k, d, n, comb2);
+    expect(comb2).toEqual(comb1);
+  });
 });
 
 // ---- small matmuls -------------------------------------------------------------------------------------------

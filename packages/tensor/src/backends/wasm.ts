@@ -5,8 +5,11 @@
  * gathers and scatters, the sparse products, top-k and Adam. Matmul uses two threads over one shared
  * memory where that pays. Broadcast patterns the kernels do not cover fall through to the reference loops.
  *
- * Outputs come from a pool of arrays the engine has released (see wasm/pool.ts), which every kernel
- * here overwrites completely.
+ * Storage lives in the kernels' own memory where it can (Float32Array views of it, see wasm/heap.ts), so the
+ * kernels read and write it in place rather than copying every operand in and every result out; released storage
+ * goes back to that memory at once, the rest when garbage collected. Where the memory cannot hold tensors (not
+ * shared, or full), storage is ordinary arrays and outputs come from a pool of released ones (wasm/pool.ts). Every
+ * kernel here overwrites its output completely, so recycled outputs may hold anything beforehand.
  */
 import type { AdamOptions, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
@@ -42,14 +45,26 @@ export class WasmBackend extends ReferenceBackend {
     this.pool = new BufferPool(poolBytes);
   }
 
-  /** The engine is done with s: keep it for a later output of its length. */
+  /** The engine is done with s: keep its memory for a later output. */
   release(s: Float32Array): void {
-    this.pool.give(s);
+    if (!this.kernels.free(s)) this.pool.give(s);
+  }
+
+  override fromHost(data: ArrayLike<number>): Float32Array {
+    const s = this.kernels.alloc(data.length);
+    if (!s) return super.fromHost(data) as Float32Array;
+    s.set(data); // the same float32 rounding as Float32Array.from
+    return s;
+  }
+
+  override zeros(size: number): Float32Array {
+    const s = this.kernels.alloc(size);
+    return s ? s.fill(0) : (super.zeros(size) as Float32Array);
   }
 
   /** An output array of n floats, to be overwritten in full. */
   private out(n: number): Float32Array {
-    return this.pool.take(n);
+    return this.kernels.alloc(n) ?? this.pool.take(n);
   }
 
   override unary(op: UnaryOp, a: Float32Array, size: number): Float32Array {
@@ -191,7 +206,7 @@ export class WasmBackend extends ReferenceBackend {
     const values = this.out(outer * k);
     const indices = this.out(outer * k);
     this.kernels.topk(x, outer, n, k, values, indices);
-    this.pool.give(values);
+    this.release(values);
     return indices;
   }
 

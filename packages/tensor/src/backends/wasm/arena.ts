@@ -1,74 +1,97 @@
-// The kernels' linear memory, used as an arena: every call lays out its operands from the bottom (just above
-// the module's static data), copies its inputs in, runs, and copies its results out; the next call starts
-// over. The memory only grows (geometrically, up to its maximum) to the largest single call's need, and
-// elementwise kernels stream long arrays through in chunks, so most calls need little of it.
+// Where a kernel call finds its operands. Storage that lives in the linear memory (views from heap.ts) is used
+// where it lies. Everything else is laid out in the arena, one scratch block of the heap that each call reuses
+// from its start: inputs copied in, the kernel run, results copied out. The block grows to the largest single
+// call's need, and elementwise kernels stream ordinary arrays through in chunks, so most calls need little.
+import { align64, WasmHeap } from './heap.js';
 
-/** Elementwise kernels stream their operands through the arena in chunks of this many floats. */
+export { align64 } from './heap.js';
+
+/** Elementwise kernels stream ordinary arrays through the arena in chunks of this many floats. */
 export const CHUNK = 32 * 1024;
 
-/** Rounds a byte count up to a cache line. (No bit operations: offsets may exceed 2^31.) */
-export const align64 = (x: number): number => Math.ceil(x / 64) * 64;
+/** An operand of a kernel call: n floats the kernel reads from `input` or writes to `output`, or a number: that
+ *  many floats of scratch space. */
+export type Slot = { input: Float32Array; n: number } | { output: Float32Array; n: number } | number;
+
+export const input = (a: Float32Array, n = a.length): Slot => ({ input: a, n });
+export const output = (a: Float32Array, n = a.length): Slot => ({ output: a, n });
+
+/** The operands' byte addresses, and the copies needed for those that do not live in the memory. */
+export interface Placed {
+  at: number[];
+  copyIn(): void;
+  copyOut(): void;
+}
 
 export class Arena {
-  /** Byte address where the arena starts. */
-  readonly base: number;
-  private f32: Float32Array;
-  private i32: Int32Array;
+  private scratch = 0;
+  private scratchBytes = 0;
   disposed = false;
 
-  constructor(private readonly memory: WebAssembly.Memory, heapBase: number, private readonly maxBytes: number) {
-    this.base = align64(heapBase);
-    this.f32 = new Float32Array(memory.buffer);
-    this.i32 = new Int32Array(memory.buffer);
-  }
+  constructor(readonly heap: WasmHeap) {}
 
-  /** Makes sure bytes [base, base + bytes) exist; returns the float32 view of the whole memory. */
+  /** Makes sure `bytes` of scratch exist; returns the float32 view of the whole memory. */
   ensure(bytes: number): Float32Array {
     if (this.disposed) throw new Error('wasm kernels: used after dispose()');
-    const need = this.base + bytes;
-    let have = this.memory.buffer.byteLength;
-    if (need > have) {
-      if (need > this.maxBytes) {
-        throw new RangeError(`wasm kernels: a call needs ${need} bytes of wasm memory, more than the ${this.maxBytes} available`);
-      }
-      // Grow by at least 1/8 to avoid many small grows.
-      const want = Math.min(this.maxBytes, Math.max(need, have + Math.floor(have / 8)));
-      this.memory.grow(Math.ceil((want - have) / 65536));
-      have = this.memory.buffer.byteLength;
+    if (bytes > this.scratchBytes) {
+      // Grow by at least 1/8, so that slowly rising needs do not take a new block every call.
+      const want = align64(Math.max(bytes, this.scratchBytes + this.scratchBytes / 8));
+      if (this.scratchBytes > 0) this.heap.give(this.scratch, this.scratchBytes);
+      this.scratch = this.heap.take(want);
+      this.scratchBytes = want;
     }
-    // A grown memory has a new buffer (and a non-shared one detaches the old): refresh the views.
-    if (this.f32.buffer !== this.memory.buffer || this.f32.byteLength !== have) {
-      this.f32 = new Float32Array(this.memory.buffer);
-      this.i32 = new Int32Array(this.memory.buffer);
-    }
-    return this.f32;
+    return this.heap.whole();
   }
 
   /** Reserves consecutive cache-line-aligned regions of the given sizes in floats (or int32s); returns their
    *  byte addresses, after making sure the memory holds them all. */
   layout(...floats: number[]): number[] {
-    const addrs: number[] = [];
-    let at = this.base;
+    const offsets: number[] = [];
+    let at = 0;
     for (const n of floats) {
-      addrs.push(at);
+      offsets.push(at);
       at += align64(n * 4 + 16); // 16 spare bytes: a vector load just past the end stays inside
     }
-    this.ensure(at - this.base);
-    return addrs;
+    this.ensure(at);
+    return offsets.map((o) => this.scratch + o);
   }
 
-  /** Copies `data` (its first `count` values) into the arena at byte address `addr`. */
+  /** True when every array lives in the memory (no copies needed). */
+  resident(...arrays: Float32Array[]): boolean {
+    return arrays.every((a) => this.heap.addressOf(a) >= 0);
+  }
+
+  /** The byte address of a resident array (see resident()). */
+  addressOf(a: Float32Array): number {
+    return this.heap.addressOf(a);
+  }
+
+  /** Lays out a call's operands: a resident input or output is used in place, the rest get arena regions. */
+  place(slots: readonly Slot[]): Placed {
+    const own = slots.map((s) => (typeof s === 'number' ? -1 : this.heap.addressOf('input' in s ? s.input : s.output)));
+    const regions = this.layout(...slots.map((s, i) => (typeof s === 'number' ? s : own[i]! >= 0 ? 0 : s.n)));
+    const at = regions.map((r, i) => (own[i]! >= 0 ? own[i]! : r));
+    const copied = slots.flatMap((s, i) => (typeof s !== 'number' && own[i]! < 0 ? [{ s, addr: at[i]! }] : []));
+    return {
+      at,
+      copyIn: () => { for (const { s, addr } of copied) if ('input' in s) this.put(addr, s.input, s.n); },
+      copyOut: () => { for (const { s, addr } of copied) if ('output' in s) this.read(addr, s.n, s.output); },
+    };
+  }
+
+  /** Copies `data` (its first `count` values) into the memory at byte address `addr`. */
   put(addr: number, data: Float32Array, count = data.length): void {
-    this.f32.set(count === data.length ? data : data.subarray(0, count), addr >>> 2);
+    this.heap.whole().set(count === data.length ? data : data.subarray(0, count), addr >>> 2);
   }
 
   /** Writes int32 values at byte address `addr` (shapes and strides for the kernels). */
   putInts(addr: number, values: readonly number[]): void {
-    this.i32.set(values, addr >>> 2);
+    new Int32Array(this.heap.whole().buffer).set(values, addr >>> 2);
   }
 
   /** Copies the `count` floats at `addr` into `into` from index `at`. */
   read(addr: number, count: number, into: Float32Array, at = 0): void {
-    into.set(this.f32.subarray(addr >>> 2, (addr >>> 2) + count), at);
+    const f32 = this.heap.whole();
+    into.set(f32.subarray(addr >>> 2, (addr >>> 2) + count), at);
   }
 }

@@ -1,8 +1,10 @@
-// Wrappers for the streaming kernels (unary, binary, where, Adam): long arrays pass through the arena in
-// chunks of CHUNK floats, so they need little wasm memory and each chunk stays in cache between the copy in,
-// the kernel and the copy out. The compute-heavy unary ops (GELU, exp, erf...) on long arrays are instead
-// copied in whole and shared between the threads (assembly/shared.ts).
-import { CHUNK } from './arena.js';
+// Wrappers for the streaming kernels (unary, binary, where, Adam). Operands that all live in the kernels'
+// memory (heap.ts) are used in place, in one call over the whole array. Ordinary arrays pass through the arena
+// in chunks of CHUNK floats, so they need little wasm memory and each chunk stays in cache between the copy in,
+// the kernel and the copy out; chunks start at multiples of the vector width, so every element sees the same
+// arithmetic either way. The compute-heavy unary ops (GELU, exp, erf...) on long arrays are shared between the
+// threads (assembly/shared.ts).
+import { CHUNK, input, output } from './arena.js';
 import type { Instance } from './loader.js';
 import { CTRL_BYTES, runShared } from './shared.js';
 
@@ -31,12 +33,10 @@ const GELU_BACKWARD = 9;
 /** out = op(a) (or b * gelu'(a)) on every thread at once: whole arrays in, the kernel shared, the result out. */
 function mapShared(inst: Instance, code: number, a: Float32Array, b: Float32Array | null, out: Float32Array): void {
   const n = out.length;
-  const [pA, pB, pOut, pCtrl] = inst.arena.layout(n, b ? n : 0, n, CTRL_BYTES / 4);
-  runShared(inst, 'mapShared', () => [code, pA!, b ? pB! : 0, pOut!, n, pCtrl!], pCtrl!, () => {
-    inst.arena.put(pA!, a);
-    if (b) inst.arena.put(pB!, b);
-  });
-  inst.arena.read(pOut!, n, out);
+  const ops = inst.arena.place([input(a, n), b ? input(b, n) : 0, output(out, n), CTRL_BYTES / 4]);
+  const [pA, pB, pOut, pCtrl] = ops.at;
+  runShared(inst, 'mapShared', () => [code, pA!, b ? pB! : 0, pOut!, n, pCtrl!], pCtrl!, ops.copyIn);
+  ops.copyOut();
 }
 
 /** Calls fn(start, len) for consecutive chunks of [0, n). */
@@ -51,6 +51,7 @@ export function unary(inst: Instance, op: WasmUnaryOp, a: Float32Array, out: Flo
   if (a.length !== out.length) throw new RangeError('wasm kernels: unary needs a and out of equal length');
   if (a.length === 0) return;
   if (inst.helpers && a.length >= SHARE_MIN && HEAVY.has(op)) return mapShared(inst, code, a, null, out);
+  if (arena.resident(a, out)) return ex.unary(code, arena.addressOf(a), arena.addressOf(out), a.length);
   const [p] = arena.layout(Math.min(a.length, CHUNK));
   chunks(a.length, (s, len) => {
     arena.put(p!, a.subarray(s, s + len));
@@ -66,6 +67,7 @@ export function geluBackward(inst: Instance, x: Float32Array, g: Float32Array, o
   }
   if (out.length === 0) return;
   if (inst.helpers && out.length >= SHARE_MIN) return mapShared(inst, GELU_BACKWARD, x, g, out);
+  if (arena.resident(x, g, out)) return ex.geluBackward(arena.addressOf(x), arena.addressOf(g), arena.addressOf(out), out.length);
   const chunk = Math.min(out.length, CHUNK);
   const [pX, pG] = arena.layout(chunk, chunk);
   chunks(out.length, (s, len) => {
@@ -86,6 +88,10 @@ export function binary({ ex, arena }: Instance, op: WasmBinaryOp, full: Float32A
   if (n === 0) return;
   if (bcLen === 0) throw new RangeError('wasm kernels: binary needs a non-empty bc');
   const sw = swapped ? 1 : 0;
+  if (arena.resident(full, bc, out)) {
+    // Everything in place: one call over the whole array (elementwise, so the same values as in chunks).
+    return ex.binary(code, arena.addressOf(full), arena.addressOf(bc), arena.addressOf(out), n, bcLen, repeat, sw, 0);
+  }
   const chunk = Math.min(n, CHUNK);
   if (repeat === 1 && bcLen === n) {
     // Same shape: stream both operands.
@@ -118,6 +124,11 @@ export function where({ ex, arena }: Instance, c: Operand, a: Operand, b: Operan
     }
   }
   if (n === 0) return;
+  if (arena.resident(c.data, a.data, b.data, out)) {
+    const [pc, pa, pb] = ops.map((o) => arena.addressOf(o.data));
+    const lens = ops.map((o, i) => (streamed[i] ? 0 : o.data.length));
+    return ex.where(pc!, lens[0]!, c.repeat, pa!, lens[1]!, a.repeat, pb!, lens[2]!, b.repeat, arena.addressOf(out), n, 0);
+  }
   const chunk = Math.min(n, CHUNK);
   // Broadcast operands stay in the arena; streamed ones and the output get a chunk each.
   const addrs = arena.layout(...ops.map((o, i) => (streamed[i] ? chunk : o.data.length)), chunk);
@@ -143,6 +154,9 @@ export function adam({ ex, arena }: Instance, p: Float32Array, g: Float32Array, 
   const bc2sqrt = Math.sqrt(bc2);
   const decay = o.decoupled && wd !== 0 ? 1 - o.lr * wd : 1;
   const l2 = !o.decoupled && wd !== 0 ? wd : 0;
+  const run = (pp: number, pg: number, pm: number, pv: number, len: number): void =>
+    ex.adam(pp, pg, pm, pv, len, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.eps, stepSize, bc2sqrt, decay, l2);
+  if (arena.resident(p, g, m, v)) return run(arena.addressOf(p), arena.addressOf(g), arena.addressOf(m), arena.addressOf(v), n);
   const chunk = Math.min(n, CHUNK);
   const [pp, pg, pm, pv] = arena.layout(chunk, chunk, chunk, chunk);
   chunks(n, (s, len) => {
@@ -150,7 +164,7 @@ export function adam({ ex, arena }: Instance, p: Float32Array, g: Float32Array, 
     arena.put(pg!, g.subarray(s, s + len));
     arena.put(pm!, m.subarray(s, s + len));
     arena.put(pv!, v.subarray(s, s + len));
-    ex.adam(pp!, pg!, pm!, pv!, len, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.eps, stepSize, bc2sqrt, decay, l2);
+    run(pp!, pg!, pm!, pv!, len);
     arena.read(pp!, len, p, s);
     arena.read(pm!, len, m, s);
     arena.read(pv!, len, v, s);

@@ -4,7 +4,7 @@
 // an atomic counter until none are left, so a slow or late thread just does less. KC depends only on K and
 // every output element sees the same sequence of float operations whoever computes it, so results are
 // bit-identical for any thread count.
-import { align64 } from './arena.js';
+import { align64, input, output } from './arena.js';
 import type { Instance } from './loader.js';
 import { CTRL_BYTES, runShared } from './shared.js';
 
@@ -93,18 +93,15 @@ export function matmul(inst: Instance, a: Float32Array, b: Float32Array, out: Fl
   const { arena, helpers } = inst;
   const plan = planGemm(helpers ? helpers.helpers + 1 : 1, batch, M, K, N, bBatched);
   const workBytes = align64(plan.workFloats * 4);
-  const [pA, pB, pC, pPacked, pCtrl, pBias, pWork] = arena.layout(lenA, lenB, lenC, plan.packedFloats, CTRL_BYTES / 4,
-    bias ? N : 0, (workBytes / 4) * plan.threads);
+  const ops = arena.place([input(a, lenA), input(b, lenB), output(out, lenC), plan.packedFloats, CTRL_BYTES / 4,
+    bias ? input(bias, N) : 0, (workBytes / 4) * plan.threads]);
+  const [pA, pB, pC, pPacked, pCtrl, pBias, pWork] = ops.at;
   const argsOf = (t: number): number[] => [
     pA!, pB!, pC!, batch, M * K, bBatched ? K * N : 0, M * N, M, K, N, transA ? 1 : 0, transB ? 1 : 0,
     plan.mode, pPacked!, pCtrl!, pWork! + t * workBytes, plan.KC, plan.MC, plan.unit, bias ? pBias! : 0,
   ];
   const share = plan.threads > 1 ? inst : { ...inst, helpers: null };
-  const helperUnits = runShared(share, 'gemm', argsOf, pCtrl!, () => {
-    arena.put(pA!, a, lenA);
-    arena.put(pB!, b, lenB);
-    if (bias) arena.put(pBias!, bias, N);
-  });
-  arena.read(pC!, lenC, out);
+  const helperUnits = runShared(share, 'gemm', argsOf, pCtrl!, ops.copyIn);
+  ops.copyOut();
   return helperUnits;
 }

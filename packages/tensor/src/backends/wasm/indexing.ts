@@ -1,8 +1,11 @@
 // Wrappers for the indexing kernels (assembly/sparse.ts, assembly/movement.ts): the sparse products of a top-k
-// code, row and column gathers and scatters, and the strided copy behind permute, expand, slice and pad. The
-// whole operands go into the arena; index tensors (integers stored as floats) are checked and converted to
-// int32 there by indexCheck, with the same error as the reference backend.
+// code, row and column gathers and scatters, and the strided copy behind permute, expand, slice and pad.
+// Operands that live in the kernels' memory are used in place, the others copied through the arena. Index
+// tensors (integers stored as floats) are always copied: indexCheck converts them to int32 in the arena and
+// throws, with the same error as the reference backend, on a value out of range.
+import { input, output } from './arena.js';
 import type { Instance } from './loader.js';
+import { CTRL_BYTES, runShared } from './shared.js';
 import type { StridedCopy } from './strided.js';
 
 /** Copies idx into the arena at addr, converts it to int32 and throws if a value is not an integer in [0, limit). */
@@ -13,89 +16,105 @@ function putIndex({ ex, arena }: Instance, op: string, addr: number, idx: Float3
   if (bad >= 0) throw new Error(`${op}: index ${idx[bad]} is out of range [0, ${limit})`);
 }
 
+/** Sparse products of at least this many multiply-adds (B * k * d) are shared between the threads. */
+const SPARSE_SHARE_MIN = 256 * 1024;
+
+/** gatherDot (op 0: a = x [B, d], out [B, k]) or gatherCombine (op 1: a = v [B, k], out [B, d]), on every thread
+ *  when big enough (each sample's outputs depend on it alone, so the split never changes a value). */
+function sparse(inst: Instance, op: 0 | 1, a: Float32Array, w: Float32Array, idx: Float32Array,
+  B: number, k: number, d: number, n: number, out: Float32Array): void {
+  const [aLen, outLen] = op === 0 ? [B * d, B * k] : [B * k, B * d];
+  const ops = inst.arena.place([input(a, aLen), input(w, n * d), B * k, output(out, outLen), CTRL_BYTES / 4]);
+  const [pA, pW, pI, pOut, pCtrl] = ops.at;
+  putIndex(inst, op === 0 ? 'gatherDot' : 'gatherCombine', pI!, idx, B * k, n);
+  if (inst.helpers && B * k * d >= SPARSE_SHARE_MIN) {
+    runShared(inst, 'sparseShared', () => [op, pA!, pW!, pI!, pOut!, B, k, d, pCtrl!], pCtrl!, ops.copyIn);
+  } else {
+    ops.copyIn();
+    if (op === 0) inst.ex.gatherDot(pA!, pW!, pI!, pOut!, B, k, d);
+    else inst.ex.gatherCombine(pA!, pW!, pI!, pOut!, B, k, d);
+  }
+  ops.copyOut();
+}
+
 /** out[b, j] = x[b, :] . W[idx[b, j], :] for x [B, d], W [n, d], idx [B, k] -> [B, k] */
 export function gatherDot(inst: Instance, x: Float32Array, w: Float32Array, idx: Float32Array,
   B: number, k: number, d: number, n: number, out: Float32Array): void {
-  const [pX, pW, pI, pOut] = inst.arena.layout(B * d, n * d, B * k, B * k);
-  putIndex(inst, 'gatherDot', pI!, idx, B * k, n);
-  inst.arena.put(pX!, x, B * d);
-  inst.arena.put(pW!, w, n * d);
-  inst.ex.gatherDot(pX!, pW!, pI!, pOut!, B, k, d);
-  inst.arena.read(pOut!, B * k, out);
+  sparse(inst, 0, x, w, idx, B, k, d, n, out);
 }
 
 /** out[b, :] = sum_j v[b, j] W[idx[b, j], :] -> [B, d] */
 export function gatherCombine(inst: Instance, v: Float32Array, w: Float32Array, idx: Float32Array,
   B: number, k: number, d: number, n: number, out: Float32Array): void {
-  const [pV, pW, pI, pOut] = inst.arena.layout(B * k, n * d, B * k, B * d);
-  putIndex(inst, 'gatherCombine', pI!, idx, B * k, n);
-  inst.arena.put(pV!, v, B * k);
-  inst.arena.put(pW!, w, n * d);
-  inst.ex.gatherCombine(pV!, pW!, pI!, pOut!, B, k, d);
-  inst.arena.read(pOut!, B * d, out);
+  sparse(inst, 1, v, w, idx, B, k, d, n, out);
 }
 
 /** out = zeros [n, d]; out[idx[b, j], :] += a[b, j] x[b, :] */
 export function scatterOuter(inst: Instance, a: Float32Array, x: Float32Array, idx: Float32Array,
   B: number, k: number, d: number, n: number, out: Float32Array): void {
-  const [pA, pX, pI, pOut, pCount, pOrder] = inst.arena.layout(B * k, B * d, B * k, n * d, n + 1, 2 * B * k);
+  const ops = inst.arena.place([input(a, B * k), input(x, B * d), B * k, output(out, n * d), n + 1, 2 * B * k]);
+  const [pA, pX, pI, pOut, pCount, pOrder] = ops.at;
   putIndex(inst, 'scatterOuter', pI!, idx, B * k, n);
-  inst.arena.put(pA!, a, B * k);
-  inst.arena.put(pX!, x, B * d);
+  ops.copyIn();
   inst.ex.scatterOuter(pA!, pX!, pI!, pOut!, B, k, d, n, pCount!, pOrder!);
-  inst.arena.read(pOut!, n * d, out);
+  ops.copyOut();
 }
 
 /** out[i, :] = table[idx[i], :]; table [rows, cols], n indices -> [n, cols] */
 export function gatherRows(inst: Instance, table: Float32Array, rows: number, cols: number, idx: Float32Array, n: number,
   out: Float32Array): void {
-  const [pT, pI, pOut] = inst.arena.layout(rows * cols, n, n * cols);
+  const ops = inst.arena.place([input(table, rows * cols), n, output(out, n * cols)]);
+  const [pT, pI, pOut] = ops.at;
   putIndex(inst, 'gatherRows', pI!, idx, n, rows);
-  inst.arena.put(pT!, table, rows * cols);
+  ops.copyIn();
   inst.ex.gatherRows(pT!, cols, pI!, n, pOut!);
-  inst.arena.read(pOut!, n * cols, out);
+  ops.copyOut();
 }
 
 /** out = zeros [rows, cols]; out[idx[i], :] += src[i, :] */
 export function scatterAddRows(inst: Instance, src: Float32Array, n: number, cols: number, idx: Float32Array, rows: number,
   out: Float32Array): void {
-  const [pS, pI, pOut] = inst.arena.layout(n * cols, n, rows * cols);
+  const ops = inst.arena.place([input(src, n * cols), n, output(out, rows * cols)]);
+  const [pS, pI, pOut] = ops.at;
   putIndex(inst, 'scatterAddRows', pI!, idx, n, rows);
-  inst.arena.put(pS!, src, n * cols);
+  ops.copyIn();
   inst.ex.scatterAddRows(pS!, n, cols, pI!, rows, pOut!);
-  inst.arena.read(pOut!, rows * cols, out);
+  ops.copyOut();
 }
 
 /** x [outer, n], idx [outer, k]: out[o, j] = x[o, idx[o, j]] */
 export function gatherLast(inst: Instance, x: Float32Array, outer: number, n: number, idx: Float32Array, k: number,
   out: Float32Array): void {
-  const [pX, pI, pOut] = inst.arena.layout(outer * n, outer * k, outer * k);
+  const ops = inst.arena.place([input(x, outer * n), outer * k, output(out, outer * k)]);
+  const [pX, pI, pOut] = ops.at;
   putIndex(inst, 'gatherLast', pI!, idx, outer * k, n);
-  inst.arena.put(pX!, x, outer * n);
+  ops.copyIn();
   inst.ex.gatherLast(pX!, outer, n, pI!, k, pOut!);
-  inst.arena.read(pOut!, outer * k, out);
+  ops.copyOut();
 }
 
 /** out = zeros [outer, n]; out[o, idx[o, j]] += src[o, j] */
 export function scatterLast(inst: Instance, src: Float32Array, outer: number, k: number, idx: Float32Array, n: number,
   out: Float32Array): void {
-  const [pS, pI, pOut] = inst.arena.layout(outer * k, outer * k, outer * n);
+  const ops = inst.arena.place([input(src, outer * k), outer * k, output(out, outer * n)]);
+  const [pS, pI, pOut] = ops.at;
   putIndex(inst, 'scatterLast', pI!, idx, outer * k, n);
-  inst.arena.put(pS!, src, outer * k);
+  ops.copyIn();
   inst.ex.scatterLast(pS!, outer, k, pI!, n, pOut!);
-  inst.arena.read(pOut!, outer * n, out);
+  ops.copyOut();
 }
 
 /** Runs a strided copy (see strided.ts) from src into out (zeros where the copy writes nothing). */
 export function stridedCopy({ ex, arena }: Instance, src: Float32Array, copy: StridedCopy, out: Float32Array): void {
   const outSize = out.length;
   const rank = copy.dims.length;
-  const [pSrc, pOut, pDims, pS, pD, pCounter] = arena.layout(src.length, outSize, rank, rank, rank, rank);
-  arena.put(pSrc!, src);
+  const ops = arena.place([input(src), output(out), rank, rank, rank, rank]);
+  const [pSrc, pOut, pDims, pS, pD, pCounter] = ops.at;
+  ops.copyIn();
   arena.putInts(pDims!, copy.dims);
   arena.putInts(pS!, copy.srcStrides);
   arena.putInts(pD!, copy.dstStrides);
   if (!copy.fillsOutput) arena.ensure(0).fill(0, pOut! >>> 2, (pOut! >>> 2) + outSize);
   ex.strided(pSrc! + copy.srcOffset * 4, pOut! + copy.dstOffset * 4, rank, pDims!, pS!, pD!, copy.run, copy.runStride, pCounter!);
-  arena.read(pOut!, outSize, out);
+  ops.copyOut();
 }

@@ -1,15 +1,16 @@
 // Fast float32 kernels for @saelab/tensor: WebAssembly SIMD compiled from assembly/ by scripts/build-wasm.mjs,
-// with matmuls and heavy elementwise ops shared between the calling thread and helper threads over one shared
-// WebAssembly.Memory.
+// with matmuls, heavy elementwise ops, top-k and the sparse products shared between the calling thread and
+// helper threads over one shared WebAssembly.Memory.
 //
 //   loader.ts      instantiates the module (threaded on a shared memory where possible) and starts the threads
 //   threads.ts     the helper threads and their control blocks; shared.ts runs a kernel on all threads at once
-//   arena.ts       the memory each call lays its operands out in (inputs copied in, results copied out)
+//   heap.ts        the linear memory as blocks: storage that lives there (Float32Array views) and the arena
+//   arena.ts       where a call finds its operands: in place if they live in the memory, else copied in and out
 //   gemm.ts        matmul: blocking, work split, threads
 //   elementwise.ts unary, binary, where, Adam (streamed in chunks)
 //   rows.ts        reductions, layer norm, softmax, top-k (whole rows at a time)
 //   indexing.ts    sparse products, gathers and scatters, strided copies (strided.ts plans them)
-//   pool.ts        released arrays kept for reuse as outputs (used by ../wasm.ts)
+//   pool.ts        released ordinary arrays kept for reuse as outputs, where storage cannot live in the memory
 //
 // This file is the door: the WasmKernels interface and loadWasmKernels(). Every kernel writes all of its
 // output, so outputs may hold anything beforehand.
@@ -76,6 +77,12 @@ export interface WasmKernels {
   scatterLast(src: Float32Array, outer: number, k: number, idx: Float32Array, n: number, out: Float32Array): void;
   /** A strided copy of src into out (see strided.ts: permute, expand, slice, pad). */
   stridedCopy(src: Float32Array, copy: StridedCopy, out: Float32Array): void;
+  /** A Float32Array of n floats (stale contents) that lives in the kernels' memory, so that kernels use it in
+   *  place instead of copying; undefined where that is not possible (the memory is not shared, or full). */
+  alloc(n: number): Float32Array | undefined;
+  /** Hands back an array from alloc() that will never be read again; false if `a` did not come from alloc().
+   *  Arrays not handed back are reclaimed once garbage collected. */
+  free(a: Float32Array): boolean;
   /** Stop worker threads (so a Node process can exit). The object must not be used afterwards. */
   dispose(): void;
 }
@@ -141,6 +148,13 @@ class Kernels implements WasmKernels {
   }
   stridedCopy(src: Float32Array, copy: StridedCopy, out: Float32Array): void {
     indexing.stridedCopy(this.live(), src, copy, out);
+  }
+
+  alloc(n: number): Float32Array | undefined {
+    return n > 0 ? this.live().arena.heap.view(n) : undefined;
+  }
+  free(a: Float32Array): boolean {
+    return this.inst.arena.heap.release(a);
   }
 
   dispose(): void {

@@ -8,6 +8,7 @@ import {
   KERNELS_WASM_ST_BASE64,
 } from './kernels-wasm.generated.js';
 import { Arena } from './arena.js';
+import { WasmHeap } from './heap.js';
 import { WorkerPool } from './threads.js';
 
 /** The module's exports (assembly/index.ts). Pointers are byte addresses in the linear memory. */
@@ -29,11 +30,17 @@ export interface KernelExports {
   softmax(x: number, out: number, rows: number, n: number): void;
   softmaxGrad(y: number, g: number, out: number, rows: number, n: number): void;
   topk(x: number, rows: number, n: number, k: number, values: number, indices: number, scratch: number): void;
+  /** Returns the number of work units the calling thread computed. */
+  topkShared(x: number, rows: number, n: number, k: number, values: number, indices: number, scratch: number,
+             ctrl: number): number;
   adam(p: number, g: number, m: number, v: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
        eps: number, stepSize: number, bc2sqrt: number, decay: number, l2: number): void;
   indexCheck(idx: number, count: number, limit: number): number;
   gatherDot(x: number, w: number, idx: number, out: number, B: number, k: number, d: number): void;
   gatherCombine(v: number, w: number, idx: number, out: number, B: number, k: number, d: number): void;
+  /** Returns the number of work units the calling thread computed. */
+  sparseShared(op: number, a: number, w: number, idx: number, out: number, B: number, k: number, d: number,
+               ctrl: number): number;
   scatterOuter(a: number, x: number, idx: number, out: number, B: number, k: number, d: number, n: number, count: number,
                order: number): void;
   gatherRows(table: number, cols: number, idx: number, n: number, out: number): void;
@@ -76,6 +83,21 @@ function envThreads(): number | undefined {
   return n;
 }
 
+/** Node's garbage collector as a function (the heap runs it to get the blocks of dead views back; see heap.ts),
+ *  or undefined where it cannot be had. */
+async function nodeGc(): Promise<(() => void) | undefined> {
+  try {
+    const [v8, vm] = ['node:v8', 'node:vm'];
+    const { setFlagsFromString } = (await import(/* @vite-ignore */ v8)) as { setFlagsFromString(flags: string): void };
+    const { runInNewContext } = (await import(/* @vite-ignore */ vm)) as { runInNewContext(code: string): unknown };
+    setFlagsFromString('--expose-gc'); // lets a new context see gc(); the flag changes nothing else
+    const gc = runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Instantiates the kernels. In Node with SharedArrayBuffer the threaded module runs on `threads` threads
  *  (default 2, or SAELAB_WASM_THREADS); elsewhere the single-threaded module runs on a non-shared memory. */
 export async function instantiate(options: { threads?: number } = {}): Promise<Instance> {
@@ -99,5 +121,9 @@ export async function instantiate(options: { threads?: number } = {}): Promise<I
   const ex = (await WebAssembly.instantiate(module, imports)).exports as unknown as KernelExports;
   const maxPages = shared ? KERNELS_WASM_MT_MAX_PAGES : 65536;
   const helpers = threads > 1 && shared && node ? await WorkerPool.start(module, memory, threads - 1) : null;
-  return { ex, arena: new Arena(memory, ex.heapBase(), maxPages * 65536), helpers };
+  // Tensors live in the memory only where it is shared (growing it then leaves their views valid) and the heap
+  // can run the garbage collector to get dead tensors' blocks back (Node): see heap.ts.
+  const collect = shared && node ? await nodeGc() : undefined;
+  const heap = new WasmHeap(memory, ex.heapBase(), maxPages * 65536, collect !== undefined, collect);
+  return { ex, arena: new Arena(heap), helpers };
 }

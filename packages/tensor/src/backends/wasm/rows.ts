@@ -1,6 +1,8 @@
-// Wrappers for the row-wise kernels (reductions, layer norm, top-k): whole rows pass through the arena, as
-// many at a time as fit in about CHUNK floats.
-import { CHUNK } from './arena.js';
+// Wrappers for the row-wise kernels (reductions, layer norm, top-k). Operands that live in the kernels' memory
+// are used in place, all rows in one call; ordinary arrays pass through the arena in whole rows, as many at a
+// time as fit in about CHUNK floats (rows are independent, so the grouping never changes a value).
+import { align64, CHUNK, input, output } from './arena.js';
+import { CTRL_BYTES, runShared } from './shared.js';
 import type { Instance } from './loader.js';
 import { checkDim, checkLen } from './gemm.js';
 
@@ -20,6 +22,7 @@ export function reduce({ ex, arena }: Instance, op: 'sum' | 'max', a: Float32Arr
   const slab = n * inner;
   checkLen('a', a, outer * slab); checkLen('out', out, outer * inner);
   if (outer * inner === 0) return;
+  if (arena.resident(a, out)) return ex.reduce(op === 'sum' ? 0 : 1, arena.addressOf(a), arena.addressOf(out), outer, n, inner);
   const per = groupSize(outer, slab);
   const [pA, pOut] = arena.layout(per * slab, per * inner);
   rowGroups(outer, slab, (o, cnt) => {
@@ -33,6 +36,7 @@ export function reduce({ ex, arena }: Instance, op: 'sum' | 'max', a: Float32Arr
 export function layerNorm({ ex, arena }: Instance, x: Float32Array, rows: number, d: number, eps: number, out: Float32Array): void {
   checkDim('rows', rows); checkDim('d', d); checkLen('x', x, rows * d); checkLen('out', out, rows * d);
   if (rows * d === 0) return;
+  if (arena.resident(x, out)) return ex.layerNorm(arena.addressOf(x), arena.addressOf(out), rows, d, eps);
   const per = groupSize(rows, d);
   const [pX, pOut] = arena.layout(per * d, per * d);
   rowGroups(rows, d, (r, cnt) => {
@@ -47,6 +51,9 @@ export function layerNormGrad({ ex, arena }: Instance, x: Float32Array, g: Float
   eps: number, out: Float32Array): void {
   checkDim('rows', rows); checkDim('d', d); checkLen('x', x, rows * d); checkLen('g', g, rows * d); checkLen('out', out, rows * d);
   if (rows * d === 0) return;
+  if (arena.resident(x, g, out)) {
+    return ex.layerNormGrad(arena.addressOf(x), arena.addressOf(g), arena.addressOf(out), rows, d, eps);
+  }
   const per = groupSize(rows, d);
   const [pX, pG, pOut] = arena.layout(per * d, per * d, per * d);
   rowGroups(rows, d, (r, cnt) => {
@@ -61,6 +68,7 @@ export function layerNormGrad({ ex, arena }: Instance, x: Float32Array, g: Float
 export function softmax({ ex, arena }: Instance, x: Float32Array, rows: number, n: number, out: Float32Array): void {
   checkDim('rows', rows); checkDim('n', n); checkLen('x', x, rows * n); checkLen('out', out, rows * n);
   if (rows * n === 0) return;
+  if (arena.resident(x, out)) return ex.softmax(arena.addressOf(x), arena.addressOf(out), rows, n);
   const per = groupSize(rows, n);
   const [pX, pOut] = arena.layout(per * n, per * n);
   rowGroups(rows, n, (r, cnt) => {
@@ -75,6 +83,7 @@ export function softmaxGrad({ ex, arena }: Instance, y: Float32Array, g: Float32
   out: Float32Array): void {
   checkDim('rows', rows); checkDim('n', n); checkLen('y', y, rows * n); checkLen('g', g, rows * n); checkLen('out', out, rows * n);
   if (rows * n === 0) return;
+  if (arena.resident(y, g, out)) return ex.softmaxGrad(arena.addressOf(y), arena.addressOf(g), arena.addressOf(out), rows, n);
   const per = groupSize(rows, n);
   const [pY, pG, pOut] = arena.layout(per * n, per * n, per * n);
   rowGroups(rows, n, (r, cnt) => {
@@ -85,14 +94,32 @@ export function softmaxGrad({ ex, arena }: Instance, y: Float32Array, g: Float32
   });
 }
 
-export function topk({ ex, arena }: Instance, x: Float32Array, rows: number, n: number, k: number,
+/** Top-k of at least this many elements is shared between the threads (rows are independent). */
+const TOPK_SHARE_MIN = 64 * 1024;
+
+export function topk(inst: Instance, x: Float32Array, rows: number, n: number, k: number,
   values: Float32Array, indices: Float32Array): void {
+  const { ex, arena } = inst;
   checkDim('rows', rows); checkDim('n', n); checkDim('k', k);
   if (k > n) throw new RangeError(`wasm kernels: topk k=${k} > n=${n}`);
   checkLen('x', x, rows * n); checkLen('values', values, rows * k); checkLen('indices', indices, rows * k);
   if (rows === 0 || k === 0) return;
+  const scratch = 2 * (n + 4) + 64; // floats of scratch per thread
+  if (inst.helpers && rows * n >= TOPK_SHARE_MIN) {
+    const threads = inst.helpers.helpers + 1;
+    const scratchBytes = align64(scratch * 4); // each thread's scratch starts on its own cache line
+    const ops = arena.place([input(x, rows * n), output(values, rows * k), output(indices, rows * k),
+      (scratchBytes / 4) * threads, CTRL_BYTES / 4]);
+    const [pX, pV, pI, pScratch, pCtrl] = ops.at;
+    runShared(inst, 'topkShared', (t) => [pX!, rows, n, k, pV!, pI!, pScratch! + t * scratchBytes, pCtrl!], pCtrl!, ops.copyIn);
+    return ops.copyOut();
+  }
+  if (arena.resident(x, values, indices)) {
+    const [pScratch] = arena.layout(scratch);
+    return ex.topk(arena.addressOf(x), rows, n, k, arena.addressOf(values), arena.addressOf(indices), pScratch!);
+  }
   const per = groupSize(rows, n);
-  const [pX, pV, pI, pScratch] = arena.layout(per * n, per * k, per * k, 2 * (n + 4) + 64);
+  const [pX, pV, pI, pScratch] = arena.layout(per * n, per * k, per * k, scratch);
   rowGroups(rows, n, (r, cnt) => {
     arena.put(pX!, x.subarray(r * n, (r + cnt) * n));
     ex.topk(pX!, cnt, n, k, pV!, pI!, pScratch!);
