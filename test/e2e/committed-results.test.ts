@@ -43,10 +43,10 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   accuracy, activationSpectrum, allModularPairs, analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, copySequences, evaluateSae,
-  extractActivations, hungarianMatch, makeTask, mean, pwmcc, pwmccMatrix, sharedFraction, summarisePairs, trainedVsRandom, welchTTest, zTest,
-  type Matrix, type Results, type TaskResult,
+  extractActivations, hungarianMatch, makeTask, mean, pwmcc, pwmccMatrix, sharedFraction, trainedVsRandom, welchTTest, zTest,
+  finiteOrNull, matrixFrom, pairSummary, type Matrix, type Results, type TaskResult,
 } from '@saelab/experiments';
-import { loadSae, loadSafetensors, loadTransformer, TopKSAE, type Transformer } from '@saelab/models';
+import { loadSae, loadTransformer, TopKSAE, type Transformer } from '@saelab/models';
 import { Rng, setBackend } from '@saelab/tensor';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -90,26 +90,6 @@ function mismatches(recomputed: unknown, recorded: unknown, path: string, out: s
   return out;
 }
 
-/** As the pipeline records statistics: infinite or NaN (zero spread) becomes null. */
-function finiteOrNull<T>(value: T): T {
-  if (typeof value === 'number') return (Number.isFinite(value) ? value : null) as T;
-  if (Array.isArray(value)) return value.map(finiteOrNull) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, finiteOrNull(v)])) as T;
-  return value;
-}
-
-/** A 2-D tensor of a weight file as a Matrix, transposed if asked (W_enc [d_in, d_sae] -> [d_sae, d_in]). */
-async function matrixFrom(path: string, name: string, transpose = false): Promise<Matrix> {
-  const t = (await loadSafetensors(path)).tensors[name];
-  if (!t || t.shape.length !== 2) throw new Error(`${path}: expected a 2-D tensor ${name}`);
-  const [r, c] = t.shape as [number, number];
-  const data = Float32Array.from(t.data);
-  if (!transpose) return { data, rows: r, cols: c };
-  const out = new Float32Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = data[i * c + j]!;
-  return { data: out, rows: c, cols: r };
-}
-
 /** The untrained decoder of an SAE, regenerated from its seed: the TopKSAE constructor's init, as training builds it. */
 function initialDecoder(config: Results['config'], dIn: number, seed: number): Matrix {
   const { variant, expansion, k, auxK, auxCoef, deadAfter } = config.sae;
@@ -140,14 +120,6 @@ function regeneratedActivations(transformerPath: string, taskName: string, taskC
   return activationCache.get(key)!;
 }
 
-function pairSummary(seeds: number[], matrix: number[][]) {
-  const s = summarisePairs(matrix);
-  return {
-    seeds, matrix,
-    pairs: s.pairs.map((p) => ({ ...p, seedA: seeds[p.i]!, seedB: seeds[p.j]! })),
-    mean: s.mean, std: s.std, min: s.min, max: s.max, median: s.median,
-  };
-}
 
 /** Everything results.json says about one task that its SAEs' weight files determine. */
 async function recomputeFromWeights(dir: string, config: Results['config'], task: TaskResult) {

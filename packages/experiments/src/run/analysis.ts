@@ -25,7 +25,8 @@ export function finiteOrNull<T>(value: T): T {
   return value;
 }
 
-async function matrixFrom(path: string, name: string, transpose = false): Promise<Matrix> {
+/** A 2-D tensor of a weight file as a Matrix, transposed if asked (W_enc [d_in, d_sae] -> [d_sae, d_in]). */
+export async function matrixFrom(path: string, name: string, transpose = false): Promise<Matrix> {
   const t = (await loadSafetensors(path)).tensors[name];
   if (!t || t.shape.length !== 2) throw new Error(`${path}: expected a 2-D tensor ${name}`);
   const [r, c] = t.shape as [number, number];
@@ -36,7 +37,8 @@ async function matrixFrom(path: string, name: string, transpose = false): Promis
   return { data: out, rows: c, cols: r };
 }
 
-function pairSummary(seeds: number[], matrix: number[][]) {
+/** A PWMCC matrix over seeds as results.json records it: the matrix, its pairs with their seeds, and summary statistics. */
+export function pairSummary(seeds: number[], matrix: number[][]) {
   const s = summarisePairs(matrix);
   return {
     seeds, matrix,
