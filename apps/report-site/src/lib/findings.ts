@@ -10,7 +10,7 @@ import { CLAIMS, scorecard, type Verdict } from './claims.js';
 import { valueAt, type NumRef } from './refs.js';
 import { TASK_TITLES, type Run } from './run.js';
 import {
-  agreement, BARELY_MOVED, dimension, movement, rangeSegments, STABILITY_THRESHOLD, taskRef, type Segment,
+  agreement, BARELY_MOVED, dimensionRefs, movement, rangeSegments, STABILITY_THRESHOLD, taskRef, type Segment,
 } from './summary.js';
 import { listInWords } from './format.js';
 
@@ -110,13 +110,9 @@ function movementSentence(run: Run, t: number): Segment[] {
 /** The dimension argument, in plain words, with its consequence for what PWMCC can show. */
 function dimensionSentences(run: Run, t: number): Segment[] {
   const task = run.results.tasks[t]!;
-  const d = dimension(task);
-  if (!d) return [];
-  const num = taskRef(run, t);
-  const n = num(['activations', 'spectrum', 'componentsFor', '0.99'], 'int');
-  const pr = num(['activations', 'spectrum', 'participationRatio'], 'fixed2');
-  const k = num(['saes', 0, 'k'], 'int');
-  const ev = rangeSegments(run, t, 'explainedVariance', 'ev');
+  const refs = dimensionRefs(run, t);
+  if (!refs) return [];
+  const { d, n, pr, k, ev } = refs;
   if (d === 'within k') {
     return [agreement(task) === 'stable' ? 'The activations need only ' : 'Why: the activations need only ', n, ' principal components for 99% of their variance (participation ratio ', pr, '), while each sample uses k = ', k,
       ' latents. With k at or above the data\'s dimension, the k decoder directions a sample uses span the subspace it lies in whatever those directions are, '

@@ -62,16 +62,26 @@ export function dimension(task: TaskResult): Dimension | undefined {
   return task.activations.spectrum.componentsFor['0.99'] <= sae.k ? 'within k' : 'beyond k';
 }
 
+/** The numbers the dimension argument quotes for one task (undefined for a task without SAEs). */
+export function dimensionRefs(run: Run, t: number) {
+  const d = dimension(run.results.tasks[t]!);
+  if (!d) return undefined;
+  const num = taskRef(run, t);
+  return {
+    d,
+    n: num(['activations', 'spectrum', 'componentsFor', '0.99'], 'int'), // components for 99% of the variance
+    pr: num(['activations', 'spectrum', 'participationRatio'], 'fixed2'),
+    k: num(['saes', 0, 'k'], 'int'),
+    ev: rangeSegments(run, t, 'explainedVariance', 'ev'),
+  };
+}
+
 /** The dimension argument for one task as a sentence (empty for a task without SAEs). */
 export function dimensionSentence(run: Run, t: number): Segment[] {
   const task = run.results.tasks[t]!;
-  const d = dimension(task);
-  if (!d) return [];
-  const num = taskRef(run, t);
-  const n = num(['activations', 'spectrum', 'componentsFor', '0.99'], 'int');
-  const pr = num(['activations', 'spectrum', 'participationRatio'], 'fixed2');
-  const k = num(['saes', 0, 'k'], 'int');
-  const ev = rangeSegments(run, t, 'explainedVariance', 'ev');
+  const refs = dimensionRefs(run, t);
+  if (!refs) return [];
+  const { d, n, pr, k, ev } = refs;
   if (d === 'within k') {
     const than = task.activations.spectrum.componentsFor['0.99'] < task.saes[0]!.k ? 'fewer than' : 'no more than';
     return ['The activations span about ', n, ' dimensions (99% of their variance lies in ', n, ' principal components; participation ratio ', pr,
