@@ -129,6 +129,9 @@ describe('pipeline (smoke config)', () => {
     const out = await tmp();
     const rb = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet, reuse: [first] });
     expect(rb.environment.reusedTransformers).toEqual({ modular: relative(out, first) });
+    // Replayed later (nothing left to adopt), the run still says whose work its modular transformer is.
+    const replay = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet });
+    expect(replay.environment.reusedTransformers).toEqual({ modular: relative(out, first) });
     const bytes = (dir: string, task: string, file: string) => readFileSync(join(dir, task, file));
     expect(bytes(out, 'modular', 'transformer.safetensors')).toEqual(bytes(first, 'modular', 'transformer.safetensors'));
     expect(bytes(out, 'modular', 'activations.safetensors')).toEqual(bytes(first, 'modular', 'activations.safetensors'));

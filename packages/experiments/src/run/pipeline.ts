@@ -43,11 +43,10 @@ async function claimOutput(out: string, config: Config): Promise<void> {
   await writeJsonAtomic(path, { config: config.name, schemaVersion: SCHEMA_VERSION });
 }
 
-/** The stage durations of the results.json already in `out`, if there is a readable one. */
-async function previousDurations(out: string): Promise<Record<string, number> | undefined> {
+/** The environment of the results.json already in `out`, if there is a readable one. */
+async function previousEnvironment(out: string): Promise<Results['environment'] | undefined> {
   try {
-    const r = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results;
-    return r.environment.durationsMs;
+    return (JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Results).environment;
   } catch {
     return undefined;
   }
@@ -78,20 +77,27 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
   // A stage whose every job was already done did no work in this run: its duration stays the one the
   // run that did the work recorded, so replaying a finished run (to recompute the analysis with newer
   // code, say) keeps the study's timings.
-  const previous = await previousDurations(o.out);
+  const previous = await previousEnvironment(o.out);
   const replayedStages: string[] = [];
   const keepIfReplayed = (stage: string, jobs: JobResult<unknown>[]) => {
-    const before = previous?.[stage];
+    const before = previous?.durationsMs[stage];
     if (before !== undefined && jobs.length > 0 && jobs.every((j) => j.replayed)) {
       durationsMs[stage] = before;
       replayedStages.push(stage);
     }
   };
 
-  const reused = await adoptFinishedStages(config, o.out, o.backend, o.reuse ?? []);
-  for (const [task, dir] of Object.entries(reused)) o.onStage?.(`${task}: transformer and activations reused from ${dir} (same stage key)`);
+  const adopted = await adoptFinishedStages(config, o.out, o.backend, o.reuse ?? []);
+  for (const [task, dir] of Object.entries(adopted)) o.onStage?.(`${task}: transformer and activations reused from ${dir} (same stage key)`);
   const transformers = await timed('transformers', () => runJobs<JobResult<TransformerRecord>>(taskNames.map((task) => ({ kind: 'transformer', task })), pool));
   keepIfReplayed('transformers', transformers);
+  // A transformer adopted by an earlier invocation (a run killed and resumed, or replayed) is still another run's
+  // work: keep saying so for every task whose transformer job did nothing this time.
+  const reused = { ...adopted };
+  taskNames.forEach((task, i) => {
+    const from = previous?.reusedTransformers?.[task];
+    if (from !== undefined && transformers[i]!.replayed && !(task in reused)) reused[task] = from;
+  });
   o.onStage?.(`transformers: ${taskNames.map((t, i) => `${t} ${transformers[i]!.history.epochs} epochs, val acc ${(100 * transformers[i]!.history.valAccuracy).toFixed(1)}%`).join('; ')}`);
 
   const specs = taskNames.flatMap((task) => config.seeds.map((seed) => ({ kind: 'sae' as const, task, seed })));
