@@ -32,6 +32,17 @@ function husaiLike(name = 'husai') {
 }
 
 describe('findings', () => {
+  it('says when a transformer did not solve its task within its budget, and only then', () => {
+    const solved = text(husaiLike()).all;
+    expect(solved).not.toContain('did not solve its task');
+    const r = husaiLike('corrected');
+    r.tasks[1]!.transformer.valAccuracy = 0.46;
+    r.tasks[1]!.transformer.epochBudget = 500;
+    const { all } = text(r);
+    expect(all).toContain('46.0% validation accuracy after 100 epochs. It did not solve its task (below 99% validation accuracy) within its budget of 500 epochs');
+    expect(all.match(/did not solve its task/g)).toHaveLength(1);
+  });
+
   it('explains copy by the activations\' dimension, and reads the report\'s claims off the scorecard', () => {
     const { all } = text(husaiLike());
     expect(all).toContain('## Sequence copying, husai protocol');

@@ -35,6 +35,9 @@ function measured(run: Run, v: Verdict): Segment[] {
   return v.shape === 'range' ? [a, '-', b] : ['[', a, ', ', b, ']'];
 }
 
+/** Validation accuracy at which a transformer counts as having solved its task (the protocol's stopping rule uses 0.99). */
+const SOLVED = 0.99;
+
 /** Where the protocol reads a modular task, and whether the label leaks there (a fact of the config). */
 function readSentences(run: Run, t: number): Segment[] {
   const task = run.results.tasks[t]!;
@@ -42,6 +45,10 @@ function readSentences(run: Run, t: number): Segment[] {
   const num = taskRef(run, t);
   const trained: Segment[] = ['The transformer reached ', num(['transformer', 'valAccuracy'], 'percent'), ' validation accuracy after ',
     num(['transformer', 'epochs'], 'int'), ' epochs. '];
+  if (task.transformer.valAccuracy < SOLVED) {
+    trained.push(`It did not solve its task (below ${(SOLVED * 100).toFixed(0)}% validation accuracy) within its budget of `,
+      num(['transformer', 'epochBudget'], 'int'), ' epochs, so the SAEs decompose the activations of a model that computes the answer only part of the time. ');
+  }
   if (cfg?.kind === 'modular' && cfg.readAt === 'answer') {
     return [`This protocol reads modular addition at position ${task.activations.position}, which holds the answer itself: a causal model sees the label there `
       + '(label leakage), so reading it takes no computation. ', ...trained];
