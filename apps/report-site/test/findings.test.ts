@@ -32,6 +32,26 @@ function husaiLike(name = 'husai') {
 }
 
 describe('findings', () => {
+  it('says whether the corrected protocol changes the conclusion, task by task, from the numbers', () => {
+    const husai = husaiLike();
+    const same = husaiLike('corrected');
+    const a = text(husai, same).all;
+    expect(a).toContain('## Does the corrected protocol change the conclusion?');
+    expect(a).toContain('On sequence copying, mean PWMCC goes from 0.3068 (husai: above chance, far from stable) to 0.3068 (corrected: above chance, far from stable)');
+    expect(a).toContain('The verdicts are the same under both protocols. The corrected protocol does not rescue the experiment');
+    // Decoders that moved, on activations richer than k, and agreement at chance: the verdicts change, and the caveat goes.
+    const moved = husaiLike('corrected');
+    for (const task of moved.tasks) {
+      task.saes.forEach((s) => { s.trainedVsInit = 0.4; });
+      task.activations.spectrum.componentsFor['0.99'] = 90;
+    }
+    moved.tasks[0]!.bootstrap.ci95 = [0.2990, 0.3010];
+    const b = text(husai, moved).all;
+    expect(b).toContain('Some of these verdicts differ between the protocols');
+    expect(b).toContain('its PWMCC compares learned dictionaries');
+    expect(text(husai).ids).not.toContain('protocols');
+  });
+
   it('says when a transformer did not solve its task within its budget, and only then', () => {
     const solved = text(husaiLike()).all;
     expect(solved).not.toContain('did not solve its task');

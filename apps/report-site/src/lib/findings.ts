@@ -10,7 +10,7 @@ import { CLAIMS, scorecard, type Verdict } from './claims.js';
 import { valueAt, type NumRef } from './refs.js';
 import { TASK_TITLES, type Run } from './run.js';
 import {
-  agreement, BARELY_MOVED, dimensionRefs, movement, rangeSegments, STABILITY_THRESHOLD, taskRef, type Segment,
+  agreement, BARELY_MOVED, dimension, dimensionRefs, movement, rangeSegments, STABILITY_THRESHOLD, taskRef, type Segment,
 } from './summary.js';
 import { listInWords } from './format.js';
 
@@ -232,6 +232,47 @@ function zTestFinding(runs: readonly Run[]): Finding | undefined {
 }
 
 /** Every finding for the runs present, in reading order. */
+/**
+ * Whether the corrected protocol changes the conclusion: per task present in both runs, the mean PWMCC
+ * under each and what the rules say of it (agreement, how far the decoders moved, the dimension argument);
+ * then one sentence on whether any of those verdicts changed.
+ */
+const AGREEMENT_SHORT: Record<ReturnType<typeof agreement>, string> = {
+  stable: 'stable', chance: 'chance level', 'above chance': 'above chance, far from stable', 'below chance': 'below chance',
+};
+
+function protocolFinding(runs: readonly Run[]): Finding | undefined {
+  const husai = runs.find((r) => r.name === 'husai');
+  const corrected = runs.find((r) => r.name === 'corrected');
+  if (!husai || !corrected) return undefined;
+  const paragraphs: Segment[][] = [];
+  let changed = false;
+  let unresolved = false;
+  for (const [t, task] of husai.results.tasks.entries()) {
+    const c = corrected.results.tasks.findIndex((x) => x.name === task.name);
+    if (c < 0) continue;
+    const other = corrected.results.tasks[c]!;
+    const verdict = (x: typeof task) => [agreement(x), movement(x), dimension(x)].join('/');
+    if (verdict(task) !== verdict(other)) changed = true;
+    if (movement(other) === 'barely' || dimension(other) === 'within k') unresolved = true;
+    const h = taskRef(husai, t);
+    const k = taskRef(corrected, c);
+    paragraphs.push([`On ${TASK_TITLES[task.kind]}, mean PWMCC goes from `, h(['pwmcc', 'mean']), ` (husai: ${AGREEMENT_SHORT[agreement(task)]}) to `,
+      k(['pwmcc', 'mean']), ` (corrected: ${AGREEMENT_SHORT[agreement(other)]}), against untrained decoders at `, k(['randomBaseline', 'empirical', 'mean']),
+      '; each decoder\'s PWMCC with its own start is ', ...rangeSegments(corrected, c, 'trainedVsInit', 'pwmcc'), ' under corrected (',
+      ...rangeSegments(husai, t, 'trainedVsInit', 'pwmcc'), ' under husai), and 99% of the activations\' variance lies in ',
+      k(['activations', 'spectrum', 'componentsFor', '0.99'], 'int'), ' components for k = ', k(['saes', 0, 'k'], 'int'), ' latents. ']);
+  }
+  if (paragraphs.length === 0) return undefined;
+  paragraphs.push([changed
+    ? 'Some of these verdicts differ between the protocols (see each task above). '
+    : 'The verdicts are the same under both protocols. ',
+  unresolved
+    ? 'The corrected protocol does not rescue the experiment: its decoders still barely leave their random start or its activations still span no more dimensions than k, so PWMCC near chance (or just above it) still cannot say whether seeds learn the same features. A test of that question needs activations richer than k dimensions and SAEs whose decoders move.'
+    : 'Under the corrected protocol the decoders moved and the activations span more dimensions than k, so its PWMCC compares learned dictionaries.']);
+  return { id: 'protocols', title: 'Does the corrected protocol change the conclusion?', paragraphs };
+}
+
 export function findings(runs: readonly Run[]): Finding[] {
   const out: Finding[] = [];
   for (const run of runs) {
@@ -244,6 +285,8 @@ export function findings(runs: readonly Run[]): Finding[] {
   }
   const z = zTestFinding(runs);
   if (z) out.push(z);
+  const change = protocolFinding(runs);
+  if (change) out.push(change);
   if (!runs.some((r) => r.name === 'corrected')) {
     out.push({
       id: 'corrected', title: 'The corrected protocol',
