@@ -42,9 +42,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  accuracy, activationSpectrum, allModularPairs, analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, copySequences, evaluateSae,
-  extractActivations, hungarianMatch, makeTask, mean, pwmcc, pwmccMatrix, sharedFraction, trainedVsRandom, welchTTest, zTest,
-  finiteOrNull, matrixFrom, pairSummary, type Matrix, type Results, type TaskResult,
+  accuracy, activationSpectrum, allModularPairs, compareDictionaries, copySequences, evaluateSae, extractActivations, finiteOrNull, makeTask,
+  matrixFrom, pwmcc, welchTTest, zTest, type Matrix, type Results, type TaskResult,
 } from '@saelab/experiments';
 import { loadSae, loadTransformer, TopKSAE, type Transformer } from '@saelab/models';
 import { Rng, setBackend } from '@saelab/tensor';
@@ -130,30 +129,10 @@ async function recomputeFromWeights(dir: string, config: Results['config'], task
   const dIn = decoders[0]!.cols;
   const dSae = decoders[0]!.rows;
   const inits = seeds.map((seed) => initialDecoder(config, dIn, seed));
-  const trained = pairSummary(seeds, pwmccMatrix(decoders));
-  const random = pairSummary(seeds, pwmccMatrix(inits));
-  const matched: number[] = [];
-  const shared: number[] = [];
-  const randomMatched: number[] = [];
-  for (const p of trained.pairs) {
-    matched.push(hungarianMatch(decoders[p.i]!, decoders[p.j]!).meanMatchedCosine);
-    shared.push(sharedFraction(decoders[p.i]!, decoders[p.j]!, encoders[p.i]!, encoders[p.j]!, config.analysis.sharedThreshold));
-    randomMatched.push(hungarianMatch(inits[p.i]!, inits[p.j]!).meanMatchedCosine);
-  }
-  const analytic = analyticBaseline(dIn, dSae);
   return {
     dIn, dSae,
     trainedVsInit: decoders.map((d, i) => pwmcc(d, inits[i]!)),
-    pwmcc: trained,
-    randomBaseline: { analytic, analyticStd: analyticBaselineStd(dIn, dSae), empirical: random },
-    matching: {
-      threshold: config.analysis.sharedThreshold,
-      meanMatchedCosine: { mean: mean(matched), values: matched },
-      sharedFraction: { mean: mean(shared), values: shared },
-      randomMeanMatchedCosine: mean(randomMatched),
-    },
-    bootstrap: bootstrapMeanPwmcc(trained.matrix, new Rng(config.analysis.seed).fork(`bootstrap/${task.name}`), config.analysis.bootstrapIterations),
-    trainedVsRandom: finiteOrNull(trainedVsRandom(trained.pairs.map((p) => p.value), random.pairs.map((p) => p.value), analytic)),
+    ...compareDictionaries(task.name, seeds, decoders, encoders, inits, config.analysis),
   };
 }
 

@@ -6,7 +6,7 @@ export { ConfigSchema, type Config, type TaskConfig, type SaeTraining, type Tran
 export { loadConfig, listConfigs, validateConfig, ConfigError, CONFIG_DIR } from './config/load.js';
 export { ResultsSchema, parseResults, SCHEMA_VERSION, type Results, type TaskResult, type SaeResult } from './results/schema.js';
 export { runExperiment, type RunOptions } from './run/pipeline.js';
-export { finiteOrNull, matrixFrom, pairSummary } from './run/analysis.js';
+export { compareDictionaries, finiteOrNull, matrixFrom, pairSummary } from './run/analysis.js';
 export * from './metrics/index.js';
 export { makeTask, copySequences, allModularPairs, type TaskData } from './tasks/index.js';
 // Training-side functions a reader needs to recompute the results from the weight files.

@@ -54,23 +54,9 @@ export async function analyseTask(config: Config, taskName: string, out: string,
   const decoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_dec')));
   const encoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_enc', true))); // -> [d_sae, d_in]
   const inits = await Promise.all(seeds.map((s) => matrixFrom(paths.saeInit(s), 'W_dec')));
-  const trained = pwmccMatrix(decoders);
-  const random = pwmccMatrix(inits);
-  const trainedPairs = pairSummary(seeds, trained);
-  const randomPairs = pairSummary(seeds, random);
-  const matched: number[] = [];
-  const shared: number[] = [];
-  const randomMatched: number[] = [];
-  for (const p of trainedPairs.pairs) {
-    matched.push(hungarianMatch(decoders[p.i]!, decoders[p.j]!).meanMatchedCosine);
-    shared.push(sharedFraction(decoders[p.i]!, decoders[p.j]!, encoders[p.i]!, encoders[p.j]!, config.analysis.sharedThreshold));
-    randomMatched.push(hungarianMatch(inits[p.i]!, inits[p.j]!).meanMatchedCosine);
-  }
   const acts = (await loadSafetensors(paths.activations)).tensors.activations!;
   const spectrum = activationSpectrum(acts.data as Float32Array, acts.shape[0]!, acts.shape[1]!);
-  const dIn = decoders[0]!.cols;
   const dSae = decoders[0]!.rows;
-  const analytic = analyticBaseline(dIn, dSae);
   const rel = (p: string) => relative(out, p);
   return {
     name: taskName,
@@ -78,15 +64,41 @@ export async function analyseTask(config: Config, taskName: string, out: string,
     transformer: { ...tr.history, epochBudget: taskCfg.transformer.epochs, file: rel(paths.transformer) },
     activations: { hook: taskCfg.activations.hook, position: tr.position, count: tr.count, dModel: tr.dModel, file: rel(paths.activations), spectrum },
     saes: saes.map((s) => ({ seed: s.seed, variant: config.sae.variant, k: config.sae.k, dSae, ...s.metrics, file: rel(paths.sae(s.seed)) })),
+    ...compareDictionaries(taskName, seeds, decoders, encoders, inits, config.analysis),
+  };
+}
+
+/**
+ * Everything the study computes from one task's dictionaries (decoders and encoders as [d_sae, d_in], the
+ * untrained decoders of the same seeds): PWMCC among seeds and among the untrained decoders, the analytic
+ * baseline, Hungarian matching and the shared fraction per pair, the bootstrap over seeds, and trained vs
+ * random. The pipeline calls it on the files it wrote; a reader can call it on the published weight files.
+ */
+export function compareDictionaries(taskName: string, seeds: number[], decoders: Matrix[], encoders: Matrix[], inits: Matrix[], analysis: Config['analysis']) {
+  const trained = pwmccMatrix(decoders);
+  const trainedPairs = pairSummary(seeds, trained);
+  const randomPairs = pairSummary(seeds, pwmccMatrix(inits));
+  const matched: number[] = [];
+  const shared: number[] = [];
+  const randomMatched: number[] = [];
+  for (const p of trainedPairs.pairs) {
+    matched.push(hungarianMatch(decoders[p.i]!, decoders[p.j]!).meanMatchedCosine);
+    shared.push(sharedFraction(decoders[p.i]!, decoders[p.j]!, encoders[p.i]!, encoders[p.j]!, analysis.sharedThreshold));
+    randomMatched.push(hungarianMatch(inits[p.i]!, inits[p.j]!).meanMatchedCosine);
+  }
+  const dIn = decoders[0]!.cols;
+  const dSae = decoders[0]!.rows;
+  const analytic = analyticBaseline(dIn, dSae);
+  return {
     pwmcc: trainedPairs,
     randomBaseline: { analytic, analyticStd: analyticBaselineStd(dIn, dSae), empirical: randomPairs },
     matching: {
-      threshold: config.analysis.sharedThreshold,
+      threshold: analysis.sharedThreshold,
       meanMatchedCosine: { mean: mean(matched), values: matched },
       sharedFraction: { mean: mean(shared), values: shared },
       randomMeanMatchedCosine: mean(randomMatched),
     },
-    bootstrap: bootstrapMeanPwmcc(trained, new Rng(config.analysis.seed).fork(`bootstrap/${taskName}`), config.analysis.bootstrapIterations),
+    bootstrap: bootstrapMeanPwmcc(trained, new Rng(analysis.seed).fork(`bootstrap/${taskName}`), analysis.bootstrapIterations),
     trainedVsRandom: finiteOrNull(trainedVsRandom(trainedPairs.pairs.map((p) => p.value), randomPairs.pairs.map((p) => p.value), analytic)),
   };
 }
