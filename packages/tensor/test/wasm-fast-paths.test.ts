@@ -2,20 +2,11 @@
 // the vector GELU, top-k's threshold path (and its fallback for NaN), top-k and the sparse products shared
 // between threads, the unpacked small-matmul path across thread counts, and the axis merging behind the
 // strided copies.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { erf } from '../src/math.js';
 import { permutePlan, planStrided } from '../src/backends/wasm/strided.js';
 
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (!existsSync(join(pkgDir, 'src/backends/wasm/kernels-wasm.generated.ts'))) {
-  execFileSync(process.execPath, [join(pkgDir, 'scripts/build-wasm.mjs')], { stdio: 'inherit' });
-}
-const { loadWasmKernels } = await import('../src/backends/wasm/kernels.js');
-type WasmKernels = Awaited<ReturnType<typeof loadWasmKernels>>;
+import { loadWasmKernels, type WasmKernels } from './wasm-kernels-loader.js';
 
 let k1: WasmKernels;
 let k2: WasmKernels;

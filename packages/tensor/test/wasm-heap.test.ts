@@ -1,17 +1,8 @@
 // Storage that lives in the wasm kernels' memory (src/backends/wasm/heap.ts): kernels use it in place and must
 // give exactly the bits they give on ordinary arrays (copied in and out), and released blocks are reused.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (!existsSync(join(pkgDir, 'src/backends/wasm/kernels-wasm.generated.ts'))) {
-  execFileSync(process.execPath, [join(pkgDir, 'scripts/build-wasm.mjs')], { stdio: 'inherit' });
-}
-const { loadWasmKernels } = await import('../src/backends/wasm/kernels.js');
-type WasmKernels = Awaited<ReturnType<typeof loadWasmKernels>>;
+import { loadWasmKernels, type WasmKernels } from './wasm-kernels-loader.js';
 
 let k: WasmKernels;
 beforeAll(async () => {

@@ -1,17 +1,8 @@
 // Tests for the WebAssembly kernels (src/backends/wasm/kernels.ts) against naive float64 JavaScript references.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The kernels are embedded in a generated (gitignored) file: build it if this checkout has not yet.
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (!existsSync(join(pkgDir, 'src/backends/wasm/kernels-wasm.generated.ts'))) {
-  execFileSync(process.execPath, [join(pkgDir, 'scripts/build-wasm.mjs')], { stdio: 'inherit' });
-}
-const { loadWasmKernels } = await import('../src/backends/wasm/kernels');
-type WasmKernels = Awaited<ReturnType<typeof loadWasmKernels>>;
+import { loadWasmKernels, type WasmKernels } from './wasm-kernels-loader.js';
 
 // ---- helpers -------------------------------------------------------------------------------------------------
 
