@@ -1,15 +1,15 @@
 /**
  * Where the time of a training step goes, per backend method: every method of the backend
  * instance is wrapped with a performance.now() stopwatch, then the SAE and transformer steps of
- * bench/models.ts run and a table of milliseconds per step is printed, biggest first. Unary,
+ * bench/steps.ts (those bench/models.ts times) run and a table of milliseconds per step is printed, biggest first. Unary,
  * binary and reduce calls are split by op, matmuls by shape, so that "binary" does not hide
  * which op costs.
  * Page faults are counted too: on virtual machines a first touch of fresh memory can cost ~10 us a page.
  * Run: npx tsx bench/profile.ts [sae|transformer] (both by default); SAELAB_BACKEND picks the backend,
  * TOP=n the number of rows.
  */
-import { Adam, defaultBackendName, disposeBackends, normal, releaseMemory, Rng, setBackend, tensor, type Backend } from '@saelab/tensor';
-import { TopKSAE, Transformer } from '../src/index.js';
+import { defaultBackendName, disposeBackends, releaseMemory, setBackend, type Backend } from '@saelab/tensor';
+import { SAE_STEP_LABEL, saeStep, TRANSFORMER_STEP_LABEL, transformerStep } from './steps.js';
 
 interface Entry { ms: number; calls: number; faults: number }
 const table = new Map<string, Entry>();
@@ -91,34 +91,6 @@ const backend = await setBackend(defaultBackendName());
 instrument(backend);
 console.log(`backend: ${backend.name}`);
 
-if (which !== 'transformer') {
-  const sae = new TopKSAE({ dIn: 128, dSae: 1024, k: 32, variant: 'husai' }, 42);
-  const opt = new Adam(sae.parameters(), { lr: 3e-4 });
-  const acts = normal([256, 128], new Rng(1));
-  await profile('SAE step (husai, batch 256, d_sae 1024, k 32)', 40, 20, () => {
-    opt.zeroGrad();
-    const out = sae.forward(acts);
-    out.loss.item();
-    out.loss.backward();
-    sae.constrainDecoder('beforeStep');
-    opt.step();
-    sae.constrainDecoder('afterStep');
-    sae.recordFirings(out.indices, out.values);
-  });
-}
-
-if (which !== 'sae') {
-  const model = new Transformer({ nLayers: 2, dModel: 128, nHeads: 4, dHead: 32, dMlp: 512, dVocab: 22, nCtx: 21 }, 0);
-  const opt = new Adam(model.parameters(), { lr: 1e-3 });
-  const rng = new Rng(2);
-  const tokens = tensor(Array.from({ length: 256 * 21 }, () => rng.int(22)), [256, 21]);
-  const targets = tensor(Array.from({ length: 256 * 10 }, () => rng.int(20)), [256, 10]);
-  await profile('transformer step (copy task, batch 256 x 21 tokens)', 6, 2, () => {
-    opt.zeroGrad();
-    const loss = model.loss(tokens, targets, [11, 21]);
-    loss.item();
-    loss.backward();
-    opt.step();
-  });
-}
+if (which !== 'transformer') await profile(SAE_STEP_LABEL, 40, 20, saeStep());
+if (which !== 'sae') await profile(TRANSFORMER_STEP_LABEL, 6, 2, transformerStep());
 disposeBackends();
