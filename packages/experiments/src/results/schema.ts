@@ -91,6 +91,7 @@ export const ResultsSchema = z.object({
     finishedAt: z.string(),
     platform: z.string(),
     cpus: z.number().int(),
+    /** Wall time per stage: from its first job's start to its last job's end (training stages overlap). */
     durationsMs: z.record(z.string(), num),
     /** Tasks whose transformer (and activations) were copied from another results folder with the same stage key. */
     reusedTransformers: z.record(z.string(), z.string()).optional(),

@@ -1,7 +1,8 @@
 /**
- * One run of the study: transformers (one job per task, in parallel), then SAEs (one job per task
- * and seed, in parallel), then the analysis, then results.json. Each stage skips what is already
- * done with the same inputs, so a killed run resumes and a finished one replays in seconds.
+ * One run of the study: transformers (one job per task) and SAEs (one job per task and seed, each
+ * starting once its task's transformer and activations are done) on one worker pool, then the
+ * analysis, then results.json. Each job skips what is already done with the same inputs, so a
+ * killed run resumes and a finished one replays in seconds.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { parseResults, SCHEMA_VERSION, type Results } from '../results/schema.js
 import { analyseTask, compareTasks } from './analysis.js';
 import type { JobResult, SaeRecord, TransformerRecord } from './jobs.js';
 import { manifestPath } from './layout.js';
-import { runJobs, type Reporter } from './pool.js';
+import { runJobs, type Reporter, type ScheduledJob } from './pool.js';
 import { adoptFinishedStages } from './reuse.js';
 
 export interface RunOptions {
@@ -89,8 +90,22 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
 
   const adopted = await adoptFinishedStages(config, o.out, o.backend, o.reuse ?? []);
   for (const [task, dir] of Object.entries(adopted)) o.onStage?.(`${task}: transformer and activations reused from ${dir} (same stage key)`);
-  const transformers = await timed('transformers', () => runJobs<JobResult<TransformerRecord>>(taskNames.map((task) => ({ kind: 'transformer', task })), pool));
-  keepIfReplayed('transformers', transformers);
+  // One pool for both training stages: a task's SAEs wait only for that task's transformer (and its activations).
+  const jobs: ScheduledJob[] = [
+    ...taskNames.map((task) => ({ spec: { kind: 'transformer' as const, task } })),
+    ...taskNames.flatMap((task, t) => config.seeds.map((seed) => ({ spec: { kind: 'sae' as const, task, seed }, after: [t] }))),
+  ];
+  const outcomes = await runJobs<unknown>(jobs, pool);
+  const stage = <R>(name: string, from: number, to: number): JobResult<R>[] => {
+    const done = outcomes.slice(from, to);
+    // The stages overlap: each lasts from its first job's start to its last job's end.
+    durationsMs[name] = Math.round(Math.max(...done.map((j) => j.finishedMs)) - Math.min(...done.map((j) => j.startedMs)));
+    const results = done.map((j) => j.result as JobResult<R>);
+    keepIfReplayed(name, results);
+    return results;
+  };
+  const transformers = stage<TransformerRecord>('transformers', 0, taskNames.length);
+  const saes = stage<SaeRecord>('saes', taskNames.length, jobs.length);
   // A transformer adopted by an earlier invocation (a run killed and resumed, or replayed) is still another run's
   // work: keep saying so for every task whose transformer job did nothing this time.
   const reused = { ...adopted };
@@ -99,10 +114,6 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     if (from !== undefined && transformers[i]!.replayed && !(task in reused)) reused[task] = from;
   });
   o.onStage?.(`transformers: ${taskNames.map((t, i) => `${t} ${transformers[i]!.history.epochs} epochs, val acc ${(100 * transformers[i]!.history.valAccuracy).toFixed(1)}%`).join('; ')}`);
-
-  const specs = taskNames.flatMap((task) => config.seeds.map((seed) => ({ kind: 'sae' as const, task, seed })));
-  const saes = await timed('saes', () => runJobs<JobResult<SaeRecord>>(specs, pool));
-  keepIfReplayed('saes', saes);
   o.onStage?.(`SAEs: ${saes.length} trained (${config.seeds.length} seeds x ${taskNames.length} tasks)`);
 
   await setBackend(o.backend);

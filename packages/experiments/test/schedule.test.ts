@@ -1,0 +1,66 @@
+/**
+ * The job scheduler of the worker pool: every job runs once, only after the jobs it waits for, never more
+ * than `slots` at a time, the earliest ready job first, and a failure stops everything not yet started.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { schedule } from '../src/run/pool.js';
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('schedule', () => {
+  it('respects dependencies and the slot limit, and returns results in job order', async () => {
+    // Jobs with random earlier dependencies and random durations (in timer ticks).
+    const jobs = fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(
+      fc.tuple(...Array.from({ length: n }, (_, i) => fc.uniqueArray(fc.nat(Math.max(0, i - 1)), { maxLength: i }))),
+      fc.array(fc.nat(3), { minLength: n, maxLength: n }),
+      fc.integer({ min: 1, max: 4 }),
+    ));
+    await fc.assert(fc.asyncProperty(jobs, async ([after, ticks, slots]) => {
+      const n = ticks.length;
+      const deps = after.map((a, i) => (i === 0 ? [] : a));
+      const log: string[] = [];
+      let running = 0, most = 0;
+      const slotsBusy = new Set<number>();
+      const results = await schedule(n, deps, slots, async (i, slot) => {
+        expect(slotsBusy.has(slot)).toBe(false);
+        slotsBusy.add(slot);
+        for (const d of deps[i]!) expect(log).toContain(`end ${d}`);
+        log.push(`start ${i}`);
+        most = Math.max(most, ++running);
+        await tick(ticks[i]!);
+        running--;
+        slotsBusy.delete(slot);
+        log.push(`end ${i}`);
+        return i * 10;
+      });
+      expect(results).toEqual(Array.from({ length: n }, (_, i) => i * 10));
+      expect(most).toBeLessThanOrEqual(slots);
+      expect(log.filter((l) => l.startsWith('start')).length).toBe(n);
+    }), { numRuns: 60 });
+  });
+
+  it('starts a later job whose dependency is done while an earlier job still waits', async () => {
+    // Job 0 is slow, job 1 fast; job 2 waits for 0, job 3 for 1: with two slots, 3 must start before 2.
+    const order: number[] = [];
+    await schedule(4, [[], [], [0], [1]], 2, async (i) => {
+      order.push(i);
+      await tick(i === 0 ? 30 : 1);
+    });
+    expect(order.indexOf(3)).toBeLessThan(order.indexOf(2));
+  });
+
+  it('rejects with the first failure and starts nothing after it', async () => {
+    const started: number[] = [];
+    await expect(schedule(4, [[], [0], [1], [2]], 1, async (i) => {
+      started.push(i);
+      if (i === 1) throw new Error('job 1 failed');
+    })).rejects.toThrow('job 1 failed');
+    await tick(5);
+    expect(started).toEqual([0, 1]);
+  });
+
+  it('refuses a job that waits for a later job (a cycle could never start)', () => {
+    expect(() => schedule(2, [[1], []], 1, async () => 0)).toThrow('job 0 waits for job 1');
+  });
+});
