@@ -1,8 +1,11 @@
 /**
  * The derivative rules: one line (or a few) per primitive, written with ops so they run on every
- * backend. A rule gets the output's gradient `g`, the output, the inputs and the arguments, and
- * returns one gradient per input (null: none). The table's type lists every primitive, so a
- * primitive without a rule does not compile; `null` marks the non-differentiable ones.
+ * backend. A rule gets the output's gradient `g`, the output, the inputs, the arguments and which
+ * inputs need a gradient, and returns one gradient per input (null: none). Rules of several inputs
+ * build each gradient only where it is needed (`each`): a constant operand (the data of a sparse
+ * product, a scalar factor, a mask) would otherwise cost a whole product or reduction that backward()
+ * throws away. The table's type lists every primitive, so a primitive without a rule does not
+ * compile; `null` marks the non-differentiable ones.
  */
 import type { Node, Tensor } from './tensor.js';
 import { apply, type Primitive, type PrimitiveArgs } from './primitives.js';
@@ -13,7 +16,13 @@ import { matmul } from './ops/matmul.js';
 import { gatherLast, gatherRows, scatterAddRows, scatterLast } from './ops/gather.js';
 import { gatherCombine, gatherDot, scatterOuter } from './ops/sparse.js';
 
-type Rule<P extends Primitive> = (g: Tensor, out: Tensor, inputs: Tensor[], args: PrimitiveArgs[P]) => (Tensor | null)[];
+type Rule<P extends Primitive> = (g: Tensor, out: Tensor, inputs: Tensor[], args: PrimitiveArgs[P],
+  needs: readonly boolean[]) => (Tensor | null)[];
+
+/** Input i's gradient from grads[i](), run only where needs[i] (the others are null). */
+function each(needs: readonly boolean[], ...grads: ((() => Tensor) | null)[]): (Tensor | null)[] {
+  return grads.map((f, i) => (f && needs[i] ? f() : null));
+}
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
@@ -32,17 +41,19 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
   softmax: (g, out) => [apply('softmaxGrad', [out, g], {})],
   softmaxGrad: null,
 
-  add: (g, _, [a, b]) => [sumToShape(g, a!.shape), sumToShape(g, b!.shape)],
-  sub: (g, _, [a, b]) => [sumToShape(g, a!.shape), sumToShape(neg(g), b!.shape)],
-  mul: (g, _, [a, b]) => [sumToShape(mul(g, b!), a!.shape), sumToShape(mul(g, a!), b!.shape)],
-  div: (g, out, [a, b]) => [sumToShape(div(g, b!), a!.shape), sumToShape(neg(div(mul(g, out), b!)), b!.shape)],
-  maximum: (g, _, [a, b]) => {
+  add: (g, _, [a, b], _a, needs) => each(needs, () => sumToShape(g, a!.shape), () => sumToShape(g, b!.shape)),
+  sub: (g, _, [a, b], _a, needs) => each(needs, () => sumToShape(g, a!.shape), () => sumToShape(neg(g), b!.shape)),
+  mul: (g, _, [a, b], _a, needs) => each(needs, () => sumToShape(mul(g, b!), a!.shape), () => sumToShape(mul(g, a!), b!.shape)),
+  div: (g, out, [a, b], _a, needs) =>
+    each(needs, () => sumToShape(div(g, b!), a!.shape), () => sumToShape(neg(div(mul(g, out), b!)), b!.shape)),
+  maximum: (g, _, [a, b], _a, needs) => {
     const toA = add(gt(a!, b!), mul(eq(a!, b!), 0.5)); // ties split the gradient, as in PyTorch
-    return [sumToShape(mul(g, toA), a!.shape), sumToShape(mul(g, sub(1, toA)), b!.shape)];
+    return each(needs, () => sumToShape(mul(g, toA), a!.shape), () => sumToShape(mul(g, sub(1, toA)), b!.shape));
   },
   cmpgt: null,
   cmpeq: null,
-  where: (g, _, [c, a, b]) => [null, sumToShape(where(c!, g, 0), a!.shape), sumToShape(where(c!, 0, g), b!.shape)],
+  where: (g, _, [c, a, b], _a, needs) =>
+    each(needs, null, () => sumToShape(where(c!, g, 0), a!.shape), () => sumToShape(where(c!, 0, g), b!.shape)),
 
   sum: (g, _, [x]) => [expand(g, x!.shape)],
   max: (g, out, [x], { axis }) => {
@@ -51,20 +62,19 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
   },
 
   // C = op(A) op(B) (+ bias): dop(A) = g op(B)^T and dop(B) = op(A)^T g, then undo each op; dbias = sum of g's rows.
-  matmul: (g, _, [a, b, bias], { transA, transB }) => {
-    const dA = transA ? transpose(matmul(g, b!, { transB: !transB })) : matmul(g, b!, { transB: !transB });
-    let dB: Tensor;
-    if (b!.rank > 2 || transA) {
-      const batched = transB ? matmul(g, a!, { transA: true, transB: transA }) : matmul(a!, g, { transA: !transA });
-      dB = sumToShape(batched, b!.shape); // a shared B collects every batch's contribution
-    } else {
+  matmul: (g, _, [a, b, bias], { transA, transB }, needs) => each(needs,
+    () => (transA ? transpose(matmul(g, b!, { transB: !transB })) : matmul(g, b!, { transB: !transB })),
+    () => {
+      if (b!.rank > 2 || transA) {
+        const batched = transB ? matmul(g, a!, { transA: true, transB: transA }) : matmul(a!, g, { transA: !transA });
+        return sumToShape(batched, b!.shape); // a shared B collects every batch's contribution
+      }
       // Shared B and plain A: fold the batch into the rows, one big product.
       const a2 = reshape(a!, [-1, a!.shape[a!.rank - 1]!]);
       const g2 = reshape(g, [-1, g.shape[g.rank - 1]!]);
-      dB = transB ? matmul(g2, a2, { transA: true }) : matmul(a2, g2, { transA: true });
-    }
-    return bias ? [dA, dB, sumToShape(g, bias.shape)] : [dA, dB];
-  },
+      return transB ? matmul(g2, a2, { transA: true }) : matmul(a2, g2, { transA: true });
+    },
+    bias ? () => sumToShape(g, bias.shape) : null),
 
   reshape: (g, _, [x]) => [reshape(g, x!.shape)],
   permute: (g, _, _x, { perm }) => {
@@ -80,15 +90,18 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
   gatherLast: (g, _, [x], { index }) => [scatterLast(g, index, x!.shape[x!.rank - 1]!)],
   scatterLast: (g, _, _s, { index }) => [gatherLast(g, index)],
   // The three sparse products are each other's adjoints.
-  gatherDot: (g, _, [x, w], { index }) => [gatherCombine(g, index, w!), scatterOuter(g, index, x!, w!.shape[0]!)],
-  gatherCombine: (g, _, [v, w], { index }) => [gatherDot(g, w!, index), scatterOuter(v!, index, g, w!.shape[0]!)],
-  scatterOuter: (g, _, [a, x], { index }) => [gatherDot(x!, g, index), gatherCombine(a!, index, g)],
+  gatherDot: (g, _, [x, w], { index }, needs) =>
+    each(needs, () => gatherCombine(g, index, w!), () => scatterOuter(g, index, x!, w!.shape[0]!)),
+  gatherCombine: (g, _, [v, w], { index }, needs) =>
+    each(needs, () => gatherDot(g, w!, index), () => scatterOuter(v!, index, g, w!.shape[0]!)),
+  scatterOuter: (g, _, [a, x], { index }, needs) => each(needs, () => gatherDot(x!, g, index), () => gatherCombine(a!, index, g)),
   topk: null,
 };
 
-/** The gradients of a recorded node's inputs, given the gradient of its output. */
+/** The gradients of a recorded node's inputs that need one (requiresGrad), given the gradient of its output;
+ *  null for the others. */
 export function gradientOf(g: Tensor, out: Tensor, node: Node): (Tensor | null)[] {
   const rule = gradients[node.op] as Rule<Primitive> | null;
   if (!rule) return node.inputs.map(() => null);
-  return rule(g, out, node.inputs, node.args);
+  return rule(g, out, node.inputs, node.args, node.inputs.map((t) => t.requiresGrad));
 }

@@ -4,7 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  apply, concat, gradients, reshape, tensor, type Backend, type Primitive, type Tensor,
+  add, apply, concat, gatherDot, gradients, matmul, mul, ReferenceBackend, reshape, sum, tensor, withBackend,
+  type Backend, type Primitive, type Tensor,
 } from '../src/index.js';
 import { backend, backendNames, expectAllClose, gradcheck, input, run, type Input } from './helpers.js';
 
@@ -191,4 +192,33 @@ describe.each(backendNames())('primitives on %s', (name) => {
 
 it('has a test case for every primitive in the gradient table', () => {
   expect(Object.keys(cases).sort()).toEqual(Object.keys(gradients).sort());
+});
+
+it('builds gradients only for the inputs that need them', () => {
+  // A constant operand's gradient would cost a whole product that backward() then throws away: gatherDot's
+  // data x (a gatherCombine), a matmul's input, a scalar factor's reduction.
+  const calls: string[] = [];
+  const counting = new ReferenceBackend(Float32Array);
+  for (const m of ['gatherCombine', 'scatterOuter', 'matmul', 'reduce'] as const) {
+    const f = counting[m].bind(counting) as (...a: unknown[]) => unknown;
+    (counting as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => {
+      calls.push(m);
+      return f(...a);
+    };
+  }
+  withBackend(counting, () => {
+    const x = tensor(input([2, 3], 61).values, [2, 3]); // constant data
+    const w = tensor(input([4, 3], 62).values, [4, 3]).requireGrad();
+    const index = tensor([0, 3, 2, 1], [2, 2]);
+    const y = matmul(x, w, { transB: true }); // [2, 4]
+    const loss = sum(mul(add(gatherDot(x, w, index), sum(y)), 0.5));
+    calls.length = 0;
+    loss.backward();
+    expect(w.grad!.shape).toEqual([4, 3]);
+  });
+  // Needed: scatterOuter (gatherDot's dW), one matmul (dW), sums undoing broadcasts; not gatherCombine (dx),
+  // nor a matmul for dx.
+  expect(calls).not.toContain('gatherCombine');
+  expect(calls.filter((c) => c === 'matmul')).toHaveLength(1);
+  expect(calls).toContain('scatterOuter');
 });
