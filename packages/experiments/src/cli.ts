@@ -22,7 +22,8 @@ Options:
   --out      results folder (default: results/<config name> under the current folder)
   --seeds    comma-separated SAE seeds, overriding the config's
   --backend  tensor backend: ${registeredBackends().filter((b) => b !== 'reference64').join(', ')} (default: SAELAB_BACKEND or wasm)
-  --workers  parallel jobs (default: the number of cores, ${availableParallelism()}; gpujs runs one at a time)
+  --workers  SAE jobs side by side (default: the number of cores, ${availableParallelism()}; transformers run one
+             at a time on every thread; gpujs runs everything one at a time)
   --reuse    an earlier run's results folder: a transformer it finished with the same stage key (same task
              config and backend) is copied instead of trained again; may be given more than once
   --help     this text

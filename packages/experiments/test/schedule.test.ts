@@ -1,6 +1,7 @@
 /**
- * The job scheduler of the worker pool: every job runs once, only after the jobs it waits for, never more
- * than `slots` at a time, the earliest ready job first, and a failure stops everything not yet started.
+ * The job scheduler of the pool: every job runs once, only after the jobs it waits for, on as many free slots
+ * as it needs (never more than `slots` in use), the earliest ready job first, and a failure stops everything
+ * not yet started.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,35 +10,49 @@ import { schedule } from '../src/run/pool.js';
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('schedule', () => {
-  it('respects dependencies and the slot limit, and returns results in job order', async () => {
-    // Jobs with random earlier dependencies and random durations (in timer ticks).
+  it('respects dependencies and slot widths, and returns results in job order', async () => {
+    // Jobs with random earlier dependencies, random durations (in timer ticks) and random widths.
     const jobs = fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(
       fc.tuple(...Array.from({ length: n }, (_, i) => fc.uniqueArray(fc.nat(Math.max(0, i - 1)), { maxLength: i }))),
       fc.array(fc.nat(3), { minLength: n, maxLength: n }),
+      fc.array(fc.integer({ min: 1, max: 4 }), { minLength: n, maxLength: n }),
       fc.integer({ min: 1, max: 4 }),
     ));
-    await fc.assert(fc.asyncProperty(jobs, async ([after, ticks, slots]) => {
+    await fc.assert(fc.asyncProperty(jobs, async ([after, ticks, need, slots]) => {
       const n = ticks.length;
       const deps = after.map((a, i) => (i === 0 ? [] : a));
       const log: string[] = [];
-      let running = 0, most = 0;
-      const slotsBusy = new Set<number>();
-      const results = await schedule(n, deps, slots, async (i, slot) => {
-        expect(slotsBusy.has(slot)).toBe(false);
-        slotsBusy.add(slot);
+      const busy = new Set<number>();
+      let most = 0;
+      const results = await schedule(n, deps, slots, async (i, taken) => {
+        expect(taken.length).toBe(Math.min(need[i]!, slots));
+        for (const s of taken) {
+          expect(busy.has(s)).toBe(false);
+          expect(s).toBeLessThan(slots);
+          busy.add(s);
+        }
+        most = Math.max(most, busy.size);
         for (const d of deps[i]!) expect(log).toContain(`end ${d}`);
         log.push(`start ${i}`);
-        most = Math.max(most, ++running);
         await tick(ticks[i]!);
-        running--;
-        slotsBusy.delete(slot);
+        for (const s of taken) busy.delete(s);
         log.push(`end ${i}`);
         return i * 10;
-      });
+      }, need);
       expect(results).toEqual(Array.from({ length: n }, (_, i) => i * 10));
       expect(most).toBeLessThanOrEqual(slots);
       expect(log.filter((l) => l.startsWith('start')).length).toBe(n);
     }), { numRuns: 60 });
+  });
+
+  it('lets no later job overtake a ready wide job that waits for slots', async () => {
+    // Two slots: job 0 (narrow, slow) runs; job 1 (wide) waits for both slots; narrow job 2 must not start first.
+    const order: number[] = [];
+    await schedule(3, [[], [], []], 2, async (i) => {
+      order.push(i);
+      await tick(i === 0 ? 20 : 1);
+    }, [1, 2, 1]);
+    expect(order).toEqual([0, 1, 2]);
   });
 
   it('starts a later job whose dependency is done while an earlier job still waits', async () => {

@@ -1,10 +1,14 @@
 /**
- * Runs the run's jobs (a task's transformer, an SAE seed) on a pool of worker threads sized to the
- * cores, or inline when one worker is asked for. A job may wait for others (a task's SAEs for its
- * transformer); among the jobs that are ready, the earliest listed starts first, so one task's SAEs
- * train while another task's transformer is still training. Each worker uses its own single-threaded
- * wasm backend, so two jobs on two cores do not fight over threads. Results do not depend on the
- * pool size or the order: every job is deterministic on its own.
+ * Runs the run's jobs (a task's transformer, an SAE seed) on the machine's cores. A job may wait for
+ * others (a task's SAEs for its own transformer); among the jobs that are ready, the earliest listed
+ * starts first.
+ *
+ * Transformer jobs are wide: they run one at a time in this thread, on every thread the backend has,
+ * because a transformer step is large matrix products that split well over threads (about 2x on 2
+ * cores) and a run has one or two of them, of very unequal length. SAE jobs are narrow: one per core,
+ * each in a worker thread with its own single-threaded wasm backend, because an SAE step is a dozen
+ * small kernels that gain little from a second thread and a run has many of them. Results do not
+ * depend on the pool size, the order or the thread count: every job is deterministic on its own.
  */
 import { Worker } from 'node:worker_threads';
 import { setBackend } from '@saelab/tensor';
@@ -59,18 +63,21 @@ export function workersFor(backend: string, asked: number): number {
 }
 
 /**
- * Runs tasks 0..n-1 at most `slots` at a time, each once the tasks listed in after[i] (all < i) have
- * finished; a freed slot takes the earliest ready task. run(i, slot) gets the slot it occupies.
- * Resolves with the results in task order; the first failure rejects and starts nothing more.
+ * Runs tasks 0..n-1 on `slots` slots: task i occupies need[i] of them (default 1, at most `slots`) and
+ * starts once the tasks in after[i] (all < i) have finished. When slots free up, the earliest ready
+ * task starts if it fits; if it does not, nothing later overtakes it (a wide task is never starved).
+ * run(i, taken) gets the slots it occupies. Resolves with the results in task order; the first failure
+ * rejects and starts nothing more.
  */
 export function schedule<T>(n: number, after: readonly (readonly number[] | undefined)[], slots: number,
-  run: (index: number, slot: number) => Promise<T>): Promise<T[]> {
+  run: (index: number, taken: number[]) => Promise<T>, need: readonly number[] = []): Promise<T[]> {
+  if (!(Number.isInteger(slots) && slots >= 1)) throw new Error(`schedule: slots (${slots}) must be a positive integer`);
   for (let i = 0; i < n; i++) {
     for (const d of after[i] ?? []) {
       if (!Number.isInteger(d) || d < 0 || d >= i) throw new Error(`schedule: job ${i} waits for job ${d}; a job may only wait for earlier jobs`);
     }
   }
-  if (!(slots >= 1)) throw new Error(`schedule: slots (${slots}) must be >= 1`);
+  const width = (i: number) => Math.min(slots, Math.max(1, need[i] ?? 1));
   return new Promise((resolve, reject) => {
     const results = new Array<T>(n);
     const state = new Array<'waiting' | 'running' | 'done'>(n).fill('waiting');
@@ -81,14 +88,14 @@ export function schedule<T>(n: number, after: readonly (readonly number[] | unde
     const pump = (): void => {
       if (failed) return;
       if (finished === n) return resolve(results);
-      for (let i = state.findIndex((_, j) => ready(j)); i >= 0 && free.length > 0; i = state.findIndex((_, j) => ready(j))) {
-        const slot = free.shift()!;
+      for (let i = state.findIndex((_, j) => ready(j)); i >= 0 && width(i) <= free.length; i = state.findIndex((_, j) => ready(j))) {
+        const taken = free.splice(0, width(i));
         state[i] = 'running';
-        run(i, slot).then((r) => {
+        run(i, taken).then((r) => {
           results[i] = r;
           state[i] = 'done';
           finished++;
-          free.push(slot);
+          free.push(...taken);
           pump();
         }, (e: unknown) => {
           failed = true;
@@ -100,25 +107,27 @@ export function schedule<T>(n: number, after: readonly (readonly number[] | unde
   });
 }
 
+/** Wide jobs run in this thread on all of the backend's threads (see the file's comment). */
+const isWide = (spec: JobSpec) => spec.kind === 'transformer';
+
 /** Runs every job, each after the jobs it waits for; returns their outcomes in order. The first failure stops the rest. */
 export async function runJobs<T>(jobs: readonly ScheduledJob[], o: PoolOptions): Promise<JobOutcome<T>[]> {
-  const size = Math.max(1, Math.min(workersFor(o.backend, o.workers), jobs.length));
-  const timed = async (work: () => Promise<unknown>): Promise<JobOutcome<T>> => {
+  const size = Math.max(1, workersFor(o.backend, o.workers));
+  const narrow = jobs.filter((j) => !isWide(j.spec)).length;
+  // Worker threads only where narrow jobs can run side by side; everything else runs here.
+  const workers = size > 1 && narrow > 1 ? Array.from({ length: Math.min(size, narrow) }, () => new PoolWorker(o)) : [];
+  const slots = Math.max(1, workers.length);
+  await setBackend(o.backend);
+  const run = async (i: number, taken: number[]): Promise<JobOutcome<T>> => {
+    const spec = jobs[i]!.spec;
     const startedMs = performance.now();
-    const result = (await work()) as T;
+    const result = (workers.length > 0 && !isWide(spec)
+      ? await workers[taken[0]!]!.run(i, spec)
+      : await runJob(spec, o.config, o.out, o.backend, o.reporter.job(jobId(spec)))) as T;
     return { result, startedMs, finishedMs: performance.now() };
   };
-  const after = jobs.map((j) => j.after);
-  if (size === 1) {
-    await setBackend(o.backend);
-    return schedule(jobs.length, after, 1, (i) => {
-      const spec = jobs[i]!.spec;
-      return timed(() => runJob(spec, o.config, o.out, o.backend, o.reporter.job(jobId(spec))));
-    });
-  }
-  const workers = Array.from({ length: size }, () => new PoolWorker(o));
   try {
-    return await schedule(jobs.length, after, size, (i, slot) => timed(() => workers[slot]!.run(i, jobs[i]!.spec)));
+    return await schedule(jobs.length, jobs.map((j) => j.after), slots, run, jobs.map((j) => (isWide(j.spec) ? slots : 1)));
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
