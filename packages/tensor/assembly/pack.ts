@@ -1,9 +1,9 @@
-// Packing for the GEMM (gemm.ts): copies blocks of op(A) and op(B) into the panel layouts the 5x8 micro-kernel
+// Packing for the GEMM (gemm.ts): copies blocks of op(A) and op(B) into the panel layouts the 4x8 micro-kernel
 // streams through, so that its inner loop reads memory strictly sequentially whatever the transposes.
 
-// The micro-kernel's tile: MR rows of A by NR columns of B (10 f32x4 accumulators).
+// The micro-kernel's tile: MR rows of A by NR columns of B (8 f32x4 accumulators).
 // @ts-ignore: decorator
-@inline export const MR: i32 = 5;
+@inline export const MR: i32 = 4;
 // @ts-ignore: decorator
 @inline export const NR: i32 = 8;
 
@@ -17,25 +17,20 @@ export function packA(A: usize, ap: usize, M: i32, K: i32, transA: bool, ic: i32
       const lda = <usize>K * 4;
       const r0 = A + (<usize>(ic + ir) * <usize>K + <usize>pc) * 4;
       if (mr == MR) {
-        const r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda;
+        const r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
         let k = 0;
         for (; k + 4 <= kc; k += 4) {
           const o = <usize>k * 4;
           const v0 = v128.load(r0 + o), v1 = v128.load(r1 + o), v2 = v128.load(r2 + o), v3 = v128.load(r3 + o);
-          const v4 = v128.load(r4 + o);
           const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
           const t1 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
           const t2 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
           const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
           v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-          store<f32>(dst, f32x4.extract_lane(v4, 0), 16);
-          v128.store(dst, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 20);
-          store<f32>(dst, f32x4.extract_lane(v4, 1), 36);
-          v128.store(dst, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 40);
-          store<f32>(dst, f32x4.extract_lane(v4, 2), 56);
-          v128.store(dst, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 60);
-          store<f32>(dst, f32x4.extract_lane(v4, 3), 76);
-          dst += 80;
+          v128.store(dst, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+          v128.store(dst, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+          v128.store(dst, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+          dst += 64;
         }
         for (; k < kc; k++) {
           const o = <usize>k * 4;
@@ -43,15 +38,14 @@ export function packA(A: usize, ap: usize, M: i32, K: i32, transA: bool, ic: i32
           store<f32>(dst, load<f32>(r1 + o), 4);
           store<f32>(dst, load<f32>(r2 + o), 8);
           store<f32>(dst, load<f32>(r3 + o), 12);
-          store<f32>(dst, load<f32>(r4 + o), 16);
-          dst += 20;
+          dst += 16;
         }
       } else {
         for (let k = 0; k < kc; k++) {
           for (let r = 0; r < MR; r++) {
             store<f32>(dst + <usize>r * 4, r < mr ? load<f32>(r0 + <usize>r * lda + <usize>k * 4) : <f32>0);
           }
-          dst += 20;
+          dst += MR * 4;
         }
       }
     } else {
@@ -60,9 +54,8 @@ export function packA(A: usize, ap: usize, M: i32, K: i32, transA: bool, ic: i32
       if (mr == MR) {
         for (let k = 0; k < kc; k++) {
           v128.store(dst, v128.load(src));
-          store<f32>(dst, load<f32>(src, 16), 16);
           src += lda;
-          dst += 20;
+          dst += 16;
         }
       } else {
         for (let k = 0; k < kc; k++) {
@@ -70,7 +63,7 @@ export function packA(A: usize, ap: usize, M: i32, K: i32, transA: bool, ic: i32
             store<f32>(dst + <usize>r * 4, r < mr ? load<f32>(src + <usize>r * 4) : <f32>0);
           }
           src += lda;
-          dst += 20;
+          dst += MR * 4;
         }
       }
     }
@@ -154,4 +147,3 @@ export function packB(B: usize, bp: usize, K: i32, N: i32, transB: bool, pc: i32
   }
 }
 
-/** C[0:mc, 0:nc] (row stride ldc floats) = (accumulate ? C : 0) + Ap * Bp over kc. tmp: 40 floats. */

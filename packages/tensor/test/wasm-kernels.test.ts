@@ -127,7 +127,7 @@ describe('matmul', () => {
     [33, 64, 129], [129, 17, 33], [6, 9, 16], [10, 2, 24], [16, 300, 40],
   ];
   for (const [tA, tB] of TRANS) {
-    it(`odd sizes around the 5x8 tile edges, transA=${tA} transB=${tB}`, () => {
+    it(`odd sizes around the 4x8 tile edges, transA=${tA} transB=${tB}`, () => {
       let seed = 100;
       for (const [M, K, N] of sizes) checkMatmul(1, M, K, N, tA, tB, false, seed++);
     });
