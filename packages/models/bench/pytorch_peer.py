@@ -1,0 +1,140 @@
+"""The PyTorch peer of bench/models.ts: the same two training steps, written the way the original
+(HUSAI) code and TransformerLens write them, dense, timed the same way (median of N steps after
+a warm-up). bench/models.ts runs this beside its own steps and prints the ratio.
+
+Needs Debian's PyTorch: apt-get install python3-torch libopenblas0-pthread (run with /usr/bin/python3).
+Its fastest setting on the 2-core machines: 2 torch threads, OPENBLAS_NUM_THREADS=1 (models.ts sets both).
+
+Usage: python3 pytorch_peer.py sae|transformer STEPS WARMUP   ->  prints "PEER <name> <median ms>"
+"""
+import math
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class HusaiTopKSAE(nn.Module):
+    """HUSAI's TopK SAE: Linear encoder with bias, bias-free decoder, top-k of raw pre-activations."""
+
+    def __init__(self, d_in=128, d_sae=1024, k=32):
+        super().__init__()
+        self.k = k
+        self.encoder = nn.Linear(d_in, d_sae)
+        nn.init.kaiming_uniform_(self.encoder.weight)
+        nn.init.zeros_(self.encoder.bias)
+        self.decoder = nn.Linear(d_sae, d_in, bias=False)
+        nn.init.kaiming_uniform_(self.decoder.weight)
+        self.normalize_decoder()
+
+    @torch.no_grad()
+    def normalize_decoder(self):
+        w = self.decoder.weight  # [d_in, d_sae]: one column per latent
+        w /= w.norm(dim=0, keepdim=True)
+
+    def forward(self, x):
+        pre = self.encoder(x)  # (B, d_sae)
+        vals, idx = pre.topk(self.k, dim=-1)
+        z = torch.zeros_like(pre).scatter(-1, idx, vals)
+        x_hat = self.decoder(z)
+        mse = F.mse_loss(x_hat, x)
+        err = ((x - x_hat) ** 2).sum(-1, keepdim=True)  # (B, 1)
+        mask = torch.zeros_like(pre).scatter(-1, idx, 1.0)
+        aux = (err * pre.abs() * (1 - mask)).topk(self.k, dim=-1).values.sum(-1).mean() / self.k
+        return mse + aux, idx
+
+
+def sae_step():
+    torch.manual_seed(42)
+    sae = HusaiTopKSAE()
+    opt = torch.optim.Adam(sae.parameters(), lr=3e-4)
+    x = torch.randn(256, 128)
+    firings = torch.zeros(1024)
+
+    def step():
+        opt.zero_grad()
+        loss, idx = sae(x)
+        loss.item()
+        loss.backward()
+        opt.step()
+        sae.normalize_decoder()
+        firings.add_(torch.bincount(idx.flatten(), minlength=1024))
+
+    return step
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm block: causal multi-head attention and a GELU MLP, each added to the residual stream."""
+
+    def __init__(self, d_model=128, n_heads=4, d_head=32, d_mlp=512):
+        super().__init__()
+        self.n_heads, self.d_head = n_heads, d_head
+        self.ln1, self.ln2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * n_heads * d_head)
+        self.out = nn.Linear(n_heads * d_head, d_model)
+        self.mlp_in, self.mlp_out = nn.Linear(d_model, d_mlp), nn.Linear(d_mlp, d_model)
+
+    def forward(self, x):
+        B, T, _ = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(self.n_heads * self.d_head, dim=-1)
+        q, k, v = (t.view(B, T, self.n_heads, self.d_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hs)
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(self.d_head)  # (B, nh, T, T)
+        causal = torch.ones(T, T, dtype=torch.bool).tril()
+        att = att.masked_fill(~causal, float('-inf')).softmax(-1)
+        x = x + self.out((att @ v).transpose(1, 2).reshape(B, T, -1))
+        return x + self.mlp_out(F.gelu(self.mlp_in(self.ln2(x))))
+
+
+class Transformer(nn.Module):
+    def __init__(self, d_vocab=22, n_ctx=21, d_model=128, n_layers=2):
+        super().__init__()
+        self.embed, self.pos = nn.Embedding(d_vocab, d_model), nn.Embedding(n_ctx, d_model)
+        self.blocks = nn.ModuleList(Block(d_model) for _ in range(n_layers))
+        self.ln_final, self.unembed = nn.LayerNorm(d_model), nn.Linear(d_model, d_vocab)
+        for p in self.parameters():
+            if p.dim() > 1:
+                nn.init.normal_(p, std=0.8 / math.sqrt(d_model))
+
+    def forward(self, tokens):
+        x = self.embed(tokens) + self.pos(torch.arange(tokens.shape[1]))
+        for block in self.blocks:
+            x = block(x)
+        return self.unembed(self.ln_final(x))
+
+
+def transformer_step():
+    torch.manual_seed(0)
+    model = Transformer()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    tokens = torch.randint(22, (256, 21))
+    targets = torch.randint(20, (256, 10))
+
+    def step():
+        opt.zero_grad()
+        logits = model(tokens)[:, 11:21]  # loss on positions 11..20
+        loss = F.cross_entropy(logits.reshape(-1, 22), targets.reshape(-1))
+        loss.item()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def median_ms(step, steps, warmup):
+    for _ in range(warmup):
+        step()
+    ms = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        ms.append((time.perf_counter() - t0) * 1000)
+    return sorted(ms)[len(ms) // 2]
+
+
+if __name__ == '__main__':
+    name, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    torch.set_num_threads(int(sys.argv[4]) if len(sys.argv) > 4 else 2)
+    make = {'sae': sae_step, 'transformer': transformer_step}[name]
+    print(f'PEER {name} {median_ms(make(), steps, warmup):.3f}')
