@@ -28,6 +28,7 @@ export type { GpujsBackend, GpujsMode } from './backends/gpujs.js';
 export { runnableBackends } from './backends/runnable.js';
 export { releaseMemory } from './memory.js';
 export { Tensor, tensor, zeros, ones, full, arange, noGrad, isGradEnabled, type Node, type NestedArray } from './tensor.js';
+export { tidy, keep } from './scope.js';
 export { apply, type Primitive, type PrimitiveArgs } from './primitives.js';
 export { gradients } from './gradients.js';
 export * from './ops/elementwise.js';

@@ -245,7 +245,8 @@ export function apply<P extends Primitive>(op: P, inputs: Tensor[], args: Primit
   }
   const { shape, storage } = (forwards[op] as Forward<P>)(backend, inputs, args);
   const record = isGradEnabled() && gradients[op] !== null && inputs.some((t) => t.requiresGrad);
-  const out = new Tensor(shape, storage, backend, record ? { op, inputs, args } : null);
+  const viewed = inputs.find((t) => t.storage === storage); // a view (reshape) shares its input's storage
+  const out = new Tensor(shape, storage, backend, record ? { op, inputs, args } : null, viewed?.base);
   out.requiresGrad = record;
   return out;
 }

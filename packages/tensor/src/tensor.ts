@@ -15,6 +15,7 @@ import { add, type TensorLike } from './ops/elementwise.js';
 import { max, mean, sum, type Axes } from './ops/reduce.js';
 import { permute, reshape, slice, transpose } from './ops/movement.js';
 import { matmul, type MatmulOptions } from './ops/matmul.js';
+import { adopt } from './scope.js';
 
 /** How a tensor was computed: which primitive, from which inputs, with which arguments. */
 export interface Node<P extends Primitive = Primitive> {
@@ -45,15 +46,48 @@ export class Tensor {
   grad: Tensor | null = null;
   requiresGrad = false;
   readonly size: number;
+  /** The tensor that owns the storage this one reads: itself, or for a view (reshape, detach) the tensor it
+   *  views. Only owners give storage back to the backend. */
+  base: Tensor;
+  /** Owners only: the storage has gone back to the backend (dispose(), tidy(), a finished backward pass). */
+  private released = false;
+  /** Owners only: false once assign() has handed the storage to another tensor, which then owns it. */
+  private owns = true;
+  /** Owners only: exempt from tidy() (keep()). */
+  escaped = false;
+  private data: Storage;
 
+  /** `base`: the tensor whose storage this one shares (a view), if any. */
   constructor(
     readonly shape: Shape,
-    /** Backend-owned data; replaced, never mutated, except by optimisers on parameters. */
-    public storage: Storage,
+    storage: Storage,
     readonly backend: Backend,
     readonly node: Node | null = null,
+    base?: Tensor,
   ) {
     this.size = sizeOf(shape);
+    this.data = storage;
+    this.base = base ?? this;
+    if (!base) adopt(this);
+  }
+
+  /** Backend-owned data; replaced, never mutated, except by optimisers on parameters. */
+  get storage(): Storage {
+    if (this.base.released) {
+      throw new Error(`${this} was released (by tidy() or dispose()) and cannot be used: return it from the tidy() function or keep() it`);
+    }
+    return this.data;
+  }
+
+  /**
+   * Gives this tensor's storage back to the backend now (its memory serves the next outputs). The tensor,
+   * its base and every view sharing the storage must not be used afterwards. A second call does nothing.
+   */
+  dispose(): void {
+    const b = this.base;
+    if (b.released || !b.owns) return;
+    b.released = true;
+    b.backend.release?.(b.data);
   }
 
   get rank(): number {
@@ -69,7 +103,7 @@ export class Tensor {
 
   /** The same data, cut from the tape. */
   detach(): Tensor {
-    return new Tensor(this.shape, this.storage, this.backend);
+    return new Tensor(this.shape, this.storage, this.backend, null, this.base);
   }
 
   /**
@@ -81,7 +115,11 @@ export class Tensor {
       throw new Error(`assign: source shape ${shapeToString(source.shape)} differs from target ${shapeToString(this.shape)}`);
     }
     if (source.backend !== this.backend) throw new Error(`assign: source lives on ${source.backend.name}, target on ${this.backend.name}`);
-    this.storage = source.storage;
+    this.data = source.storage;
+    // The storage is this tensor's now: it outlives the scope that made source.
+    source.base.owns = false;
+    this.base = this;
+    this.owns = true;
     return this;
   }
 
@@ -223,7 +261,7 @@ class PendingStorage {
       return;
     }
     this.holders.delete(t.storage);
-    if (!this.kept.has(t.storage)) t.backend.release?.(t.storage);
+    if (!this.kept.has(t.storage)) t.dispose();
   }
 }
 
