@@ -2,6 +2,7 @@
 // give exactly the bits they give on ordinary arrays (copied in and out), and released blocks are reused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { WasmHeap } from '../src/backends/wasm/heap.js';
 import { loadWasmKernels, type WasmKernels } from './wasm-kernels-loader.js';
 
 let k: WasmKernels;
@@ -34,9 +35,23 @@ describe('resident storage', () => {
     expect(a.length).toBe(5000);
     const at = a.byteOffset;
     expect(k.free(a)).toBe(true);
-    expect(k.free(a)).toBe(false); // a second release is ignored
-    expect(k.alloc(5000)!.byteOffset).toBe(at);
-    expect(k.free(new Float32Array(5000))).toBe(false); // not from alloc()
+    // A second release is ignored: the block is handed out once, and the view is not the caller's to pool.
+    expect(k.free(a)).toBe(true);
+    const [b1, b2] = [k.alloc(5000)!, k.alloc(5000)!];
+    expect(b1.byteOffset).toBe(at);
+    expect(b2.byteOffset).not.toBe(at);
+    expect(k.free(new Float32Array(5000))).toBe(false); // an ordinary array: the caller may pool it
+  });
+
+  it('asks the garbage collector for blocks only when views pile up unreleased', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1024, shared: true });
+    let collections = 0;
+    const heap = new WasmHeap(memory, 0, 1024 * 65536, true, () => collections++, 1024 * 65536, 1 << 20);
+    for (let i = 0; i < 100; i++) heap.release(heap.view(64 * 1024)!); // 25 MiB out, each view handed back
+    expect(collections).toBe(0);
+    const held = Array.from({ length: 5 }, () => heap.view(64 * 1024)!); // 1.25 MiB out, none handed back
+    expect(collections).toBe(1);
+    expect(held.every((v) => v.length === 64 * 1024)).toBe(true);
   });
 
   it('gives the same bits as ordinary arrays: matmul, elementwise, rows, indexing, Adam', () => {

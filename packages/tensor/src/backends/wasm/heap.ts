@@ -12,8 +12,9 @@
 //
 // The garbage collector does not know that a small view holds a large block, so left alone it may run too
 // rarely to give blocks back before the heap has grown far. The heap therefore asks for a collection (in Node;
-// see loader.ts) after every COLLECT_EVERY bytes it hands out: a full collection takes 10-20 ms here, once
-// per few hundred megabytes, and its blocks come back before the next task (the training step after).
+// see loader.ts) once COLLECT_EVERY bytes are out that nobody released: a full collection takes 10-20 ms here,
+// and its blocks come back before the next task (the training step after). Loops that release their tensors
+// (tidy()) never pay for one.
 //
 // Views are handed out only on a shared memory, and only where the heap can run the collector (Node). A growing
 // shared memory keeps its old buffers valid (each view keeps the length it was made with), but growing an
@@ -42,15 +43,16 @@ export class WasmHeap {
   /** Gives back the block of a view the garbage collector has collected (the held value: [address, bytes]). */
   private readonly collected = new FinalizationRegistry<[number, number]>(([addr, bytes]) => this.give(addr, bytes));
   private f32: Float32Array;
-  /** Bytes of views handed out since the last requested collection. */
+  /** Bytes of views handed out since the last requested collection, less those released since. */
   private sinceCollect = 0;
 
   /** memory: the kernels' memory; base: the first free byte (above the module's static data); maxBytes: the
    *  most the memory may grow to; views: whether view() may hand out storage (see above);
-   *  collect: runs the garbage collector, where the platform lets us. */
+   *  collect: runs the garbage collector, where the platform lets us, once collectEvery bytes of views are out
+   *  that have not been released (views released explicitly, as tidy() does, never ask for it). */
   constructor(private readonly memory: WebAssembly.Memory, base: number, private readonly maxBytes: number,
     readonly views: boolean, private readonly collect?: () => void,
-    private readonly viewLimit = Math.min(maxBytes, VIEW_LIMIT_BYTES)) {
+    private readonly viewLimit = Math.min(maxBytes, VIEW_LIMIT_BYTES), private readonly collectEvery = COLLECT_EVERY) {
     this.top = align64(base);
     this.f32 = this.refresh();
   }
@@ -88,7 +90,7 @@ export class WasmHeap {
     const bytes = blockBytes(n);
     if (!this.views || (!this.free.get(bytes)?.length && this.top + bytes > this.viewLimit)) return undefined;
     this.sinceCollect += bytes;
-    if (this.collect && this.sinceCollect > COLLECT_EVERY) {
+    if (this.collect && this.sinceCollect > this.collectEvery) {
       this.sinceCollect = 0;
       this.collect();
     }
@@ -108,6 +110,7 @@ export class WasmHeap {
     this.blocks.delete(a);
     this.collected.unregister(a);
     this.give(a.byteOffset, bytes);
+    this.sinceCollect = Math.max(0, this.sinceCollect - bytes); // back without the collector's help
     return true;
   }
 

@@ -80,7 +80,8 @@ export interface WasmKernels {
   /** A Float32Array of n floats (stale contents) that lives in the kernels' memory, so that kernels use it in
    *  place instead of copying; undefined where that is not possible (the memory is not shared, or full). */
   alloc(n: number): Float32Array | undefined;
-  /** Hands back an array from alloc() that will never be read again; false if `a` did not come from alloc().
+  /** Hands back an array from alloc() that will never be read again. False only for an ordinary array (not in
+   *  the kernels' memory), which the caller may then keep for reuse; a view handed back twice is ignored.
    *  Arrays not handed back are reclaimed once garbage collected. */
   free(a: Float32Array): boolean;
   /** Stop worker threads (so a Node process can exit). The object must not be used afterwards. */
@@ -154,7 +155,8 @@ class Kernels implements WasmKernels {
     return n > 0 ? this.live().arena.heap.view(n) : undefined;
   }
   free(a: Float32Array): boolean {
-    return this.inst.arena.heap.release(a);
+    const heap = this.inst.arena.heap;
+    return heap.release(a) || heap.addressOf(a) >= 0;
   }
 
   dispose(): void {
