@@ -15,7 +15,7 @@
  */
 import {
   abs, add, gatherCombine, gatherDot, gatherLast, gatherRows, gt, kaimingUniform, mean, Module, mul, noGrad,
-  normalize, reshape, Rng, scatterLast, square, sub, sum, tensor, topk, where, zeros, ones, matmul, type Tensor,
+  normalize, reshape, Rng, scatterLast, square, sub, sum, tensor, topkIndices, where, zeros, ones, matmul, type Tensor,
 } from '@saelab/tensor';
 
 export type SaeVariant = 'husai' | 'openai';
@@ -87,7 +87,7 @@ export class TopKSAE extends Module {
   /** The sparse code of x: top-k latents and their values (ReLU'd for openai), on the tape. */
   encode(x: Tensor): { indices: Tensor; values: Tensor; pre: Tensor } {
     const pre = this.preActivations(x);
-    const { indices } = noGrad(() => topk(pre, this.cfg.k));
+    const indices = noGrad(() => topkIndices(pre, this.cfg.k));
     let values = this.preAt(x, indices);
     if (this.cfg.variant === 'openai') values = where(gt(values, 0), values, 0);
     return { indices, values, pre };
@@ -110,7 +110,7 @@ export class TopKSAE extends Module {
       // aux = (1/k) mean_b sum of the k largest of err_b * |pre_b| * (1 - mask_b), err_b = ||x_b - x_hat_b||^2.
       const err = sum(square(residual), -1, true); // [B, 1]
       const mask = noGrad(() => scatterLast(ones(indices.shape, x.backend), indices, this.cfg.dSae)); // [B, d_sae], 1 at the top-k
-      const auxIdx = noGrad(() => topk(mul(mul(abs(pre), sub(1, mask)), err), this.cfg.k).indices);
+      const auxIdx = noGrad(() => topkIndices(mul(mul(abs(pre), sub(1, mask)), err), this.cfg.k));
       const picked = mul(mul(abs(this.preAt(x, auxIdx)), sub(1, gatherLast(mask, auxIdx))), err); // [B, k]
       aux = mul(sum(picked), 1 / (this.cfg.k * B));
       return { loss: add(mse, aux), mse, aux, xHat, indices, values };
@@ -127,7 +127,7 @@ export class TopKSAE extends Module {
     if (nDead === 0) return zeros([], x.backend);
     const kAux = Math.min(this.cfg.auxK, nDead);
     const e = residual.detach();
-    const auxIdx = noGrad(() => topk(where(tensor(dead, [this.cfg.dSae], x.backend), pre, -Infinity), kAux).indices);
+    const auxIdx = noGrad(() => topkIndices(where(tensor(dead, [this.cfg.dSae], x.backend), pre, -Infinity), kAux));
     const auxVals = this.preAt(x, auxIdx);
     const relu = where(gt(auxVals, 0), auxVals, 0);
     const eHat = gatherCombine(relu, auxIdx, this.W_dec);

@@ -30,6 +30,12 @@ export function scatterLast(src: Tensor, index: Tensor, n: number): Tensor {
  *   const { values, indices } = topk(preActs, 32);
  */
 export function topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } {
-  const indices = apply('topk', [x], { k });
+  const indices = topkIndices(x, k);
   return { values: gatherLast(x, indices), indices };
+}
+
+/** The column indices of the k largest entries of each row (last axis), largest first; ties to the lower index.
+ *  topk() without the values, for callers that need only the choice: `topkIndices(scores, 32)`. */
+export function topkIndices(x: Tensor, k: number): Tensor {
+  return apply('topk', [x], { k });
 }
