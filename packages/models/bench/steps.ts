@@ -3,7 +3,7 @@
  * current backend: the husai TopK SAE (d_in 128, d_sae 1024, k 32, batch 256, Adam) and the copy-task
  * transformer (batch 256, 21 tokens, loss on positions 11..20, Adam), each as the experiment runs it.
  */
-import { Adam, normal, Rng, tensor } from '@saelab/tensor';
+import { Adam, normal, Rng, tensor, tidy } from '@saelab/tensor';
 import { TopKSAE, Transformer } from '../src/index.js';
 
 export const SAE_STEP_LABEL = 'SAE step (husai, batch 256, d_sae 1024, k 32)';
@@ -14,7 +14,7 @@ export function saeStep(): () => void {
   const sae = new TopKSAE({ dIn: 128, dSae: 1024, k: 32, variant: 'husai' }, 42);
   const opt = new Adam(sae.parameters(), { lr: 3e-4 });
   const acts = normal([256, 128], new Rng(1));
-  return () => {
+  return () => tidy(() => {
     opt.zeroGrad();
     const out = sae.forward(acts);
     out.loss.item();
@@ -23,7 +23,7 @@ export function saeStep(): () => void {
     opt.step();
     sae.constrainDecoder('afterStep');
     sae.recordFirings(out.indices, out.values);
-  };
+  });
 }
 
 /** One copy-task transformer training step per call. */
@@ -33,11 +33,11 @@ export function transformerStep(): () => void {
   const rng = new Rng(2);
   const tokens = tensor(Array.from({ length: 256 * 21 }, () => rng.int(22)), [256, 21]);
   const targets = tensor(Array.from({ length: 256 * 10 }, () => rng.int(20)), [256, 10]);
-  return () => {
+  return () => tidy(() => {
     opt.zeroGrad();
     const loss = model.loss(tokens, targets, [11, 21]);
     loss.item();
     loss.backward();
     opt.step();
-  };
+  });
 }

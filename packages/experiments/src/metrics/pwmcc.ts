@@ -11,7 +11,7 @@
  * References: Paulo & Belrose 2025, "Sparse Autoencoders Trained on the Same Data Learn Different
  * Features"; Song et al. 2025 (feature consistency); HUSAI `src/analysis/feature_matching.py`.
  */
-import { matmul, tensor } from '@saelab/tensor';
+import { matmul, tensor, tidy } from '@saelab/tensor';
 import { mean, median, populationStd } from './stats.js';
 
 /** A row-major matrix with explicit shape: a dictionary is [nLatents, dIn], one latent per row. */
@@ -61,8 +61,7 @@ export function cosineMatrix(a: Matrix, b: Matrix): Float32Array {
   const na = normalizeRows(a);
   const nb = normalizeRows(b);
   // [nA, dIn] @ [nB, dIn]^T -> [nA, nB], on whatever backend is current.
-  const prod = matmul(tensor(na.data, [a.rows, a.cols]), tensor(nb.data, [b.rows, b.cols]), { transB: true });
-  const raw = prod.toArray();
+  const raw = tidy(() => matmul(tensor(na.data, [a.rows, a.cols]), tensor(nb.data, [b.rows, b.cols]), { transB: true }).toArray());
   const out = raw instanceof Float32Array ? raw : Float32Array.from(raw);
   // Absolute value makes the metric sign-invariant; clamping absorbs float32 rounding past 1.
   for (let k = 0; k < out.length; k++) out[k] = Math.min(1, Math.abs(out[k]!));

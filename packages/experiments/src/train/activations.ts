@@ -3,7 +3,7 @@
  * residual stream at one position, as a matrix [count, d_model] shared by every SAE of the task.
  * Only the last block's output window is computed, since the hook is read at a single position.
  */
-import { noGrad, tensor } from '@saelab/tensor';
+import { noGrad, tensor, tidy } from '@saelab/tensor';
 import type { Transformer } from '@saelab/models';
 import type { Split } from '../tasks/index.js';
 import { silent, type Progress } from './progress.js';
@@ -21,11 +21,12 @@ export function extractActivations(model: Transformer, inputs: Split, seqLen: nu
   noGrad(() => {
     for (let s = 0; s < inputs.n; s += chunk) {
       const n = Math.min(chunk, inputs.n - s);
-      const tokens = tensor(inputs.tokens.subarray(s * seqLen, (s + n) * seqLen), [n, seqLen]);
-      const acts = model.forward(tokens, { window, hooks: [hook] }).cache.get(hook)!; // [n, P, D]
-      const P = acts.shape[1]!;
+      const { P, v } = tidy(() => {
+        const tokens = tensor(inputs.tokens.subarray(s * seqLen, (s + n) * seqLen), [n, seqLen]);
+        const acts = model.forward(tokens, { window, hooks: [hook] }).cache.get(hook)!; // [n, P, D]
+        return { P: acts.shape[1]!, v: acts.toArray() };
+      });
       const at = window[0] === position ? 0 : position;
-      const v = acts.toArray();
       for (let i = 0; i < n; i++) out.set(v.subarray((i * P + at) * D, (i * P + at + 1) * D), (s + i) * D);
       progress.update(s + n);
     }

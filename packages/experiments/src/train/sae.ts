@@ -4,7 +4,7 @@
  * resumed run is bit-identical). After every epoch it records how far the decoder has moved from
  * its initialisation (trainedVsInit, the PWMCC between the two) and checkpoints.
  */
-import { Adam, noGrad, releaseMemory, Rng, sub, tensor, type Tensor } from '@saelab/tensor';
+import { Adam, noGrad, releaseMemory, Rng, sub, tensor, tidy, type Tensor } from '@saelab/tensor';
 import { saveCheckpoint, TopKSAE, type SaeConfig } from '@saelab/models';
 import { resumeFrom } from './resume.js';
 import type { SaeTraining } from '../config/schema.js';
@@ -83,16 +83,20 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
       const end = Math.min(start + cfg.batchSize, n);
       const batch = new Float32Array((end - start) * dIn);
       for (let i = start; i < end; i++) batch.set(acts.subarray(order[i]! * dIn, (order[i]! + 1) * dIn), (i - start) * dIn);
-      const x = tensor(batch, [end - start, dIn]);
-      opt.zeroGrad();
-      const out = sae.forward(x, stats.variance);
-      const value = out.loss.item();
-      if (!Number.isFinite(value)) throw new NonFiniteLossError(label, epoch, String(value));
-      out.loss.backward();
-      sae.constrainDecoder('beforeStep');
-      opt.step();
-      sae.constrainDecoder('afterStep');
-      sae.recordFirings(out.indices, out.values);
+      // tidy(): the step's tensors go back to the backend at its end, so the next step reuses warm memory.
+      const value = tidy(() => {
+        const x = tensor(batch, [end - start, dIn]);
+        opt.zeroGrad();
+        const out = sae.forward(x, stats.variance);
+        const loss = out.loss.item();
+        if (!Number.isFinite(loss)) throw new NonFiniteLossError(label, epoch, String(loss));
+        out.loss.backward();
+        sae.constrainDecoder('beforeStep');
+        opt.step();
+        sae.constrainDecoder('afterStep');
+        sae.recordFirings(out.indices, out.values);
+        return loss;
+      });
       lossSum += value;
       progress.update(epoch * steps + step + 1, `epoch ${epoch + 1} loss ${value.toFixed(4)}`);
       await releaseMemory(); // lets a GPU backend free the step's textures (see @saelab/tensor's memory.ts)
@@ -127,7 +131,7 @@ export function evaluateSae(sae: TopKSAE, acts: Float32Array, dIn: number, stats
   let errSq = 0;
   let totalSq = 0;
   noGrad(() => {
-    for (let s = 0; s < n; s += chunk) {
+    for (let s = 0; s < n; s += chunk) tidy(() => {
       const m = Math.min(chunk, n - s);
       const x = tensor(acts.subarray(s * dIn, (s + m) * dIn), [m, dIn]);
       const { indices, values } = sae.encode(x);
@@ -140,7 +144,7 @@ export function evaluateSae(sae: TopKSAE, acts: Float32Array, dIn: number, stats
         errSq += r[i]! * r[i]!;
         totalSq += (acts[s * dIn + i]! - stats.globalMean) ** 2;
       }
-    }
+    });
   });
   const count = n * dIn;
   const residualVariance = (errSq - (errSum * errSum) / count) / (count - 1);

@@ -4,7 +4,7 @@
  * where it stopped. The shuffle order of epoch e comes from its own fork of the seed, so a
  * resumed run draws exactly the batches an uninterrupted one would.
  */
-import { Adam, AdamW, noGrad, releaseMemory, Rng, tensor, type Tensor } from '@saelab/tensor';
+import { Adam, AdamW, noGrad, releaseMemory, Rng, tensor, tidy, type Tensor } from '@saelab/tensor';
 import { saveCheckpoint, Transformer } from '@saelab/models';
 import { resumeFrom } from './resume.js';
 import type { TransformerTraining } from '../config/schema.js';
@@ -42,8 +42,10 @@ export function accuracy(model: Transformer, task: TaskData, split: Split, chunk
   noGrad(() => {
     for (let s = 0; s < split.n; s += chunk) {
       const n = Math.min(chunk, split.n - s);
-      const tokens = tensor(split.tokens.subarray(s * task.seqLen, (s + n) * task.seqLen), [n, task.seqLen]);
-      const logits = model.forward(tokens, { window: task.window }).logits.toArray(); // [n, P, V]
+      const logits = tidy(() => {
+        const tokens = tensor(split.tokens.subarray(s * task.seqLen, (s + n) * task.seqLen), [n, task.seqLen]);
+        return model.forward(tokens, { window: task.window }).logits.toArray(); // [n, P, V]
+      });
       for (let i = 0; i < n; i++) {
         let all = true;
         for (let p = 0; p < P; p++) {
@@ -85,14 +87,18 @@ export async function trainTransformer(task: TaskData, cfg: TransformerTraining,
       const start = step * cfg.batchSize;
       const end = Math.min(start + cfg.batchSize, task.train.n);
       const batch = batchOf(task.train, order, start, end, task.seqLen, P);
-      const tokens = tensor(batch.tokens, [batch.n, task.seqLen]);
-      const targets = tensor(batch.targets, [batch.n, P]);
-      opt.zeroGrad();
-      const loss: Tensor = model.loss(tokens, targets, task.window);
-      const value = loss.item();
-      if (!Number.isFinite(value)) throw new NonFiniteLossError(label, epoch, String(value));
-      loss.backward();
-      opt.step();
+      // tidy(): the step's activations and gradients go back to the backend at its end (warm memory next step).
+      const value = tidy(() => {
+        const tokens = tensor(batch.tokens, [batch.n, task.seqLen]);
+        const targets = tensor(batch.targets, [batch.n, P]);
+        opt.zeroGrad();
+        const loss: Tensor = model.loss(tokens, targets, task.window);
+        const v = loss.item();
+        if (!Number.isFinite(v)) throw new NonFiniteLossError(label, epoch, String(v));
+        loss.backward();
+        opt.step();
+        return v;
+      });
       lossSum += value * batch.n;
       progress.update(epoch * stepsPerEpoch + step + 1, `epoch ${epoch + 1} loss ${value.toFixed(4)}`);
       await releaseMemory(); // lets a GPU backend free the step's textures (see @saelab/tensor's memory.ts)
