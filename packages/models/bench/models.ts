@@ -2,20 +2,26 @@
  * Training-step throughput of the protocol's models on the default backend (SAELAB_BACKEND or
  * wasm): the husai TopK SAE (d_in 128, d_sae 1024, k 32, batch 256, Adam) and the copy-task
  * transformer (batch 256, 21 tokens, loss on positions 11..20, Adam), each beside the same step in
- * PyTorch (bench/pytorch_peer.py) measured in the same run, where Debian's PyTorch is installed
- * (apt-get install python3-torch libopenblas0-pthread; SAELAB_PYTORCH_PYTHON picks the interpreter,
- * default /usr/bin/python3). Without it the ratios are left out, not guessed.
- * Run: npm run bench -w @saelab/models. Ends with RESULT lines.
+ * PyTorch (bench/pytorch_peer.py) where Debian's PyTorch is installed (apt-get install python3-torch
+ * libopenblas0-pthread; SAELAB_PYTORCH_PYTHON picks the interpreter, default /usr/bin/python3). Without
+ * it the ratios are left out, not guessed.
+ *
+ * The machines drift by tens of percent within minutes, so the two are not timed one after the other:
+ * rounds of our steps alternate with rounds of PyTorch's (each peer setting a process of its own that
+ * waits, idle, between its rounds), and every figure is the median over all of its rounds' steps.
+ * Run: npm run bench -w @saelab/models (ROUNDS=n to change the number of rounds). Ends with RESULT lines.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { defaultBackendName, disposeBackends, releaseMemory, setBackend } from '@saelab/tensor';
 import { SAE_STEP_LABEL, saeStep, TRANSFORMER_STEP_LABEL, transformerStep } from './steps.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-/** Median ms of `steps` steps after `warmup`, each followed by releaseMemory() as the experiment's loops do. */
-async function time(steps: number, warmup: number, step: () => void): Promise<number> {
+/** Per-step ms of `steps` steps after `warmup`, each followed by releaseMemory() as the experiment's loops do. */
+async function ours(step: () => void, steps: number, warmup: number): Promise<number[]> {
   for (let i = 0; i < warmup; i++) {
     step();
     await releaseMemory();
@@ -27,7 +33,7 @@ async function time(steps: number, warmup: number, step: () => void): Promise<nu
     await releaseMemory();
     ms.push(performance.now() - t0);
   }
-  return median(ms);
+  return ms;
 }
 
 // PyTorch's fastest setting on the 2-core machines: 2 torch threads, one OpenBLAS thread. Its default glibc
@@ -42,46 +48,85 @@ const PEER_SETTINGS = {
 };
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
-/** PyTorch's median ms for the step in each setting, or null where PyTorch is not installed. */
-function peer(name: 'sae' | 'transformer', steps: number, warmup: number): Record<string, number> | null {
-  if (!hasTorch) return null;
-  const out: Record<string, number> = {};
-  for (const [setting, env] of Object.entries(PEER_SETTINGS)) {
-    const run = spawnSync(PYTHON, [PEER, name, String(steps), String(warmup), '2'], {
-      encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2', ...env },
-    });
-    const ms = /^PEER \S+ ([\d.]+)$/m.exec(run.stdout ?? '')?.[1];
-    if (run.status !== 0 || !ms) throw new Error(`PyTorch peer (${setting}) failed:\n${run.stderr}`);
-    out[setting] = Number(ms);
+/** One PyTorch peer process (one allocator setting), answering "run" requests in turn. */
+class Peer {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+
+  constructor(readonly setting: string, env: Record<string, string>) {
+    this.proc = spawn(PYTHON, [PEER, '2'], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2', ...env } });
+    this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }
-  return out;
+
+  /** Per-step ms of `steps` of PyTorch's `name` step after `warmup`. */
+  async run(name: 'sae' | 'transformer', steps: number, warmup: number): Promise<number[]> {
+    this.proc.stdin.write(`run ${name} ${steps} ${warmup}\n`);
+    const { value, done } = await this.lines.next();
+    const fields = done ? [] : String(value).split(' ');
+    if (fields[0] !== 'TIMES' || fields.length !== steps + 2) throw new Error(`PyTorch peer (${this.setting}) failed:\n${this.stderr}`);
+    return fields.slice(2).map(Number);
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+  }
 }
 
-/** Prints the peer's figures and our speed ratio over each; returns the ratio over the fastest, or null. */
-function compare(label: string, ours: number, theirs: Record<string, number> | null): number | null {
-  if (!theirs) {
+interface Plan { name: 'sae' | 'transformer'; label: string; make: () => () => void; steps: number; warmup: number }
+
+/** Alternates rounds of our step and each peer's; returns the medians (ms per step) over all rounds. */
+async function compare(plan: Plan, peers: Peer[], rounds: number): Promise<{ ours: number; peers: Map<string, number> }> {
+  const step = plan.make();
+  const mine: number[] = [];
+  const theirs = new Map<string, number[]>(peers.map((p) => [p.setting, []]));
+  for (let r = 0; r < rounds; r++) {
+    const warmup = r === 0 ? plan.warmup : 1;
+    mine.push(...await ours(step, plan.steps, warmup));
+    for (const p of peers) {
+      await sleep(20); // lets the other side's threads stop spinning before the next round
+      theirs.get(p.setting)!.push(...await p.run(plan.name, plan.steps, warmup));
+    }
+    await sleep(20);
+  }
+  return { ours: median(mine), peers: new Map([...theirs].map(([k, v]) => [k, median(v)])) };
+}
+
+/** Prints our figure, each peer's and our speed ratio over each; returns the ratio over the fastest, or null. */
+function report(plan: Plan, rounds: number, ms: number, peers: Map<string, number>): number | null {
+  const extra = plan.name === 'sae' ? ` = ${(256 / ms * 1000).toFixed(0)} samples/s` : '';
+  console.log(`${plan.label}: ${ms.toFixed(2)} ms${extra} (median of ${rounds} rounds of ${plan.steps} steps)`);
+  if (peers.size === 0) {
     console.log(`  PyTorch not found (${PYTHON}: apt-get install python3-torch libopenblas0-pthread): no ratio`);
     return null;
   }
-  for (const [setting, ms] of Object.entries(theirs)) {
-    console.log(`  PyTorch (${setting}): ${ms.toFixed(2)} ms per ${label} -> ours is ${(ms / ours).toFixed(2)}x`);
+  for (const [setting, theirs] of peers) {
+    console.log(`  PyTorch (${setting}): ${theirs.toFixed(2)} ms, rounds interleaved with ours -> ours is ${(theirs / ms).toFixed(2)}x`);
   }
-  return Math.min(...Object.values(theirs)) / ours;
+  return Math.min(...peers.values()) / ms;
 }
 
 const backend = await setBackend(defaultBackendName());
 console.log(`backend: ${backend.name}; PyTorch peer: ${hasTorch ? PYTHON : 'not installed'}`);
-
-const saeMs = await time(60, 20, saeStep());
-console.log(`${SAE_STEP_LABEL}: ${saeMs.toFixed(2)} ms = ${(256 / saeMs * 1000).toFixed(0)} samples/s`);
-const saeRatio = compare('SAE step', saeMs, peer('sae', 60, 20));
-
-const stepMs = await time(8, 3, transformerStep());
-console.log(`${TRANSFORMER_STEP_LABEL}: ${stepMs.toFixed(1)} ms`);
-const stepRatio = compare('transformer step', stepMs, peer('transformer', 8, 3));
-
-console.log(`RESULT sae_samples_per_s ${(256 / saeMs * 1000).toFixed(0)}`);
-console.log(`RESULT transformer_step_ms ${stepMs.toFixed(1)}`);
-if (saeRatio !== null) console.log(`RESULT sae_speedup_vs_pytorch ${saeRatio.toFixed(2)}`);
-if (stepRatio !== null) console.log(`RESULT transformer_speedup_vs_pytorch ${stepRatio.toFixed(2)}`);
-disposeBackends();
+const rounds = Number(process.env.ROUNDS ?? 6);
+const peers = hasTorch ? Object.entries(PEER_SETTINGS).map(([s, env]) => new Peer(s, env)) : [];
+const plans: Plan[] = [
+  { name: 'sae', label: SAE_STEP_LABEL, make: saeStep, steps: 20, warmup: 30 },
+  { name: 'transformer', label: TRANSFORMER_STEP_LABEL, make: transformerStep, steps: 3, warmup: 3 },
+];
+const results = new Map<string, { ms: number; ratio: number | null }>();
+try {
+  for (const plan of plans) {
+    const { ours: ms, peers: theirs } = await compare(plan, peers, rounds);
+    results.set(plan.name, { ms, ratio: report(plan, rounds, ms, theirs) });
+  }
+} finally {
+  for (const p of peers) p.close();
+  disposeBackends();
+}
+const sae = results.get('sae')!, tr = results.get('transformer')!;
+console.log(`RESULT sae_samples_per_s ${(256 / sae.ms * 1000).toFixed(0)}`);
+console.log(`RESULT transformer_step_ms ${tr.ms.toFixed(1)}`);
+if (sae.ratio !== null) console.log(`RESULT sae_speedup_vs_pytorch ${sae.ratio.toFixed(2)}`);
+if (tr.ratio !== null) console.log(`RESULT transformer_speedup_vs_pytorch ${tr.ratio.toFixed(2)}`);

@@ -5,7 +5,10 @@ a warm-up). bench/models.ts runs this beside its own steps and prints the ratio.
 Needs Debian's PyTorch: apt-get install python3-torch libopenblas0-pthread (run with /usr/bin/python3).
 Its fastest setting on the 2-core machines: 2 torch threads, OPENBLAS_NUM_THREADS=1 (models.ts sets both).
 
-Usage: python3 pytorch_peer.py sae|transformer STEPS WARMUP   ->  prints "PEER <name> <median ms>"
+Usage: python3 pytorch_peer.py [THREADS]: a server on stdin/stdout, so that models.ts can interleave rounds
+of its own steps with rounds of these in one run (the machines drift by tens of percent within minutes).
+Each request line "run <sae|transformer> <steps> <warmup>" answers "TIMES <name> <ms> <ms> ..." (one per
+timed step); the first request for a step builds it.
 """
 import math
 import sys
@@ -122,7 +125,7 @@ def transformer_step():
     return step
 
 
-def median_ms(step, steps, warmup):
+def step_times(step, steps, warmup):
     for _ in range(warmup):
         step()
     ms = []
@@ -130,11 +133,18 @@ def median_ms(step, steps, warmup):
         t0 = time.perf_counter()
         step()
         ms.append((time.perf_counter() - t0) * 1000)
-    return sorted(ms)[len(ms) // 2]
+    return ms
 
 
 if __name__ == '__main__':
-    name, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    torch.set_num_threads(int(sys.argv[4]) if len(sys.argv) > 4 else 2)
-    make = {'sae': sae_step, 'transformer': transformer_step}[name]
-    print(f'PEER {name} {median_ms(make(), steps, warmup):.3f}')
+    torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    makers = {'sae': sae_step, 'transformer': transformer_step}
+    built = {}
+    for line in sys.stdin:
+        verb, name, steps, warmup = line.split()
+        if verb != 'run' or name not in makers:
+            sys.exit(f'pytorch_peer: cannot answer {line.strip()!r}')
+        if name not in built:
+            built[name] = makers[name]()
+        times = step_times(built[name], int(steps), int(warmup))
+        print('TIMES', name, ' '.join(f'{t:.4f}' for t in times), flush=True)
