@@ -21,9 +21,10 @@ export { reduce } from './reduce';
 export { layerNorm, layerNormGrad } from './norm';
 export { softmax, softmaxGrad } from './softmax';
 export { topk, topkShared } from './topk';
-export { adam } from './adam';
+export { adam, adamShared } from './adam';
 export { indexCheck, gatherDot, gatherCombine, sparseShared, scatterOuter, gatherRows, scatterAddRows, gatherLast, scatterLast } from './sparse';
 export { strided } from './movement';
+export { parallel } from './parallel';
 
 /** Where the module's static data ends: the JS side lays out its arena above this. */
 export function heapBase(): usize {

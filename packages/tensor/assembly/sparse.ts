@@ -3,7 +3,7 @@
 // them into i32 in place first and reports the first bad one, so the kernels themselves can trust them.
 // Sums run in a fixed order (over j, then lanes combined by hsum), so results are deterministic.
 import { hsum } from './simd';
-import { claim, waitFor } from './sync';
+import { claim, done, waitFor } from './sync';
 
 /** Converts count float indices at idx to i32 in place. Returns -1, or the position of the first value that
  *  is not an integer in [0, limit) (the JS side then names it in its error). */
@@ -109,13 +109,36 @@ export function gatherCombine(v: usize, w: usize, idx: usize, out: usize, B: i32
   for (; c < d; c++) store<f32>(dst + <usize>c * 4, load<f32>(dst + <usize>c * 4) + s * load<f32>(src + <usize>c * 4));
 }
 
-/** out = zeros [n, d]; out[idx[b, j], :] += a[b, j] x[b, :], in (b, j) order.
- *  The B k contributions are first bucketed by output row (a stable counting sort into order, using count:
- *  n + 1 ints, and order: 2 B k ints, each contribution's (b j) and b), so that each touched row is summed
- *  in registers and stored once, in the same (b, j) order as a direct scatter would add them. */
+/** out = zeros [n, d]; out[idx[b, j], :] += a[b, j] x[b, :], in (b, j) order, shared between the threads of one
+ *  call (sync.ts). The B k contributions are first bucketed by output row (a stable counting sort into order,
+ *  using count: n + 1 ints, and order: 2 B k ints, each contribution's (b j) and b) by the first thread to
+ *  arrive, while the others wait; then rows are claimed in units of SCATTER_UNIT_ROWS, and each row is summed in
+ *  registers and stored once, in the same (b, j) order as a direct scatter would add them. So who computes a
+ *  row never changes it. Returns the units this thread computed. */
 export function scatterOuter(a: usize, x: usize, idx: usize, out: usize, B: i32, k: i32, d: i32, n: i32,
-  count: usize, order: usize): void {
-  const row = <usize>d * 4, total = B * k;
+  count: usize, order: usize, ctrl: usize): i32 {
+  waitFor(ctrl + 192, 1);
+  if (claim(ctrl) == 0) {
+    sortByRow(idx, B * k, k, n, count, order);
+    done(ctrl + 64);
+  }
+  waitFor(ctrl + 64, 1);
+  const U = (n + SCATTER_UNIT_ROWS - 1) / SCATTER_UNIT_ROWS;
+  let units = 0;
+  for (let u = claim(ctrl + 128); u < U; u = claim(ctrl + 128)) {
+    scatterRows(a, x, out, d, u * SCATTER_UNIT_ROWS, min(n, (u + 1) * SCATTER_UNIT_ROWS), count, order);
+    units++;
+  }
+  return units;
+}
+
+/** Output rows per unit of work in scatterOuter. */
+// @ts-ignore: decorator
+@inline const SCATTER_UNIT_ROWS = 64;
+
+/** The counting sort of scatterOuter: afterwards count[r] is where row r's run ends in order (and count[r - 1],
+ *  or 0, where it starts). */
+function sortByRow(idx: usize, total: i32, k: i32, n: i32, count: usize, order: usize): void {
   memory.fill(count, 0, <usize>(n + 1) * 4);
   for (let q = 0; q < total; q++) {
     const p = count + <usize>(load<i32>(idx + <usize>q * 4) + 1) * 4;
@@ -132,9 +155,13 @@ export function scatterOuter(a: usize, x: usize, idx: usize, out: usize, B: i32,
     store<i32>(order + <usize>at * 8, q / k, 4);
     store<i32>(p, at + 1);
   }
-  // Now count[r] is where row r's run ends in order (and count[r - 1], or 0, where it starts).
-  let from = 0;
-  for (let r = 0; r < n; r++) {
+}
+
+/** Output rows r0..r1 of scatterOuter from the sorted contributions. */
+function scatterRows(a: usize, x: usize, out: usize, d: i32, r0: i32, r1: i32, count: usize, order: usize): void {
+  const row = <usize>d * 4;
+  let from = r0 == 0 ? 0 : load<i32>(count + <usize>(r0 - 1) * 4);
+  for (let r = r0; r < r1; r++) {
     const to = load<i32>(count + <usize>r * 4);
     const orow = out + <usize>r * row;
     let c = 0;

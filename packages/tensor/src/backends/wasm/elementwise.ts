@@ -142,7 +142,11 @@ export function where({ ex, arena }: Instance, c: Operand, a: Operand, b: Operan
   });
 }
 
-export function adam({ ex, arena }: Instance, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamOptions): void {
+/** Adam over at least this many parameters is shared between the threads. */
+const ADAM_SHARE_MIN = 64 * 1024;
+
+export function adam(inst: Instance, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamOptions): void {
+  const { ex, arena } = inst;
   const n = p.length;
   if (g.length !== n || m.length !== n || v.length !== n) throw new RangeError('wasm kernels: adam needs p, g, m, v of equal length');
   if (!(o.step >= 1)) throw new RangeError(`wasm kernels: adam step must be >= 1, got ${o.step}`);
@@ -154,9 +158,17 @@ export function adam({ ex, arena }: Instance, p: Float32Array, g: Float32Array, 
   const bc2sqrt = Math.sqrt(bc2);
   const decay = o.decoupled && wd !== 0 ? 1 - o.lr * wd : 1;
   const l2 = !o.decoupled && wd !== 0 ? wd : 0;
-  const run = (pp: number, pg: number, pm: number, pv: number, len: number): void =>
-    ex.adam(pp, pg, pm, pv, len, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.eps, stepSize, bc2sqrt, decay, l2);
-  if (arena.resident(p, g, m, v)) return run(arena.addressOf(p), arena.addressOf(g), arena.addressOf(m), arena.addressOf(v), n);
+  const settings = [o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.eps, stepSize, bc2sqrt, decay, l2] as const;
+  const run = (pp: number, pg: number, pm: number, pv: number, len: number): void => ex.adam(pp, pg, pm, pv, len, ...settings);
+  const resident = arena.resident(p, g, m, v);
+  if (resident && inst.helpers && n >= ADAM_SHARE_MIN) {
+    const [pSet, pCtrl] = arena.layout(settings.length, CTRL_BYTES / 4);
+    new Float32Array(arena.ensure(0).buffer, pSet!, settings.length).set(settings); // f32, as ex.adam's arguments are
+    const at = [p, g, m, v].map((a) => arena.addressOf(a));
+    runShared(inst, 'adamShared', () => [...at, n, pSet!, pCtrl!], pCtrl!, () => {});
+    return;
+  }
+  if (resident) return run(arena.addressOf(p), arena.addressOf(g), arena.addressOf(m), arena.addressOf(v), n);
   const chunk = Math.min(n, CHUNK);
   const [pp, pg, pm, pv] = arena.layout(chunk, chunk, chunk, chunk);
   chunks(n, (s, len) => {

@@ -49,14 +49,15 @@ export function gatherCombine(inst: Instance, v: Float32Array, w: Float32Array, 
   sparse(inst, 1, v, w, idx, B, k, d, n, out);
 }
 
-/** out = zeros [n, d]; out[idx[b, j], :] += a[b, j] x[b, :] */
+/** out = zeros [n, d]; out[idx[b, j], :] += a[b, j] x[b, :], on every thread when big enough (output rows are
+ *  shared out after one thread has sorted the contributions by row; each row is summed by one thread, in order). */
 export function scatterOuter(inst: Instance, a: Float32Array, x: Float32Array, idx: Float32Array,
   B: number, k: number, d: number, n: number, out: Float32Array): void {
-  const ops = inst.arena.place([input(a, B * k), input(x, B * d), B * k, output(out, n * d), n + 1, 2 * B * k]);
-  const [pA, pX, pI, pOut, pCount, pOrder] = ops.at;
+  const ops = inst.arena.place([input(a, B * k), input(x, B * d), B * k, output(out, n * d), n + 1, 2 * B * k, CTRL_BYTES / 4]);
+  const [pA, pX, pI, pOut, pCount, pOrder, pCtrl] = ops.at;
   putIndex(inst, 'scatterOuter', pI!, idx, B * k, n);
-  ops.copyIn();
-  inst.ex.scatterOuter(pA!, pX!, pI!, pOut!, B, k, d, n, pCount!, pOrder!);
+  const share = B * k * d >= SPARSE_SHARE_MIN ? inst : { ...inst, helpers: null };
+  runShared(share, 'scatterOuter', () => [pA!, pX!, pI!, pOut!, B, k, d, n, pCount!, pOrder!, pCtrl!], pCtrl!, ops.copyIn);
   ops.copyOut();
 }
 

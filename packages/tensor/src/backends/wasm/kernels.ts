@@ -90,8 +90,6 @@ export interface WasmKernels {
 
 class Kernels implements WasmKernels {
   readonly threads: number;
-  /** Matmul work units computed by helper threads so far (diagnostics, used by the tests). */
-  workerUnits = 0;
 
   constructor(private readonly inst: Instance) {
     this.threads = (inst.helpers?.helpers ?? 0) + 1;
@@ -99,7 +97,12 @@ class Kernels implements WasmKernels {
 
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, M: number, K: number, N: number,
          transA: boolean, transB: boolean, bBatched: boolean, bias?: Float32Array): void {
-    this.workerUnits += matmul(this.live(), a, b, out, batch, M, K, N, transA, transB, bBatched, bias);
+    matmul(this.live(), a, b, out, batch, M, K, N, transA, transB, bBatched, bias);
+  }
+
+  /** Work units helper threads have computed so far, in every shared kernel (diagnostics, used by the tests). */
+  get workerUnits(): number {
+    return this.inst.helpers?.unitsDone ?? 0;
   }
 
   unary(op: WasmUnaryOp, a: Float32Array, out: Float32Array): void { unary(this.live(), op, a, out); }

@@ -24,7 +24,7 @@ export interface KernelExports {
   geluBackward(x: number, g: number, out: number, n: number): void;
   /** Returns the number of work units the calling thread computed. */
   mapShared(op: number, a: number, b: number, out: number, n: number, ctrl: number): number;
-  reduce(op: number, a: number, out: number, outer: number, n: number, inner: number): void;
+  reduce(op: number, a: number, out: number, outer: number, n: number, inner: number, acc: number): void;
   layerNorm(x: number, out: number, rows: number, d: number, eps: number): void;
   layerNormGrad(x: number, g: number, out: number, rows: number, d: number, eps: number): void;
   softmax(x: number, out: number, rows: number, n: number): void;
@@ -35,14 +35,20 @@ export interface KernelExports {
              ctrl: number): number;
   adam(p: number, g: number, m: number, v: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
        eps: number, stepSize: number, bc2sqrt: number, decay: number, l2: number): void;
+  /** Returns the number of work units the calling thread computed. */
+  adamShared(p: number, g: number, m: number, v: number, n: number, settings: number, ctrl: number): number;
+  /** Units 0..units-1 of a shared elementwise, row-wise or reduction call (assembly/parallel.ts); returns the units
+   *  the calling thread computed. */
+  parallel(kind: number, args: number, units: number, ctrl: number): number;
   indexCheck(idx: number, count: number, limit: number): number;
   gatherDot(x: number, w: number, idx: number, out: number, B: number, k: number, d: number): void;
   gatherCombine(v: number, w: number, idx: number, out: number, B: number, k: number, d: number): void;
   /** Returns the number of work units the calling thread computed. */
   sparseShared(op: number, a: number, w: number, idx: number, out: number, B: number, k: number, d: number,
                ctrl: number): number;
+  /** Returns the number of work units the calling thread computed. */
   scatterOuter(a: number, x: number, idx: number, out: number, B: number, k: number, d: number, n: number, count: number,
-               order: number): void;
+               order: number, ctrl: number): number;
   gatherRows(table: number, cols: number, idx: number, n: number, out: number): void;
   scatterAddRows(src: number, n: number, cols: number, idx: number, rows: number, out: number): void;
   gatherLast(x: number, outer: number, n: number, idx: number, k: number, out: number): void;

@@ -1,7 +1,7 @@
 // The helper threads of the wasm kernels (Node only): worker_threads started from an inline source string
 // (unref'd, so they never keep a process alive), each instantiating the same module against the same shared
-// memory. They run the kernels that share out their own work (gemm, mapShared, topkShared,
-// sparseShared; see SHARED): the main thread
+// memory. They run the kernels that share out their own work (gemm, mapShared, topkShared, sparseShared,
+// scatterOuter, adamShared, parallel; see SHARED): the main thread
 // posts a call through a small control block per worker (Atomics.notify, no postMessage per call), runs the
 // same call itself, and the kernel hands out units of work from an atomic counter (assembly/sync.ts).
 //
@@ -24,7 +24,7 @@ const C_ARGS = 6; // the function's arguments
 const MAX_ARGS = 20;
 
 /** The exports helpers can run (each shares out its work itself), and how many arguments each takes. */
-const SHARED = { gemm: 20, mapShared: 6, topkShared: 8, sparseShared: 9 } as const;
+const SHARED = { gemm: 20, mapShared: 6, topkShared: 8, sparseShared: 9, scatterOuter: 11, adamShared: 7, parallel: 4 } as const;
 export type SharedKernel = keyof typeof SHARED;
 const SHARED_NAMES = Object.keys(SHARED) as SharedKernel[];
 
@@ -73,6 +73,8 @@ interface NodeWorker {
 /** `helpers` worker threads that can each run one shared kernel call at a time beside the main thread. */
 export class WorkerPool {
   private seq = 0;
+  /** Work units the helpers have computed in all calls so far (diagnostics, used by the tests). */
+  unitsDone = 0;
 
   private constructor(private readonly workers: NodeWorker[], private readonly ctrl: Int32Array) {}
 
@@ -136,6 +138,7 @@ export class WorkerPool {
       units += ctrl[o + C_UNITS]!;
     }
     if (failed) throw new Error('wasm kernels: a worker thread failed in a shared kernel');
+    this.unitsDone += units;
     return units;
   }
 
