@@ -6,7 +6,7 @@
 // same call itself, and the kernel hands out units of work from an atomic counter (assembly/sync.ts).
 //
 // Protocol, per worker: the main thread writes OP and ARGS, then TOKEN = seq, then SEQ = seq, and notifies
-// SEQ (a worker polls SEQ for POLL_MS after each call before it sleeps on it). A worker that wakes claims the task with compareExchange(TOKEN, seq -> 0) and only then reads the
+// SEQ if the worker sleeps (a worker polls SEQ for POLL_MS after each call before it sleeps on it). A worker that wakes claims the task with compareExchange(TOKEN, seq -> 0) and only then reads the
 // arguments; when done it sets DONE = seq. After its own share the main thread tries compareExchange(TOKEN,
 // seq -> 0) itself: if that succeeds the worker never started (e.g. its CPU was descheduled) and there is
 // nothing to wait for (gemm units are claimed dynamically, so the main thread has already done all the work);
@@ -22,6 +22,8 @@ const C_TOKEN = 4; // seq while the posted task is unclaimed, 0 once claimed (by
 const C_UNITS = 5; // work units the worker computed in the last task
 const C_ARGS = 6; // the function's arguments
 const MAX_ARGS = 20;
+const C_WORKER_ASLEEP = 26; // 1 while the worker sleeps on SEQ (else a new call needs no notify: it is polling)
+const C_MAIN_ASLEEP = 27; // 1 while the main thread sleeps on DONE (likewise for the worker's end of a call)
 /**
  * How long a thread polls before it sleeps, in ms: a worker between two calls, the main thread waiting for a
  * worker to finish. Waking a sleeping thread (Atomics.notify, a futex) takes tens of microseconds on these
@@ -53,9 +55,14 @@ const c = new Int32Array(ctrl, index * ${CTRL_INTS * 4}, ${CTRL_INTS});
 let seen = 0;
 for (;;) {
   let s = Atomics.load(c, ${C_SEQ});
-  for (const t0 = performance.now(); s === seen && performance.now() - t0 < ${POLL_MS};) s = Atomics.load(c, ${C_SEQ});
+  for (let i = 1, t0 = performance.now(); s === seen; i++) {
+    if ((i & 63) === 0 && performance.now() - t0 > ${POLL_MS}) break;
+    s = Atomics.load(c, ${C_SEQ});
+  }
   if (s === seen) {
+    Atomics.store(c, ${C_WORKER_ASLEEP}, 1);
     Atomics.wait(c, ${C_SEQ}, seen);
+    Atomics.store(c, ${C_WORKER_ASLEEP}, 0);
     continue;
   }
   seen = s;
@@ -71,7 +78,7 @@ for (;;) {
   c[${C_ERR}] = err;
   if (err) c[${C_UNITS}] = 0;
   Atomics.store(c, ${C_DONE}, s);
-  Atomics.notify(c, ${C_DONE});
+  if (Atomics.load(c, ${C_MAIN_ASLEEP})) Atomics.notify(c, ${C_DONE});
 }
 `;
 
@@ -141,10 +148,14 @@ export class WorkerPool {
     for (let t = 1; t <= this.helpers; t++) {
       const o = (t - 1) * CTRL_INTS;
       if (Atomics.compareExchange(ctrl, o + C_TOKEN, seq, 0) === seq) continue; // never started: cancelled
-      for (const t0 = performance.now(); ;) {
+      for (let i = 1, t0 = performance.now(); ; i++) {
         const d = Atomics.load(ctrl, o + C_DONE);
         if (d === seq) break;
-        if (performance.now() - t0 > POLL_MS) Atomics.wait(ctrl, o + C_DONE, d);
+        if ((i & 63) === 0 && performance.now() - t0 > POLL_MS) {
+          Atomics.store(ctrl, o + C_MAIN_ASLEEP, 1);
+          Atomics.wait(ctrl, o + C_DONE, d);
+          Atomics.store(ctrl, o + C_MAIN_ASLEEP, 0);
+        }
       }
       if (ctrl[o + C_ERR]) failed = true;
       units += ctrl[o + C_UNITS]!;
@@ -165,7 +176,9 @@ export class WorkerPool {
     this.ctrl[o + C_OP] = op;
     Atomics.store(this.ctrl, o + C_TOKEN, seq);
     Atomics.store(this.ctrl, o + C_SEQ, seq);
-    Atomics.notify(this.ctrl, o + C_SEQ);
+    // No notify for a polling worker (a futex call costs microseconds). Both sides are sequentially consistent:
+    // a worker about to sleep either sees the new SEQ in its wait, or is seen asleep here.
+    if (Atomics.load(this.ctrl, o + C_WORKER_ASLEEP)) Atomics.notify(this.ctrl, o + C_SEQ);
   }
 }
 
