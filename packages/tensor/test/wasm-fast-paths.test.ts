@@ -2,22 +2,13 @@
 // the vector GELU, top-k's threshold path (and its fallback for NaN), top-k and the sparse products shared
 // between threads, the unpacked small-matmul path across thread counts, and the axis merging behind the
 // strided copies.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { erf } from '../src/math.js';
 import { permutePlan, planStrided } from '../src/backends/wasm/strided.js';
 
-import { loadWasmKernels, type WasmKernels } from './wasm-kernels-loader.js';
+import { kernelPair, type WasmKernels } from './wasm-kernels-loader.js';
 
-let k1: WasmKernels;
-let k2: WasmKernels;
-beforeAll(async () => {
-  k1 = await loadWasmKernels({ threads: 1 });
-  k2 = await loadWasmKernels({ threads: 2 });
-});
-afterAll(() => {
-  k1?.dispose();
-  k2?.dispose();
-});
+const [k1, k2] = await kernelPair();
 
 /** Deterministic values in [-1, 1). */
 function lcg(seed: number): () => number {

@@ -1,8 +1,8 @@
 // Tests for the WebAssembly kernels (src/backends/wasm/kernels.ts) against naive float64 JavaScript references.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 // The kernels are embedded in a generated (gitignored) file: build it if this checkout has not yet.
-import { loadWasmKernels, type WasmKernels } from './wasm-kernels-loader.js';
+import { kernelPair, loadWasmKernels, type WasmKernels } from './wasm-kernels-loader.js';
 
 // ---- helpers -------------------------------------------------------------------------------------------------
 
@@ -85,16 +85,7 @@ function erf64(x: number): number {
 
 // ---- setup ---------------------------------------------------------------------------------------------------
 
-let k1: WasmKernels;
-let k2: WasmKernels;
-beforeAll(async () => {
-  k1 = await loadWasmKernels({ threads: 1 });
-  k2 = await loadWasmKernels({ threads: 2 });
-});
-afterAll(() => {
-  k1?.dispose();
-  k2?.dispose();
-});
+const [k1, k2] = await kernelPair();
 
 // ---- matmul --------------------------------------------------------------------------------------------------
 

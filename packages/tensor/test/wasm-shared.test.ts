@@ -1,20 +1,11 @@
 // The kernels that the helper thread shares (row-wise ops, reductions, Adam, scatterOuter): at sizes big enough to
 // be shared, with operands in the kernels' memory (the only way the sharing runs), 2 threads give the bits that 1
 // thread gives, the helper really took units, and column sums equal a plain float64 sum taken in row order.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { loadWasmKernels, type WasmKernels } from './wasm-kernels-loader.js';
+import { kernelPair, type WasmKernels } from './wasm-kernels-loader.js';
 
-let k1: WasmKernels;
-let k2: WasmKernels;
-beforeAll(async () => {
-  k1 = await loadWasmKernels({ threads: 1 });
-  k2 = await loadWasmKernels({ threads: 2 });
-});
-afterAll(() => {
-  k1?.dispose();
-  k2?.dispose();
-});
+const [k1, k2] = await kernelPair();
 
 /** n deterministic values in [lo, hi). */
 function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
