@@ -14,16 +14,7 @@ export function saeStep(): () => void {
   const sae = new TopKSAE({ dIn: 128, dSae: 1024, k: 32, variant: 'husai' }, 42);
   const opt = new Adam(sae.parameters(), { lr: 3e-4 });
   const acts = normal([256, 128], new Rng(1));
-  return () => tidy(() => {
-    opt.zeroGrad();
-    const out = sae.forward(acts);
-    out.loss.item();
-    out.loss.backward();
-    sae.constrainDecoder('beforeStep');
-    opt.step();
-    sae.constrainDecoder('afterStep');
-    sae.recordFirings(out.indices, out.values);
-  });
+  return () => tidy(() => sae.trainStep(acts, opt));
 }
 
 /** One copy-task transformer training step per call. */

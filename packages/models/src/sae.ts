@@ -14,7 +14,7 @@
  * needed only to choose the k latents, and runs off the tape.
  */
 import {
-  abs, add, gatherCombine, gatherDot, gatherLast, gatherRows, gt, kaimingUniform, mean, Module, mul, noGrad,
+  type Adam, abs, add, gatherCombine, gatherDot, gatherLast, gatherRows, gt, kaimingUniform, mean, Module, mul, noGrad,
   normalize, reshape, Rng, scatterLast, square, sub, sum, tensor, topkIndices, where, zeros, ones, matmul, type Tensor,
 } from '@saelab/tensor';
 
@@ -143,6 +143,25 @@ export class TopKSAE extends Module {
 
   private centred(x: Tensor): Tensor {
     return this.cfg.variant === 'openai' ? sub(x, this.b_dec) : x;
+  }
+
+  /**
+   * One training step as the experiment runs it: the loss, its gradients, the variant's decoder constraints
+   * around the optimiser step, and the firing counts. Returns the loss (before the update); `checkLoss` sees it
+   * before the backward pass and may throw to stop a diverged run before the parameters change.
+   *   const loss = tidy(() => sae.trainStep(x, opt));
+   */
+  trainStep(x: Tensor, opt: Adam, dataVariance = 1, checkLoss?: (loss: number) => void): number {
+    opt.zeroGrad();
+    const out = this.forward(x, dataVariance);
+    const loss = out.loss.item();
+    checkLoss?.(loss);
+    out.loss.backward();
+    this.constrainDecoder('beforeStep');
+    opt.step();
+    this.constrainDecoder('afterStep');
+    this.recordFirings(out.indices, out.values);
+    return loss;
   }
 
   /**

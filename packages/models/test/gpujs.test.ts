@@ -49,17 +49,7 @@ function saeLosses(b: Backend, cfg: SaeConfig): number[] {
     const x = normal([32, cfg.dIn], new Rng(3));
     const sae = new TopKSAE(cfg, 4);
     const opt = new Adam(sae.parameters(), { lr: 1e-2 });
-    return Array.from({ length: STEPS }, () => {
-      opt.zeroGrad();
-      const out = sae.forward(x);
-      const value = out.loss.item();
-      out.loss.backward();
-      sae.constrainDecoder('beforeStep');
-      opt.step();
-      sae.constrainDecoder('afterStep');
-      sae.recordFirings(out.indices, out.values);
-      return value;
-    });
+    return Array.from({ length: STEPS }, () => sae.trainStep(x, opt));
   });
 }
 

@@ -77,15 +77,20 @@ describe('TopKSAE (husai)', () => {
     const opt = new Adam(sae.parameters(), { lr: 1e-2 });
     expect(sae.parameters()).not.toContain(sae.b_dec);
     const x = normal([32, 8], new Rng(7));
-    for (let s = 0; s < 5; s++) {
-      opt.zeroGrad();
-      sae.forward(x).loss.backward();
-      sae.constrainDecoder('beforeStep');
-      opt.step();
-      sae.constrainDecoder('afterStep');
-    }
+    const losses = Array.from({ length: 5 }, () => sae.trainStep(x, opt));
+    expect(losses[4]!).toBeLessThan(losses[0]!);
     expect(rowNorms(sae.W_dec).every((n) => Math.abs(n - 1) < 1e-6)).toBe(true);
     expect(Array.from(sae.b_dec.toArray()).every((v) => v === 0)).toBe(true);
+    expect(Array.from(sae.firings).reduce((a, b) => a + b, 0)).toBe(5 * 32 * 4); // k latents per sample per step
+  });
+
+  it('trainStep shows the loss to checkLoss before anything changes, so a diverged step can stop the run', () => {
+    const sae = new TopKSAE({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 6);
+    const opt = new Adam(sae.parameters(), { lr: 1e-2 });
+    const before = sae.parameters().map((p) => Array.from(p.toArray()));
+    expect(() => sae.trainStep(normal([32, 8], new Rng(7)), opt, 1, () => { throw new Error('diverged'); })).toThrow('diverged');
+    expect(sae.parameters().map((p) => Array.from(p.toArray()))).toEqual(before);
+    expect(opt.stepCount).toBe(0);
   });
 
   it('rejects k > d_sae with both numbers in the message', () => {

@@ -84,19 +84,9 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
       const batch = new Float32Array((end - start) * dIn);
       for (let i = start; i < end; i++) batch.set(acts.subarray(order[i]! * dIn, (order[i]! + 1) * dIn), (i - start) * dIn);
       // tidy(): the step's tensors go back to the backend at its end, so the next step reuses warm memory.
-      const value = tidy(() => {
-        const x = tensor(batch, [end - start, dIn]);
-        opt.zeroGrad();
-        const out = sae.forward(x, stats.variance);
-        const loss = out.loss.item();
+      const value = tidy(() => sae.trainStep(tensor(batch, [end - start, dIn]), opt, stats.variance, (loss) => {
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(label, epoch, String(loss));
-        out.loss.backward();
-        sae.constrainDecoder('beforeStep');
-        opt.step();
-        sae.constrainDecoder('afterStep');
-        sae.recordFirings(out.indices, out.values);
-        return loss;
-      });
+      }));
       lossSum += value;
       progress.update(epoch * steps + step + 1, `epoch ${epoch + 1} loss ${value.toFixed(4)}`);
       await releaseMemory(); // lets a GPU backend free the step's textures (see @saelab/tensor's memory.ts)
