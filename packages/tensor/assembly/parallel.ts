@@ -1,11 +1,12 @@
 // Kernels that every thread of one call runs together (sync.ts), on units of work claimed from an atomic counter:
-// row-wise ops on runs of rows, reductions on runs of rows or blocks of columns. A unit is computed by exactly
-// the code a single-threaded call runs on the same rows or columns (each is independent of the others), so who
-// computes a unit never changes a bit. (Plain elementwise ops are not shared: they are memory-bound, and on
+// row-wise ops on runs of rows, reductions on runs of rows or blocks of columns, Adam on runs of parameters. A
+// unit is computed by exactly the code a single-threaded call runs on the same rows, columns or elements (each is
+// independent of the others), so who computes a unit never changes a bit. (Plain elementwise ops are not shared: they are memory-bound, and on
 // the 2-core machines a second thread made them no faster, 65k to 690k elements.)
 //
 // The call's arguments are i32 slots (f32 where noted) at `args`, written by the JS side (wasm/shared.ts),
 // because helper threads receive only integers; `per` is the elements, rows or columns of one unit.
+import { adam } from './adam';
 import { layerNorm, layerNormGrad } from './norm';
 import { reduceColumns } from './reduce';
 import { softmax, softmaxGrad } from './softmax';
@@ -22,10 +23,17 @@ import { claim, waitFor } from './sync';
 @inline const SOFTMAX_GRAD = 3; // y, g, out, rows, n, per (rows)
 // @ts-ignore: decorator
 @inline const REDUCE = 4; // op, a, out, outer, n, inner, per (rows of [outer, n] if inner is 1, else columns), acc
+// @ts-ignore: decorator
+@inline const ADAM = 5; // p, g, m, v, n, per (elements, a multiple of 4), b1 1-b1 b2 1-b2 eps stepSize bc2sqrt decay l2 (f32)
 
 // @ts-ignore: decorator
 @inline function arg(args: usize, i: i32): i32 {
   return load<i32>(args + <usize>i * 4);
+}
+
+// @ts-ignore: decorator
+@inline function argF(args: usize, i: i32): f32 {
+  return load<f32>(args + <usize>i * 4);
 }
 
 // @ts-ignore: decorator
@@ -54,6 +62,12 @@ function unit(kind: i32, args: usize, u: i32): void {
     case SOFTMAX_GRAD: {
       const rows = arg(args, 3), n = arg(args, 4), per = arg(args, 5), r = u * per, q = <usize>r * <usize>n * 4;
       softmaxGrad(ptr(args, 0) + q, ptr(args, 1) + q, ptr(args, 2) + q, min(per, rows - r), n);
+      break;
+    }
+    case ADAM: {
+      const n = arg(args, 4), per = arg(args, 5), s = u * per, q = <usize>s * 4;
+      adam(ptr(args, 0) + q, ptr(args, 1) + q, ptr(args, 2) + q, ptr(args, 3) + q, min(per, n - s), argF(args, 6),
+        argF(args, 7), argF(args, 8), argF(args, 9), argF(args, 10), argF(args, 11), argF(args, 12), argF(args, 13), argF(args, 14));
       break;
     }
     default: { // REDUCE

@@ -6,7 +6,7 @@
 // threads (assembly/shared.ts).
 import { CHUNK, input, output } from './arena.js';
 import type { Instance } from './loader.js';
-import { CTRL_BYTES, runShared } from './shared.js';
+import { CTRL_BYTES, runParallel, runShared, UNIT_ELEMENTS } from './shared.js';
 
 export type WasmUnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs' | 'gelu' | 'geluGrad';
 export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'cmpgt' | 'cmpeq'; // cmpgt/cmpeq give 1 or 0
@@ -162,11 +162,9 @@ export function adam(inst: Instance, p: Float32Array, g: Float32Array, m: Float3
   const run = (pp: number, pg: number, pm: number, pv: number, len: number): void => ex.adam(pp, pg, pm, pv, len, ...settings);
   const resident = arena.resident(p, g, m, v);
   if (resident && inst.helpers && n >= ADAM_SHARE_MIN) {
-    const [pSet, pCtrl] = arena.layout(settings.length, CTRL_BYTES / 4);
-    new Float32Array(arena.ensure(0).buffer, pSet!, settings.length).set(settings); // f32, as ex.adam's arguments are
     const at = [p, g, m, v].map((a) => arena.addressOf(a));
-    runShared(inst, 'adamShared', () => [...at, n, pSet!, pCtrl!], pCtrl!, () => {});
-    return;
+    const floats = settings.map((_, i) => 6 + i); // written as f32, as ex.adam's arguments are
+    return runParallel(inst, 'adam', () => [...at, n, UNIT_ELEMENTS, ...settings], Math.ceil(n / UNIT_ELEMENTS), { floatSlots: floats });
   }
   if (resident) return run(arena.addressOf(p), arena.addressOf(g), arena.addressOf(m), arena.addressOf(v), n);
   const chunk = Math.min(n, CHUNK);

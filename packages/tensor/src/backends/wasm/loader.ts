@@ -35,8 +35,6 @@ export interface KernelExports {
              ctrl: number): number;
   adam(p: number, g: number, m: number, v: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
        eps: number, stepSize: number, bc2sqrt: number, decay: number, l2: number): void;
-  /** Returns the number of work units the calling thread computed. */
-  adamShared(p: number, g: number, m: number, v: number, n: number, settings: number, ctrl: number): number;
   /** Units 0..units-1 of a shared elementwise, row-wise or reduction call (assembly/parallel.ts); returns the units
    *  the calling thread computed. */
   parallel(kind: number, args: number, units: number, ctrl: number): number;

@@ -49,7 +49,7 @@ export function runShared({ ex, arena, helpers }: Instance, fn: SharedKernel, ar
 }
 
 /** The kinds of call of assembly/parallel.ts. */
-const PARALLEL = { layerNorm: 0, layerNormGrad: 1, softmax: 2, softmaxGrad: 3, reduce: 4 } as const;
+const PARALLEL = { layerNorm: 0, layerNormGrad: 1, softmax: 2, softmaxGrad: 3, reduce: 4, adam: 5 } as const;
 
 /** Calls of about this many elements or more are shared between the threads (if the operands live in the memory). */
 export const PARALLEL_MIN = 64 * 1024;

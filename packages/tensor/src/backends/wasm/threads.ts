@@ -1,7 +1,7 @@
 // The helper threads of the wasm kernels (Node only): worker_threads started from an inline source string
 // (unref'd, so they never keep a process alive), each instantiating the same module against the same shared
 // memory. They run the kernels that share out their own work (gemm, mapShared, topkShared, sparseShared,
-// scatterOuter, adamShared, parallel; see SHARED): the main thread
+// scatterOuter, parallel; see SHARED): the main thread
 // posts a call through a small control block per worker (Atomics.notify, no postMessage per call), runs the
 // same call itself, and the kernel hands out units of work from an atomic counter (assembly/sync.ts).
 //
@@ -35,7 +35,7 @@ const C_MAIN_ASLEEP = 27; // 1 while the main thread sleeps on DONE (likewise fo
 const POLL_MS = 0.2;
 
 /** The exports helpers can run (each shares out its work itself), and how many arguments each takes. */
-const SHARED = { gemm: 20, mapShared: 6, topkShared: 8, sparseShared: 9, scatterOuter: 11, adamShared: 7, parallel: 4 } as const;
+const SHARED = { gemm: 20, mapShared: 6, topkShared: 8, sparseShared: 9, scatterOuter: 11, parallel: 4 } as const;
 export type SharedKernel = keyof typeof SHARED;
 const SHARED_NAMES = Object.keys(SHARED) as SharedKernel[];
 
