@@ -1,8 +1,8 @@
 // Kernels that every thread of one call runs together (sync.ts), on units of work claimed from an atomic counter:
 // row-wise ops on runs of rows, reductions on runs of rows or blocks of columns, Adam on runs of parameters. A
 // unit is computed by exactly the code a single-threaded call runs on the same rows, columns or elements (each is
-// independent of the others), so who computes a unit never changes a bit. (Plain elementwise ops are not shared: they are memory-bound, and on
-// the 2-core machines a second thread made them no faster, 65k to 690k elements.)
+// independent of the others), so who computes a unit never changes a bit. (Plain elementwise ops are not shared:
+// they are memory-bound, and on the 2-core machines a second thread made them no faster, 65k to 690k elements.)
 //
 // The call's arguments are i32 slots (f32 where noted) at `args`, written by the JS side (wasm/shared.ts),
 // because helper threads receive only integers; `per` is the elements, rows or columns of one unit.
@@ -46,12 +46,12 @@ function unit(kind: i32, args: usize, u: i32): void {
   switch (kind) {
     case LAYER_NORM: {
       const rows = arg(args, 2), d = arg(args, 3), per = arg(args, 5), r = u * per, q = <usize>r * <usize>d * 4;
-      layerNorm(ptr(args, 0) + q, ptr(args, 1) + q, min(per, rows - r), d, load<f32>(args, 16));
+      layerNorm(ptr(args, 0) + q, ptr(args, 1) + q, min(per, rows - r), d, argF(args, 4));
       break;
     }
     case LAYER_NORM_GRAD: {
       const rows = arg(args, 3), d = arg(args, 4), per = arg(args, 6), r = u * per, q = <usize>r * <usize>d * 4;
-      layerNormGrad(ptr(args, 0) + q, ptr(args, 1) + q, ptr(args, 2) + q, min(per, rows - r), d, load<f32>(args, 20));
+      layerNormGrad(ptr(args, 0) + q, ptr(args, 1) + q, ptr(args, 2) + q, min(per, rows - r), d, argF(args, 5));
       break;
     }
     case SOFTMAX: {
