@@ -42,11 +42,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  accuracy, activationSpectrum, allModularPairs, compareDictionaries, copySequences, evaluateSae, extractActivations, finiteOrNull, makeTask,
+  accuracy, activationSpectrum, compareDictionaries, evaluateSae, extractActivations, finiteOrNull, makeTask,
   matrixFrom, pwmcc, welchTTest, zTest, type Matrix, type Results, type TaskResult,
 } from '@saelab/experiments';
 import { loadSae, loadTransformer, TopKSAE, type Transformer } from '@saelab/models';
-import { Rng, setBackend } from '@saelab/tensor';
+import { setBackend } from '@saelab/tensor';
 
 const root = resolve(import.meta.dirname, '../..');
 const resultsRoot = join(root, 'results');
@@ -110,9 +110,7 @@ function regeneratedActivations(transformerPath: string, taskName: string, taskC
     activationCache.set(key, (async () => {
       const model = await loadTransformer(transformerPath);
       const data = makeTask(taskName, taskCfg);
-      const inputs = taskCfg.kind === 'copy'
-        ? copySequences(taskCfg, taskCfg.activations.count, new Rng(taskCfg.activations.seed).fork('copy-activations'))
-        : allModularPairs(taskCfg);
+      const inputs = data.activationInputs(); // the task's own, as the pipeline's transformer job reads them
       return { model, acts: extractActivations(model, inputs, data.seqLen, taskCfg.activations.hook, data.activationPosition), n: inputs.n };
     })());
   }

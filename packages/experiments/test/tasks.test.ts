@@ -1,11 +1,63 @@
-/** The tasks' sequences are laid out exactly as PROTOCOL.md says. */
+/** The registry gives each task kind its schema and data; the sequences are laid out exactly as PROTOCOL.md says. */
+import { Rng } from '@saelab/tensor';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { allModularPairs, makeCopyTask, makeModularTask } from '../src/tasks/index.js';
+import {
+  allModularPairs, copySequences, makeCopyTask, makeModularTask, makeTask, TaskSchema, taskKinds, taskOf, tasks,
+  type TaskConfig,
+} from '../src/tasks/index.js';
 
 const cfg = loadConfig('husai');
 const copyCfg = cfg.tasks.copy!;
 const modCfg = cfg.tasks.modular!;
+
+/** A task config's issues as `path: message` lines, none if it parses. */
+const issues = (raw: unknown) =>
+  TaskSchema.safeParse(raw).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+
+describe('task registry', () => {
+  const configs = Object.values(cfg.tasks);
+
+  it('lists each kind once, under its own kind, in the order of taskKinds', () => {
+    expect(taskKinds).toEqual(['copy', 'modular']);
+    for (const [key, def] of Object.entries(tasks)) {
+      expect(def.kind).toBe(key);
+      expect(def.title.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("builds the config's task union from the registry's schemas, one option per kind", () => {
+    expect(TaskSchema.options).toEqual(taskKinds.map((k) => tasks[k].schema));
+  });
+
+  it.each(configs.map((c) => [c.kind, c] as const))('gives a %s config to the entry whose schema it is', (kind, c) => {
+    const def = taskOf(c);
+    expect(def).toBe(tasks[kind]);
+    expect(def.schema.parse(c)).toEqual(TaskSchema.parse(c));
+    expect(def.dIn(c)).toBe(c.transformer.dModel);
+  });
+
+  it('rejects an unknown or missing kind, naming the value and the kinds it allows', () => {
+    expect(issues({ ...copyCfg, kind: 'sorting' }))
+      .toEqual(["kind: unknown task kind 'sorting': choose one of copy, modular"]);
+    expect(issues({ p: 113 })).toEqual(['kind: missing task kind: choose one of copy, modular']);
+    const sorting = { kind: 'sorting' } as unknown as TaskConfig;
+    expect(() => taskOf(sorting)).toThrow("unknown task kind 'sorting': choose one of copy, modular");
+    expect(() => taskOf({ kind: 'toString' } as unknown as TaskConfig)).toThrow("unknown task kind 'toString'");
+  });
+
+  it("keeps a bad field's own message inside a known kind", () => {
+    expect(issues({ ...modCfg, p: 1 })).toEqual(['p: must be >= 2']);
+  });
+
+  it("reads activations from each task's inputs: fresh copy sequences from their seed, every modular pair", () => {
+    if (copyCfg.kind !== 'copy') throw new Error('husai copy task');
+    const small = { ...copyCfg, activations: { ...copyCfg.activations, count: 7 } };
+    const fresh = copySequences(small, 7, new Rng(small.activations.seed).fork('copy-activations'));
+    expect(makeTask('copy', small).activationInputs()).toEqual(fresh);
+    expect(makeTask('modular', modCfg).activationInputs()).toEqual(allModularPairs({ p: 113 }));
+  });
+});
 
 describe('copy task', () => {
   if (copyCfg.kind !== 'copy') throw new Error('husai copy task');

@@ -4,57 +4,11 @@
  * file can say exactly what produced it. Errors name the field and the allowed range.
  */
 import { z } from 'zod';
+import { fraction, int, positive } from '../tasks/fields.js';
+import { TaskSchema, taskOf } from '../tasks/index.js';
 
-const int = (min = 1) => z.number().int(`must be an integer`).min(min, `must be >= ${min}`);
-const positive = () => z.number().positive('must be > 0');
-const fraction = () => z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)');
-
-export const TransformerTrainingSchema = z.strictObject({
-  nLayers: int(), // 2
-  dModel: int(), // 128; also the SAE's d_in
-  nHeads: int(), // 4
-  dHead: int(), // 32
-  dMlp: int(), // 512
-  optimizer: z.enum(['adam', 'adamw']), // copy: adam; modular: adamw
-  lr: positive(), // 1e-3
-  weightDecay: z.number().min(0, 'must be >= 0'), // adamw only; 0.01 (husai), 1.0 allowed for corrected
-  batchSize: int(), // copy 256, modular 512
-  epochs: int(), // copy: exactly this many; modular: the budget (200 husai, 500 corrected)
-  /** Stop early once validation accuracy has stayed >= valAccuracy for forEpochs epochs in a row. */
-  stopWhen: z.strictObject({ valAccuracy: z.number().min(0).max(1), forEpochs: int() }).optional(),
-  seed: int(0), // init and shuffle
-});
-
-const ActivationsSchema = z.strictObject({
-  hook: z.string().regex(/^blocks\.\d+\.hook_resid_(pre|mid|post)$/, 'must be a residual hook like blocks.1.hook_resid_post'),
-});
-
-export const CopyTaskSchema = z.strictObject({
-  kind: z.literal('copy'),
-  vocab: int(2), // 20 content tokens; SEP = vocab, PAD = vocab + 1
-  length: int(), // 10 tokens copied
-  examples: int(2), // 10,000
-  trainFraction: fraction(), // 0.9: the first 90% train, the rest validation
-  dataSeed: int(0),
-  transformer: TransformerTrainingSchema,
-  activations: ActivationsSchema.extend({
-    count: int(), // 50,000 fresh sequences
-    seed: int(0), // their generator, distinct from the training data's
-  }),
-});
-
-export const ModularTaskSchema = z.strictObject({
-  kind: z.literal('modular'),
-  p: int(2), // 113
-  /** Where the answer is read: 'answer' = index 5, which holds c itself (husai's leak); 'equals' = index 4. */
-  readAt: z.enum(['answer', 'equals']),
-  trainFraction: fraction(), // 0.9 of all p^2 pairs, split by a seeded shuffle
-  dataSeed: int(0),
-  transformer: TransformerTrainingSchema,
-  activations: ActivationsSchema,
-});
-
-export const TaskSchema = z.discriminatedUnion('kind', [CopyTaskSchema, ModularTaskSchema]);
+export { TransformerTrainingSchema, type TransformerTraining } from '../tasks/fields.js';
+export { TaskSchema, taskKinds, type TaskConfig, type TaskKind } from '../tasks/index.js';
 
 export const SaeTrainingSchema = z.strictObject({
   variant: z.enum(['husai', 'openai']),
@@ -85,16 +39,13 @@ export const ConfigSchema = z.strictObject({
   }),
 }).superRefine((c, ctx) => {
   for (const [name, task] of Object.entries(c.tasks)) {
-    const dSae = c.sae.expansion * task.transformer.dModel;
+    const dIn = taskOf(task).dIn(task);
+    const dSae = c.sae.expansion * dIn;
     if (c.sae.k > dSae) {
-      ctx.addIssue({ code: 'custom', path: ['sae', 'k'], message: `k (${c.sae.k}) must be <= d_sae (${dSae} = expansion ${c.sae.expansion} x d_model ${task.transformer.dModel} of task ${name})` });
+      ctx.addIssue({ code: 'custom', path: ['sae', 'k'], message: `k (${c.sae.k}) must be <= d_sae (${dSae} = expansion ${c.sae.expansion} x d_in ${dIn} of task ${name})` });
     }
   }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
-export type TaskConfig = z.infer<typeof TaskSchema>;
-export type CopyTaskConfig = z.infer<typeof CopyTaskSchema>;
-export type ModularTaskConfig = z.infer<typeof ModularTaskSchema>;
-export type TransformerTraining = z.infer<typeof TransformerTrainingSchema>;
 export type SaeTraining = z.infer<typeof SaeTrainingSchema>;

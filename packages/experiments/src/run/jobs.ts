@@ -5,10 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { Rng } from '@saelab/tensor';
 import { loadSafetensors, loadTransformer, saveSae, saveSafetensors, saveTransformer, writeJsonAtomic } from '@saelab/models';
 import type { Config } from '../config/schema.js';
-import { copySequences, allModularPairs, makeTask } from '../tasks/index.js';
+import { makeTask } from '../tasks/index.js';
 import { extractActivations } from '../train/activations.js';
 import { silent, type Progress } from '../train/progress.js';
 import { trainSae, type SaeMetrics } from '../train/sae.js';
@@ -52,15 +51,14 @@ export async function transformerJob(config: Config, taskName: string, out: stri
     key: keys.transformer, activationsKey: keys.activations, history,
     position: task.activationPosition, count: 0, dModel: taskCfg.transformer.dModel,
   };
-  // Activations: fresh copy sequences, or every modular pair.
+  // Activations: the trained model over the task's activation inputs. A task that generates its activations
+  // without a transformer (synthetic; tasks/definition.ts) will provide them here instead.
   const existing = existsSync(paths.activations) && done?.activationsKey === keys.activations
     ? await loadSafetensors(paths.activations).catch(() => undefined) : undefined;
   if (existing) {
     record.count = existing.tensors.activations!.shape[0]!;
   } else {
-    const inputs = taskCfg.kind === 'copy'
-      ? copySequences(taskCfg, taskCfg.activations.count, new Rng(taskCfg.activations.seed).fork('copy-activations'))
-      : allModularPairs(taskCfg);
+    const inputs = task.activationInputs();
     const acts = extractActivations(model, inputs, task.seqLen, taskCfg.activations.hook, task.activationPosition, { progress, label: `${taskName}: activations` });
     record.count = inputs.n;
     await saveSafetensors(paths.activations, { activations: { shape: [inputs.n, record.dModel], data: acts } },

@@ -4,8 +4,25 @@
  * 0..vocab-1, SEP = vocab, PAD = vocab + 1.
  */
 import { Rng } from '@saelab/tensor';
-import type { CopyTaskConfig } from '../config/schema.js';
+import { z } from 'zod';
 import type { Split, TaskData } from './dataset.js';
+import type { TransformerTask } from './definition.js';
+import { ActivationsSchema, fraction, int, TransformerTrainingSchema } from './fields.js';
+
+export const CopyTaskSchema = z.strictObject({
+  kind: z.literal('copy'),
+  vocab: int(2), // 20 content tokens; SEP = vocab, PAD = vocab + 1
+  length: int(), // 10 tokens copied
+  examples: int(2), // 10,000
+  trainFraction: fraction(), // 0.9: the first 90% train, the rest validation
+  dataSeed: int(0),
+  transformer: TransformerTrainingSchema,
+  activations: ActivationsSchema.extend({
+    count: int(), // 50,000 fresh sequences
+    seed: int(0), // their generator, distinct from the training data's
+  }),
+});
+export type CopyTaskConfig = z.infer<typeof CopyTaskSchema>;
 
 /** `count` copy sequences drawn from `rng`: tokens [count, 2L+1] and targets [count, L]. */
 export function copySequences(cfg: Pick<CopyTaskConfig, 'vocab' | 'length'>, count: number, rng: Rng): Split {
@@ -27,7 +44,7 @@ export function copySequences(cfg: Pick<CopyTaskConfig, 'vocab' | 'length'>, cou
 }
 
 /** The copy task's data: `examples` sequences, the first trainFraction for training. */
-export function makeCopyTask(name: string, cfg: CopyTaskConfig): TaskData {
+export function makeCopyTask(name: string, cfg: CopyTaskConfig): Omit<TaskData, 'activationInputs'> {
   const all = copySequences(cfg, cfg.examples, new Rng(cfg.dataSeed).fork('copy-data'));
   const nTrain = Math.round(cfg.examples * cfg.trainFraction);
   const T = 2 * cfg.length + 1;
@@ -48,3 +65,17 @@ export function makeCopyTask(name: string, cfg: CopyTaskConfig): TaskData {
     val: part(nTrain, cfg.examples),
   };
 }
+
+/** The activations are read from `activations.count` fresh sequences, drawn from their own seed. */
+export function copyActivationInputs(cfg: CopyTaskConfig): Split {
+  return copySequences(cfg, cfg.activations.count, new Rng(cfg.activations.seed).fork('copy-activations'));
+}
+
+export const copy = {
+  kind: 'copy',
+  title: 'Copy',
+  schema: CopyTaskSchema,
+  make: makeCopyTask,
+  activationInputs: copyActivationInputs,
+  dIn: (cfg) => cfg.transformer.dModel,
+} as const satisfies TransformerTask<CopyTaskConfig>;

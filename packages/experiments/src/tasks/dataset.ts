@@ -1,4 +1,5 @@
 /** What every task provides to training and activation extraction. */
+import type { TaskKind } from './index.js';
 
 /** Token sequences with their targets over the loss window. */
 export interface Split {
@@ -9,7 +10,7 @@ export interface Split {
 
 export interface TaskData {
   name: string;
-  kind: 'copy' | 'modular';
+  kind: TaskKind;
   dVocab: number;
   seqLen: number;
   /** The positions [from, to) whose logits the loss reads. */
@@ -18,10 +19,13 @@ export interface TaskData {
   activationPosition: number;
   train: Split;
   val: Split;
+  /** The sequences the activations are read from, built when asked (copy draws 50,000 fresh ones). */
+  activationInputs(): Split;
 }
 
 /** Gathers the rows `order[start..end)` of a split into a batch. */
-export function batchOf(split: Split, order: readonly number[], start: number, end: number, seqLen: number, windowLen: number): Split {
+export function batchOf(split: Split, order: readonly number[], start: number, end: number, seqLen: number,
+  windowLen: number): Split {
   const n = end - start;
   const tokens = new Float32Array(n * seqLen);
   const targets = new Float32Array(n * windowLen);

@@ -5,8 +5,22 @@
  * label leakage); `readAt: 'equals'` reads it at index 4, where c must be computed.
  */
 import { Rng } from '@saelab/tensor';
-import type { ModularTaskConfig } from '../config/schema.js';
+import { z } from 'zod';
 import type { Split, TaskData } from './dataset.js';
+import type { TransformerTask } from './definition.js';
+import { ActivationsSchema, fraction, int, TransformerTrainingSchema } from './fields.js';
+
+export const ModularTaskSchema = z.strictObject({
+  kind: z.literal('modular'),
+  p: int(2), // 113
+  /** Where the answer is read: 'answer' = index 5, which holds c itself (husai's leak); 'equals' = index 4. */
+  readAt: z.enum(['answer', 'equals']),
+  trainFraction: fraction(), // 0.9 of all p^2 pairs, split by a seeded shuffle
+  dataSeed: int(0),
+  transformer: TransformerTrainingSchema,
+  activations: ActivationsSchema,
+});
+export type ModularTaskConfig = z.infer<typeof ModularTaskSchema>;
 
 export const MODULAR_POSITIONS = { answer: 5, equals: 4 } as const;
 const SEQ_LEN = 7;
@@ -26,7 +40,8 @@ export function modularSequences(p: number, pairs: readonly number[]): Split {
   return { tokens, targets, n: pairs.length };
 }
 
-export function makeModularTask(name: string, cfg: ModularTaskConfig): TaskData {
+/** The modular task's data: all p^2 pairs split by a seeded shuffle, the answer read at `readAt`. */
+export function makeModularTask(name: string, cfg: ModularTaskConfig): Omit<TaskData, 'activationInputs'> {
   const { p } = cfg;
   const order = new Rng(cfg.dataSeed).fork('modular-split').permutation(p * p);
   const nTrain = Math.round(p * p * cfg.trainFraction);
@@ -47,3 +62,13 @@ export function makeModularTask(name: string, cfg: ModularTaskConfig): TaskData 
 export function allModularPairs(cfg: Pick<ModularTaskConfig, 'p'>): Split {
   return modularSequences(cfg.p, Array.from({ length: cfg.p * cfg.p }, (_, i) => i));
 }
+
+/** The activations are read from every pair, so row i of the matrix is pair i. */
+export const modular = {
+  kind: 'modular',
+  title: 'Modular addition',
+  schema: ModularTaskSchema,
+  make: makeModularTask,
+  activationInputs: allModularPairs,
+  dIn: (cfg) => cfg.transformer.dModel,
+} as const satisfies TransformerTask<ModularTaskConfig>;

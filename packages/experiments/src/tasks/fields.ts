@@ -1,0 +1,35 @@
+/**
+ * Config fields that the task schemas share with the rest of the config: number checks whose
+ * messages name the allowed range, and the transformer stage a task may declare (its training
+ * recipe and the hook its activations are read from). They live here, not in config/schema.ts,
+ * because that file builds its task union from the registry, which imports the task schemas.
+ */
+import { z } from 'zod';
+
+export const int = (min = 1) => z.number().int(`must be an integer`).min(min, `must be >= ${min}`);
+export const positive = () => z.number().positive('must be > 0');
+export const fraction = () => z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)');
+
+export const TransformerTrainingSchema = z.strictObject({
+  nLayers: int(), // 2
+  dModel: int(), // 128; also the SAE's d_in
+  nHeads: int(), // 4
+  dHead: int(), // 32
+  dMlp: int(), // 512
+  optimizer: z.enum(['adam', 'adamw']), // copy: adam; modular: adamw
+  lr: positive(), // 1e-3
+  weightDecay: z.number().min(0, 'must be >= 0'), // adamw only; 0.01 (husai), 1.0 allowed for corrected
+  batchSize: int(), // copy 256, modular 512
+  epochs: int(), // copy: exactly this many; modular: the budget (200 husai, 500 corrected)
+  /** Stop early once validation accuracy has stayed >= valAccuracy for forEpochs epochs in a row. */
+  stopWhen: z.strictObject({ valAccuracy: z.number().min(0).max(1), forEpochs: int() }).optional(),
+  seed: int(0), // init and shuffle
+});
+
+/** Where a transformer task's activations are read: one residual hook (the position is the task's to say). */
+export const ActivationsSchema = z.strictObject({
+  hook: z.string().regex(/^blocks\.\d+\.hook_resid_(pre|mid|post)$/,
+    'must be a residual hook like blocks.1.hook_resid_post'),
+});
+
+export type TransformerTraining = z.infer<typeof TransformerTrainingSchema>;
