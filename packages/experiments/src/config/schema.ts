@@ -28,7 +28,9 @@ export const ConfigSchema = z.strictObject({
   /** Every way this config departs from the original protocol, and why. */
   notes: z.array(z.string()),
   // Three seeds at least: two give a single pair, and the statistics over pairs need two or more.
-  seeds: z.array(int(0)).min(3, 'needs at least 3 seeds (2 seeds give one pair; the statistics need 2 pairs or more)').refine((s) => new Set(s).size === s.length, 'must not repeat a seed'),
+  seeds: z.array(int(0))
+    .min(3, 'needs at least 3 seeds (2 seeds give one pair; the statistics need 2 pairs or more)')
+    .refine((s) => new Set(s).size === s.length, 'must not repeat a seed'),
   tasks: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'task names are lowercase words'), TaskSchema)
     .refine((t) => Object.keys(t).length > 0, 'needs at least one task'),
   sae: SaeTrainingSchema,
@@ -42,7 +44,8 @@ export const ConfigSchema = z.strictObject({
     const dIn = taskOf(task).dIn(task);
     const dSae = c.sae.expansion * dIn;
     if (c.sae.k > dSae) {
-      ctx.addIssue({ code: 'custom', path: ['sae', 'k'], message: `k (${c.sae.k}) must be <= d_sae (${dSae} = expansion ${c.sae.expansion} x d_in ${dIn} of task ${name})` });
+      const why = `${dSae} = expansion ${c.sae.expansion} x d_in ${dIn} of task ${name}`;
+      ctx.addIssue({ code: 'custom', path: ['sae', 'k'], message: `k (${c.sae.k}) must be <= d_sae (${why})` });
     }
   }
 });

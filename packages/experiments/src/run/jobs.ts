@@ -59,7 +59,8 @@ export async function transformerJob(config: Config, taskName: string, out: stri
     record.count = existing.tensors.activations!.shape[0]!;
   } else {
     const inputs = task.activationInputs();
-    const acts = extractActivations(model, inputs, task.seqLen, taskCfg.activations.hook, task.activationPosition, { progress, label: `${taskName}: activations` });
+    const acts = extractActivations(model, inputs, task.seqLen, taskCfg.activations.hook, task.activationPosition,
+      { progress, label: `${taskName}: activations` });
     record.count = inputs.n;
     await saveSafetensors(paths.activations, { activations: { shape: [inputs.n, record.dModel], data: acts } },
       { hook: taskCfg.activations.hook, position: String(task.activationPosition), key: keys.activations });
