@@ -73,7 +73,7 @@ export function copyActivationInputs(cfg: CopyTaskConfig): Split {
 
 export const copy = {
   kind: 'copy',
-  title: 'Copy',
+  title: 'sequence copying',
   schema: CopyTaskSchema,
   make: makeCopyTask,
   activationInputs: copyActivationInputs,

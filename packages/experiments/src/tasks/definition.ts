@@ -28,7 +28,7 @@ export interface TransformerTaskConfig {
 export interface TransformerTask<C extends TransformerTaskConfig> {
   /** The config's `kind`, also the task's name in the registry. */
   kind: C['kind'];
-  /** The human name, for the site and the logs: 'Modular addition'. */
+  /** The human name, for the site and the logs, lowercase as in a sentence: 'modular addition'. */
   title: string;
   /** The zod schema of the task's config, with `kind: z.literal(kind)`; the config's union is built from these. */
   schema: z.ZodType<C>;

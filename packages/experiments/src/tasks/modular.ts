@@ -66,7 +66,7 @@ export function allModularPairs(cfg: Pick<ModularTaskConfig, 'p'>): Split {
 /** The activations are read from every pair, so row i of the matrix is pair i. */
 export const modular = {
   kind: 'modular',
-  title: 'Modular addition',
+  title: 'modular addition',
   schema: ModularTaskSchema,
   make: makeModularTask,
   activationInputs: allModularPairs,
