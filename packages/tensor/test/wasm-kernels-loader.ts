@@ -17,7 +17,9 @@ export type WasmKernels = Awaited<ReturnType<typeof loadWasmKernels>>;
 
 /** Kernels on one thread and on two (the tests compare them), disposed once the calling test file is done. */
 export async function kernelPair(): Promise<[WasmKernels, WasmKernels]> {
-  const pair: [WasmKernels, WasmKernels] = [await loadWasmKernels({ threads: 1 }), await loadWasmKernels({ threads: 2 })];
+  const pair: [WasmKernels, WasmKernels] = [
+    await loadWasmKernels({ threads: 1 }), await loadWasmKernels({ threads: 2 }),
+  ];
   afterAll(() => pair.forEach((k) => k.dispose()));
   return pair;
 }
