@@ -277,7 +277,15 @@ describe('report site', () => {
     expect(invalid.status).not.toBe(0);
     expect(invalid.stdout + invalid.stderr).toContain(`${file} is not a valid saelab results file`);
     expect(invalid.stdout + invalid.stderr).toContain('tasks.0.pwmcc.mean');
-  }, 120_000);
+
+    // A file of an older schema names the command that upgrades it.
+    const old = { ...JSON.parse(readFileSync(join(resultsDir, 'smoke', 'results.json'), 'utf8')), schemaVersion: 1 };
+    writeFileSync(file, JSON.stringify(old));
+    const outdated = buildSite(bad, join(tmp, 'out-old'));
+    expect(outdated.status).not.toBe(0);
+    expect(outdated.stdout + outdated.stderr).toContain(`${file} has schema version 1; this reader needs version 2`);
+    expect(outdated.stdout + outdated.stderr).toContain('npx saelab upgrade');
+  }, 180_000);
 });
 
 describe('report site from the committed full-run results', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { headlineChart, trainedVsRandomChart } from '../src/lib/charts/overview.js';
 import { distributionChart, heatmapChart, matchedCosineChart, sharedFractionChart, spectrumChart } from '../src/lib/charts/task.js';
 import { saeLossChart, trainedVsInitChart, transformerAccuracyChart, transformerLossChart } from '../src/lib/charts/training.js';
-import { REPORTED } from './fixture.js';
+import { REPORTED } from '@saelab/experiments/fixture';
 
 const parse = (html: string) => new JSDOM(html).window.document;
 

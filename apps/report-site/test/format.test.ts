@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatNumber, listInWords } from '../src/lib/format.js';
 import { diffConfigs, settings } from '../src/lib/config-diff.js';
 import { loadConfig } from '@saelab/experiments';
-import { makeResults } from './fixture.js';
+import { makeResults } from '@saelab/experiments/fixture';
 
 describe('number formats', () => {
   it('rounds without changing what the number says', () => {

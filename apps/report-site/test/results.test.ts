@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRuns, publishedFiles, resolveResultsDir } from '../src/lib/results.js';
-import { makeResults } from './fixture.js';
+import { makeResults } from '@saelab/experiments/fixture';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'site-results-'));
 function write(dir: string, name: string, value: unknown) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatNumber } from '../src/lib/format.js';
 import { valueAt } from '../src/lib/refs.js';
-import { agreement, answerParagraph, dimension, movement, segmentsToText } from '../src/lib/summary.js';
-import { makeResults } from './fixture.js';
+import { answerParagraph, segmentsToText } from '../src/lib/summary.js';
+import { makeResults } from '@saelab/experiments/fixture';
 
 const chance = Array(10).fill(0.3);
 
@@ -35,10 +35,10 @@ describe('the answer paragraph', () => {
     const [stable, below] = makeResults('x', [
       { kind: 'copy', pairs: Array(10).fill(0.8), ci95: [0.78, 0.82] },
       { kind: 'modular', pairs: Array(10).fill(0.2), ci95: [0.19, 0.21] },
-    ]).tasks;
-    expect(agreement(stable!)).toBe('stable');
-    expect(agreement(below!)).toBe('below chance');
-    expect(movement(stable!)).toBe('moved'); // the fixture's default trainedVsInit is 0.5
+    ]).verdicts.tasks;
+    expect(stable!.agreement).toBe('stable');
+    expect(below!.agreement).toBe('below chance');
+    expect(stable!.movement).toBe('moved'); // the fixture's default trainedVsInit is 0.5
   });
 
   it('says when only some decoders barely moved, and draws no overall conclusion from it', () => {
@@ -52,7 +52,7 @@ describe('the answer paragraph', () => {
   it('explains agreement by the activations\' dimension when 99% of their variance fits in k components', () => {
     const husai = makeResults('husai', [{ kind: 'copy', pairs: chance, ci95: [0.299, 0.301], components: [17, 19, 41], participationRatio: 18.37,
       ev: [0.9942, 0.9940, 0.9944, 0.9941, 0.9943] }]);
-    expect(dimension(husai.tasks[0]!)).toBe('within k');
+    expect(husai.verdicts.tasks[0]!.dimension).toBe('within k');
     const t = text(husai);
     expect(t).toContain('The activations span about 19 dimensions (99% of their variance lies in 19 principal components; participation ratio 18.37), '
       + 'fewer than the k = 32 latents each sample uses, so a decoder reconstructs them whatever its directions (explained variance 0.99400-0.99440) '
@@ -67,7 +67,7 @@ describe('the answer paragraph', () => {
 
   it('says so, without the caveat, when the activations need more than k components', () => {
     const husai = makeResults('husai', [{ kind: 'modular', pairs: chance, components: [50, 84, 103], participationRatio: 48.55, ev: Array(5).fill(0.93) }]);
-    expect(dimension(husai.tasks[0]!)).toBe('beyond k');
+    expect(husai.verdicts.tasks[0]!.dimension).toBe('beyond k');
     const t = text(husai);
     expect(t).toContain('The activations need 84 principal components for 99% of their variance (participation ratio 48.55), more than the k = 32 '
       + 'latents each sample uses, so a decoder cannot reconstruct them merely by spanning their subspace (explained variance 0.93000-0.93000).');

@@ -9,13 +9,16 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { defaultBackendName, disposeBackends, registeredBackends } from '@saelab/tensor';
 import { ConfigError, listConfigs, loadConfig } from './config/load.js';
+import { SCHEMA_VERSION } from './results/schema.js';
 import { runExperiment } from './run/pipeline.js';
+import { upgradeResults } from './run/upgrade.js';
 import type { Reporter } from './run/pool.js';
 
 const HELP = `saelab: do SAEs trained with different seeds learn the same features?
 
 Usage:
   saelab run --config <name|path> [--out <dir>] [--seeds 1,2,3] [--backend <name>] [--workers <n>] [--reuse <dir>]
+  saelab upgrade <dir> [<dir> ...]   bring results.json files of an older schema to the current one (no retraining)
 
 Options:
   --config   a preset (${listConfigs().join(', ')}) or a path to a JSON config
@@ -69,6 +72,15 @@ function parseSeeds(text: string): number[] {
   return seeds;
 }
 
+async function upgrade(dirs: string[]): Promise<number> {
+  if (dirs.length === 0) throw new ConfigError('upgrade needs the results folders to upgrade, e.g. `saelab upgrade results/husai`');
+  for (const dir of dirs) {
+    const from = await upgradeResults(resolve(dir));
+    console.log(from === SCHEMA_VERSION ? `${dir}: already schema ${SCHEMA_VERSION}` : `${dir}: upgraded from schema ${from} to ${SCHEMA_VERSION}`);
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -83,7 +95,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return values.help ? 0 : 2;
   }
-  if (positionals[0] !== 'run') throw new ConfigError(`unknown command '${positionals[0]}'; the command is 'run' (see --help)`);
+  if (positionals[0] === 'upgrade') return upgrade(positionals.slice(1));
+  if (positionals[0] !== 'run') throw new ConfigError(`unknown command '${positionals[0]}'; the commands are 'run' and 'upgrade' (see --help)`);
   if (!values.config) throw new ConfigError(`--config is required: one of ${listConfigs().join(', ')}, or a path to a JSON file`);
   const config = loadConfig(values.config, values.seeds ? { seeds: parseSeeds(values.seeds) } : {});
   const backend = values.backend ?? defaultBackendName();

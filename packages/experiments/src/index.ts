@@ -4,9 +4,14 @@
  */
 export { ConfigSchema, type Config, type TaskConfig, type SaeTraining, type TransformerTraining } from './config/schema.js';
 export { loadConfig, listConfigs, validateConfig, ConfigError, CONFIG_DIR } from './config/load.js';
-export { ResultsSchema, parseResults, SCHEMA_VERSION, type Results, type TaskResult, type SaeResult } from './results/schema.js';
+export {
+  ResultsSchema, WrittenResultsSchema, parseResults, checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results, type TaskResult,
+  type SaeResult, type Verdicts,
+} from './results/schema.js';
+export { computeVerdicts, RULES } from './verdicts/index.js';
+export { upgradeResults } from './run/upgrade.js';
 export { runExperiment, type RunOptions } from './run/pipeline.js';
-export { compareDictionaries, finiteOrNull, matrixFrom, pairSummary } from './run/analysis.js';
+export { compareDictionaries, finiteOrNull, initShapes, matrixFrom, pairSummary } from './run/analysis.js';
 export * from './metrics/index.js';
 export { makeTask, copySequences, allModularPairs, type TaskData } from './tasks/index.js';
 // Training-side functions a reader needs to recompute the results from the weight files.

@@ -39,18 +39,32 @@ export interface SettingRow {
   values: string[];
 }
 
+/** A config field by its keys, or undefined (configs pass through results.json as the experiment wrote them). */
+function field(root: unknown, ...keys: string[]): unknown {
+  let node = root;
+  for (const k of keys) node = isObject(node) ? node[k] : undefined;
+  return node;
+}
+
+/** A task's own settings: its scalar fields, e.g. "copy: vocab 20, length 10" or "modular: p 113, readAt equals". */
+const taskSettings = (t: Record<string, unknown>) => Object.entries(t)
+  .filter(([k, v]) => k !== 'kind' && (typeof v === 'number' || typeof v === 'string') && !/seed|fraction|examples/i.test(k))
+  .map(([k, v]) => `${k} ${String(v)}`).join(', ');
+
 const ROWS: [string, (c: Config) => string][] = [
   ['SAE seeds', (c) => c.seeds.join(', ')],
   ['SAE variant', (c) => c.sae.variant],
-  ['SAE k, expansion', (c) => `k ${c.sae.k}, ${c.sae.expansion}x`],
-  ['SAE training', (c) => `${c.sae.epochs} epochs, Adam lr ${c.sae.lr}, batch ${c.sae.batchSize}`],
-  ['Tasks', (c) => Object.entries(c.tasks).map(([name, t]) => `${name} (${t.kind === 'copy' ? `vocab ${t.vocab}, length ${t.length}` : `p ${t.p}, read at ${t.readAt}`})`).join('; ')],
-  ['Transformers', (c) => Object.entries(c.tasks).map(([name, t]) => {
-    const m = t.transformer;
-    return `${name}: ${m.nLayers} layers, d_model ${m.dModel}, ${m.optimizer} lr ${m.lr}${m.weightDecay ? ` wd ${m.weightDecay}` : ''}, ${m.epochs} epochs${m.stopWhen ? ' (budget)' : ''}`;
+  ['SAE k, expansion', (c) => `k ${c.sae.k}, ${String(c.sae.expansion)}x`],
+  ['SAE training', (c) => `${String(c.sae.epochs)} epochs, Adam lr ${String(c.sae.lr)}, batch ${String(c.sae.batchSize)}`],
+  ['Tasks', (c) => Object.entries(c.tasks).map(([name, t]) => `${name} (${t.kind}: ${taskSettings(t)})`).join('; ')],
+  ['Transformers', (c) => Object.entries(c.tasks).filter(([, t]) => isObject(t.transformer)).map(([name, t]) => {
+    const m = (k: string) => field(t, 'transformer', k);
+    const wd = m('weightDecay') ? ` wd ${String(m('weightDecay'))}` : '';
+    return `${name}: ${String(m('nLayers'))} layers, d_model ${String(m('dModel'))}, ${String(m('optimizer'))} lr ${String(m('lr'))}${wd}, `
+      + `${String(m('epochs'))} epochs${m('stopWhen') ? ' (budget)' : ''}`;
   }).join('; ')],
-  ['Activation site', (c) => [...new Set(Object.values(c.tasks).map((t) => t.activations.hook))].join(', ')],
-  ['Bootstrap, shared threshold', (c) => `${c.analysis.bootstrapIterations} resamples; ${c.analysis.sharedThreshold}`],
+  ['Activation site', (c) => [...new Set(Object.values(c.tasks).map((t) => field(t, 'activations', 'hook')).filter(Boolean))].join(', ')],
+  ['Bootstrap, shared threshold', (c) => `${String(c.analysis.bootstrapIterations)} resamples; ${c.analysis.sharedThreshold}`],
 ];
 
 /** The main settings of each run, as table rows. */

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { parseResults } from '@saelab/experiments';
+import { parseResults } from '@saelab/results';
 import { sortRuns, type Run } from './run.js';
 
 /** A run with the folder it was read from. */

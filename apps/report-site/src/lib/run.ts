@@ -1,5 +1,5 @@
 /** One config's results as the site sees them: the folder's name and its validated results.json. */
-import type { Results, TaskResult } from '@saelab/experiments';
+import type { Results } from '@saelab/results';
 
 export interface Run {
   /** The config name, which is also the results subfolder's name. */
@@ -7,17 +7,6 @@ export interface Run {
   results: Results;
 }
 
-/** A task located in a run, with its index (for paths into results.json). */
-export interface TaskAt {
-  index: number;
-  task: TaskResult;
-}
-
-/** The first task of this kind (copy or modular), if the run has one. */
-export function taskOfKind(run: Run, kind: TaskResult['kind']): TaskAt | undefined {
-  const index = run.results.tasks.findIndex((t) => t.kind === kind);
-  return index < 0 ? undefined : { index, task: run.results.tasks[index]! };
-}
 
 /** The configs the study publishes come first, in this order; any others follow by name. */
 const PREFERRED = ['husai', 'corrected'];
@@ -28,5 +17,8 @@ export function sortRuns<T extends { name: string }>(runs: readonly T[]): T[] {
   return [...runs].sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
 
+/** Display names of the task kinds the study has; any other kind is shown by its name. */
+const TASK_TITLES: Record<string, string> = { copy: 'sequence copying', modular: 'modular addition' };
+
 /** The display name of a task kind. */
-export const TASK_TITLES: Record<TaskResult['kind'], string> = { copy: 'sequence copying', modular: 'modular addition' };
+export const taskTitle = (kind: string): string => TASK_TITLES[kind] ?? kind;

@@ -1,35 +1,18 @@
 /**
- * The front page's answer, written from the numbers. It chooses words by comparing values that
- * are already in results.json with fixed thresholds (below); it computes no statistic. The text
- * is a list of segments, plain strings and number references, so that the page can mark every
- * number with where it came from.
+ * The front page's answer, put into words from results.json: the numbers, and the verdicts the
+ * experiment decided from them (`verdicts`: agreement, movement, dimension). It decides nothing and
+ * computes no statistic. The text is a list of segments, plain strings and number references, so
+ * that the page can mark every number with where it came from.
  */
+import { taskVerdict, type Agreement, type TaskResult } from '@saelab/results';
 import type { NumRef, Path } from './refs.js';
 import type { NumberStyle } from './format.js';
-import { TASK_TITLES, type Run } from './run.js';
-import type { TaskResult } from '@saelab/experiments';
+import { taskTitle, type Run } from './run.js';
 
 export type Segment = string | NumRef;
 
-/** PWMCC at or above this is called stable (the report's threshold, after Paulo & Belrose 2025). */
-export const STABILITY_THRESHOLD = 0.7;
-/** A trained decoder whose PWMCC with its own initialisation is at least this barely moved. */
-export const BARELY_MOVED = 0.9;
-
-/** Where a task's seed agreement stands against chance and stability. */
-export type Agreement = 'stable' | 'chance' | 'above chance' | 'below chance';
-
-/**
- * Chance means the untrained decoders' mean PWMCC lies inside the trained PWMCC's bootstrap 95%
- * interval (the bootstrap resamples seeds, the unit that was drawn at random).
- */
-export function agreement(task: TaskResult): Agreement {
-  if (task.pwmcc.mean >= STABILITY_THRESHOLD) return 'stable';
-  const [lo, hi] = task.bootstrap.ci95;
-  const random = task.randomBaseline.empirical.mean;
-  if (random >= lo && random <= hi) return 'chance';
-  return task.pwmcc.mean > random ? 'above chance' : 'below chance';
-}
+/** The verdict of task `t` of a run. */
+export const verdictOf = (run: Run, t: number) => taskVerdict(run.results, t);
 
 /** Indices of the SAEs with the lowest and highest value of a per-SAE metric (a range to quote). */
 export function saeRange(task: TaskResult, field: 'trainedVsInit' | 'explainedVariance' | 'deadFraction' | 'l0'): [number, number] {
@@ -49,22 +32,12 @@ export function rangeSegments(run: Run, t: number, field: Parameters<typeof saeR
 }
 
 /**
- * Whether the activations fit inside the k latents a TopK SAE uses per sample: 'within k' when 99%
- * of their variance lies in at most k principal components. Then the k decoder directions a sample
- * uses span its subspace whatever they are, so reconstruction does not require learning anything.
- * Undefined for a task without SAEs (no k).
+ * The numbers the dimension argument quotes for one task (undefined for a task without SAEs). The
+ * verdict is 'within k' when 99% of the variance lies in at most k principal components: then the k
+ * decoder directions a sample uses span its subspace whatever they are.
  */
-export type Dimension = 'within k' | 'beyond k';
-
-export function dimension(task: TaskResult): Dimension | undefined {
-  const sae = task.saes[0];
-  if (!sae) return undefined;
-  return task.activations.spectrum.componentsFor['0.99'] <= sae.k ? 'within k' : 'beyond k';
-}
-
-/** The numbers the dimension argument quotes for one task (undefined for a task without SAEs). */
 export function dimensionRefs(run: Run, t: number) {
-  const d = dimension(run.results.tasks[t]!);
+  const d = verdictOf(run, t).dimension;
   if (!d) return undefined;
   const num = taskRef(run, t);
   return {
@@ -92,14 +65,6 @@ export function dimensionSentence(run: Run, t: number): Segment[] {
     ' latents each sample uses, so a decoder cannot reconstruct them merely by spanning their subspace (explained variance ', ...ev, '). '];
 }
 
-/** How far a task's decoders moved from their initialisation: all barely, all well away, or some of each. */
-export type Movement = 'barely' | 'moved' | 'mixed';
-
-export function movement(task: TaskResult): Movement {
-  const barely = task.saes.filter((s) => s.trainedVsInit >= BARELY_MOVED).length;
-  return barely === task.saes.length ? 'barely' : barely === 0 ? 'moved' : 'mixed';
-}
-
 const VERDICT: Record<Agreement, string> = {
   stable: 'which clears the stability threshold',
   chance: 'so they agree no better than chance',
@@ -110,17 +75,19 @@ const VERDICT: Record<Agreement, string> = {
 /** `lead` opens the sentence: "Under the husai protocol, on" for a run's first task, "On" after. */
 function taskSentences(run: Run, t: number, lead: string): Segment[] {
   const task = run.results.tasks[t]!;
+  const v = verdictOf(run, t);
+  const { stabilityThreshold, barelyMoved } = run.results.verdicts.rules;
   const num = taskRef(run, t);
   const out: Segment[] = [
-    `${lead} ${TASK_TITLES[task.kind]} (the transformer reached `, num(['transformer', 'valAccuracy'], 'percent'),
+    `${lead} ${taskTitle(task.kind)} (the transformer reached `, num(['transformer', 'valAccuracy'], 'percent'),
     ' validation accuracy), SAEs from different seeds agree at a mean PWMCC of ', num(['pwmcc', 'mean']),
     ' (bootstrap 95% interval ', num(['bootstrap', 'ci95', 0]), '-', num(['bootstrap', 'ci95', 1]),
     '); untrained decoders with the same seeds give ', num(['randomBaseline', 'empirical', 'mean']),
-    ` and a stable dictionary would reach ${STABILITY_THRESHOLD.toFixed(2)}, ${VERDICT[agreement(task)]}. `,
+    ` and a stable dictionary would reach ${stabilityThreshold.toFixed(2)}, ${VERDICT[v.agreement]}. `,
   ];
   if (task.saes.length === 0) return out;
   const range = rangeSegments(run, t, 'trainedVsInit', 'pwmcc');
-  const m = movement(task);
+  const m = v.movement;
   if (m === 'barely') {
     out.push('But the decoders barely moved from their initialisation (PWMCC of each with its own start: ', ...range,
       '; 1 means unchanged), so this agreement says little about learned features. ');
@@ -129,7 +96,7 @@ function taskSentences(run: Run, t: number, lead: string): Segment[] {
       '), so the agreement reflects what they learned. ');
   } else {
     out.push(`Some decoders barely moved from their initialisation and some did (PWMCC of each with its own start: `, ...range,
-      `; at least ${BARELY_MOVED} counts as barely moved), so read this agreement with care. `);
+      `; at least ${barelyMoved} counts as barely moved), so read this agreement with care. `);
   }
   out.push(...dimensionSentence(run, t));
   return out;
@@ -143,10 +110,11 @@ export function answerParagraph(runs: readonly Run[]): Segment[] {
   for (const run of runs) {
     run.results.tasks.forEach((_, t) => out.push(...taskSentences(run, t, t === 0 ? `Under the ${run.name} protocol, on` : 'On')));
   }
-  const tasks = runs.flatMap((r) => r.results.tasks);
-  if (tasks.some((t) => agreement(t) === 'chance' && movement(t) === 'barely')) {
-    out.push('Agreement at chance between SAEs that hardly left their random start is what SAEs that learned nothing would show, so there these numbers cannot say whether seeds learn different features.');
-  } else if (tasks.every((t) => movement(t) === 'moved')) {
+  const verdicts = runs.flatMap((r) => r.results.verdicts.tasks);
+  if (verdicts.some((v) => v.agreement === 'chance' && v.movement === 'barely')) {
+    out.push('Agreement at chance between SAEs that hardly left their random start is what SAEs that learned nothing would '
+      + 'show, so there these numbers cannot say whether seeds learn different features.');
+  } else if (verdicts.every((v) => v.movement === 'moved')) {
     out.push('Every SAE moved away from its initialisation, so the PWMCC values above compare learned dictionaries.');
   }
   return out;

@@ -16,7 +16,7 @@
 import type { Rng } from '@saelab/tensor';
 import type { Matrix } from './pwmcc.js';
 import { pwmcc } from './pwmcc.js';
-import { mean, sampleStd } from './stats.js';
+import { mean, sampleStd, welchTTest } from './stats.js';
 
 /** Gauss-Legendre nodes and weights on [-1, 1] (Newton's method on P_n; Golub-Welsch not needed). */
 function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
@@ -160,4 +160,22 @@ export function empiricalBaseline(d: number, n: number, trials: number, rng: Rng
   const values: number[] = [];
   for (let t = 0; t < trials; t++) values.push(pwmcc(randomDictionary(n, d, rng), randomDictionary(n, d, rng)));
   return { values, mean: mean(values), std: sampleStd(values) };
+}
+
+/**
+ * Why untrained decoders can sit above the analytic baseline: PWMCC of `trials` pairs of [n, d]
+ * dictionaries with uniform entries (rows uniform in a cube, as Kaiming-uniform draws them) beside
+ * `trials` pairs with Gaussian entries (isotropic rows, as the formula assumes), and Welch's test
+ * between the two. Uniform rows lean toward the cube's corners and match each other slightly better.
+ */
+export function initShapeBaselines(d: number, n: number, trials: number, rng: Rng) {
+  checkArgs(d, n, 'initShapeBaselines');
+  const uniform = (r: Rng): Matrix => ({ data: Float32Array.from(r.uniformArray(n * d, -1, 1)), rows: n, cols: d });
+  const draw = (make: (r: Rng) => Matrix, r: Rng) => {
+    const values = Array.from({ length: trials }, () => pwmcc(make(r), make(r)));
+    return { values, mean: mean(values), std: sampleStd(values) };
+  };
+  const u = draw(uniform, rng.fork('uniform'));
+  const g = draw((r) => randomDictionary(n, d, r), rng.fork('gaussian'));
+  return { uniform: u, gaussian: g, welch: welchTTest(u.values, g.values) };
 }

@@ -16,7 +16,9 @@ export {
   upperTriangle,
   summarisePairs,
 } from './pwmcc.js';
-export { absCosineCdf, analyticBaseline, analyticBaselineStd, randomDictionary, empiricalBaseline } from './baseline.js';
+export {
+  absCosineCdf, analyticBaseline, analyticBaselineStd, randomDictionary, empiricalBaseline, initShapeBaselines,
+} from './baseline.js';
 export { type HungarianMatch, linearAssignment, hungarianMatch, sharedFraction } from './matching.js';
 export {
   type SampleSummary,

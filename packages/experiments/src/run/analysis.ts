@@ -8,7 +8,7 @@ import { loadSafetensors } from '@saelab/models';
 import { Rng } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
 import {
-  analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, hungarianMatch, mean, pwmccMatrix, sharedFraction,
+  analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, initShapeBaselines, hungarianMatch, mean, pwmccMatrix, sharedFraction,
   summarisePairs, trainedVsRandom, welchTTest, zTest, type Matrix,
 } from '../metrics/index.js';
 import { activationSpectrum } from '../metrics/spectrum.js';
@@ -68,6 +68,14 @@ export async function analyseTask(config: Config, taskName: string, out: string,
   };
 }
 
+/** Pairs of random dictionaries per entry distribution in `randomBaseline.initShapes`. */
+const INIT_SHAPE_TRIALS = 10;
+
+/** `randomBaseline.initShapes` for [d_sae, d_in] dictionaries; seeded by shape, so tasks of one size share it. */
+export function initShapes(dIn: number, dSae: number, analysis: Config['analysis']) {
+  return finiteOrNull(initShapeBaselines(dIn, dSae, INIT_SHAPE_TRIALS, new Rng(analysis.seed).fork(`init-shapes/${dSae}x${dIn}`)));
+}
+
 /**
  * Everything the study computes from one task's dictionaries (decoders and encoders as [d_sae, d_in], the
  * untrained decoders of the same seeds): PWMCC among seeds and among the untrained decoders, the analytic
@@ -91,7 +99,10 @@ export function compareDictionaries(taskName: string, seeds: number[], decoders:
   const analytic = analyticBaseline(dIn, dSae);
   return {
     pwmcc: trainedPairs,
-    randomBaseline: { analytic, analyticStd: analyticBaselineStd(dIn, dSae), empirical: randomPairs },
+    randomBaseline: {
+      analytic, analyticStd: analyticBaselineStd(dIn, dSae), empirical: randomPairs,
+      initShapes: initShapes(dIn, dSae, analysis),
+    },
     matching: {
       threshold: analysis.sharedThreshold,
       meanMatchedCosine: { mean: mean(matched), values: matched },

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '@saelab/models';
 import { setBackend } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
-import { parseResults, SCHEMA_VERSION, type Results } from '../results/schema.js';
+import { checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results } from '../results/schema.js';
+import { computeVerdicts } from '../verdicts/index.js';
 import { analyseTask, compareTasks } from './analysis.js';
 import type { JobResult, SaeRecord, TransformerRecord } from './jobs.js';
 import { manifestPath } from './layout.js';
@@ -121,7 +122,7 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     analyseTask(config, task, o.out, transformers[t]!, saes.slice(t * config.seeds.length, (t + 1) * config.seeds.length)))));
   o.onStage?.(`analysis: ${tasks.map((t) => `${t.name} PWMCC ${t.pwmcc.mean.toFixed(3)} (random ${t.randomBaseline.empirical.mean.toFixed(3)})`).join('; ')}`);
 
-  const results: Results = {
+  const measured: MeasuredResults = {
     schemaVersion: SCHEMA_VERSION,
     config,
     environment: {
@@ -134,7 +135,8 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     tasks,
     comparison: compareTasks(tasks),
   };
-  parseResults(results, join(o.out, 'results.json')); // the contract holds before anything reads it
+  const results: Results = { ...measured, verdicts: computeVerdicts(measured) };
+  checkWritten(results, join(o.out, 'results.json')); // the contract holds before anything reads it
   await writeJsonAtomic(join(o.out, 'results.json'), results);
   return results;
 }

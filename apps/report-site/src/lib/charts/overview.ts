@@ -1,13 +1,12 @@
 /** Charts that compare runs: the headline PWMCC chart and trained-vs-random with bootstrap intervals. */
 import * as Plot from '@observablehq/plot';
-import { STABILITY_THRESHOLD } from '../summary.js';
-import { TASK_TITLES, type Run } from '../run.js';
+import { taskTitle as taskLabel, type Run } from '../run.js';
 import { f4, renderPlot, type Chart } from './dom.js';
-
-const taskLabel = (kind: keyof typeof TASK_TITLES) => TASK_TITLES[kind];
 
 /** Mean PWMCC per task and protocol (bars), the pairwise values (dots), chance and stability (rules). */
 export function headlineChart(runs: readonly Run[]): Chart {
+  // The threshold the verdicts used (the same rule in every run the experiment wrote).
+  const STABILITY_THRESHOLD = runs[0]?.results.verdicts.rules.stabilityThreshold ?? NaN;
   const configs = runs.map((r) => r.name);
   const tasks = [...new Set(runs.flatMap((r) => r.results.tasks.map((t) => taskLabel(t.kind))))];
   const bars = runs.flatMap((r) => r.results.tasks.map((t) => ({ config: r.name, task: taskLabel(t.kind), mean: t.pwmcc.mean })));

@@ -1,6 +1,6 @@
 /** Charts of one task's seed comparison: the PWMCC heatmap, trained vs untrained pairs, matching. */
 import * as Plot from '@observablehq/plot';
-import type { TaskResult } from '@saelab/experiments';
+import type { TaskResult } from '@saelab/results';
 import { f4, renderPlot, type Chart } from './dom.js';
 
 const pairLabel = (p: { seedA: number; seedB: number }) => `${p.seedA}-${p.seedB}`;

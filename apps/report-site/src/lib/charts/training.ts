@@ -4,7 +4,7 @@
  * separate charts (Plot facets share one y scale).
  */
 import * as Plot from '@observablehq/plot';
-import type { TaskResult } from '@saelab/experiments';
+import type { TaskResult } from '@saelab/results';
 import { f3, f4, renderPlot, type Chart } from './dom.js';
 
 /** Whole-epoch ticks: at most about 8 of them, never 1.5. */

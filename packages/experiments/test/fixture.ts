@@ -1,8 +1,12 @@
 /**
- * Schema-valid results for the unit tests, built from the real husai config and a few chosen
- * numbers (PWMCC values, trainedVsInit, ...). Everything not chosen is a plausible constant.
+ * Schema-valid results for unit tests, built from the real husai config and a few chosen numbers
+ * (PWMCC values, trainedVsInit, ...), with the verdicts the experiment's rules decide from them.
+ * Everything not chosen is a plausible constant. Exported as `@saelab/experiments/fixture` for the
+ * report site's tests, which check that the site puts given verdicts into words.
  */
-import { loadConfig, parseResults, type Results, type TaskResult } from '@saelab/experiments';
+import { loadConfig } from '../src/config/load.js';
+import { checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results, type TaskResult } from '../src/results/schema.js';
+import { computeVerdicts } from '../src/verdicts/index.js';
 
 export interface TaskSpec {
   kind: 'copy' | 'modular';
@@ -17,7 +21,15 @@ export interface TaskSpec {
   /** Principal components for 90%, 99% and 99.9% of the activations' variance (default 17, 19, 41: fewer than k = 32). */
   components?: [number, number, number];
   participationRatio?: number;
+  initShapes?: TaskResult['randomBaseline']['initShapes'];
 }
+
+/** Uniform-entry dictionaries above Gaussian ones, as measured at d_sae 1024, d_in 128. */
+const INIT_SHAPES: TaskResult['randomBaseline']['initShapes'] = {
+  uniform: { values: [0.3003, 0.3002], mean: 0.30025, std: 0.0006 },
+  gaussian: { values: [0.2988, 0.2989], mean: 0.29885, std: 0.0006 },
+  welch: { t: 5, df: 18, p: 1e-3, diff: 0.0014, se: 0.0003 },
+};
 
 const SEEDS = [42, 123, 456, 789, 1011];
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
@@ -59,7 +71,7 @@ function task(spec: TaskSpec): TaskResult {
       trainedVsInitCurve: [0.9, 0.5], lossCurve: [5, 4.5], file: `${spec.kind}/sae-seed${seed}`,
     })),
     pwmcc: p,
-    randomBaseline: { analytic: 0.2988, analyticStd: 0.01, empirical: r },
+    randomBaseline: { analytic: 0.2988, analyticStd: 0.01, empirical: r, initShapes: spec.initShapes ?? INIT_SHAPES },
     matching: { threshold: 0.7, meanMatchedCosine: { mean: 0.3, values: spec.pairs.map(() => 0.3) },
       sharedFraction: { mean: 0.01, values: spec.pairs.map(() => 0.01) }, randomMeanMatchedCosine: 0.29 },
     bootstrap: { mean: p.mean, ci95: spec.ci95 ?? [p.min, p.max], se: 0.001, iterations: 10000 },
@@ -71,8 +83,8 @@ function task(spec: TaskSpec): TaskResult {
 export function makeResults(name: string, tasks: TaskSpec[], zTest?: { z: number; p: number; cohensD: number; ci: [number, number] }): Results {
   const config = { ...loadConfig('husai'), name };
   const built = tasks.map(task);
-  const results: Results = {
-    schemaVersion: 1, config,
+  const measured: MeasuredResults = {
+    schemaVersion: SCHEMA_VERSION, config,
     environment: { node: 'v20.20.0', backend: 'wasm', gitCommit: 'abc', gitDirty: false, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T01:00:00Z',
       platform: 'linux x64', cpus: 2, durationsMs: { transformers: 1000, saes: 2000, analysis: 300 } },
     tasks: built,
@@ -81,7 +93,7 @@ export function makeResults(name: string, tasks: TaskSpec[], zTest?: { z: number
         welch: { t: 0.4, df: 9, p: 0.7, diff: 0, se: 0.007 } }
       : null,
   };
-  return parseResults(results, `fixture ${name}`); // stays in step with the schema
+  return checkWritten({ ...measured, verdicts: computeVerdicts(measured) }, `fixture ${name}`); // stays in step with the schema
 }
 
 /** The report's own numbers, as a run that reproduces every claim. */
@@ -89,3 +101,6 @@ export const REPORTED = () => makeResults('husai', [
   { kind: 'copy', pairs: [0.305, 0.306, 0.307, 0.306, 0.305, 0.306, 0.307, 0.306, 0.306, 0.306], ev: [0.994, 0.9944, 0.9944, 0.9941, 0.9941], dead: [0.019, 0.025, 0.036, 0.02, 0.031] },
   { kind: 'modular', pairs: [0.286, 0.332, 0.309, 0.3, 0.318, 0.29, 0.33, 0.309, 0.31, 0.306] },
 ]);
+
+/** The results with their verdicts decided again: for tests that change numbers after building them. */
+export const decide = (r: Results): Results => ({ ...r, verdicts: computeVerdicts(r) });

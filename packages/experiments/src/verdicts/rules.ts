@@ -1,0 +1,22 @@
+/** The fixed thresholds every verdict uses; written into results.json as `verdicts.rules`. */
+export const RULES = {
+  /** PWMCC at or above this is called stable (the report's threshold, after Paulo & Belrose 2025). */
+  stabilityThreshold: 0.7,
+  /** A trained decoder whose PWMCC with its own initialisation is at least this barely moved. */
+  barelyMoved: 0.9,
+  /** Validation accuracy at which a transformer counts as having solved its task (the protocol's stopping rule). */
+  solvedAccuracy: 0.99,
+  /** Significance level of every test a verdict reads. */
+  alpha: 0.05,
+} as const;
+
+/** The number at `path` in `root`, or null where results.json records an undefined statistic; throws if there is neither. */
+export function valueAt(root: unknown, path: readonly (string | number)[]): number | null {
+  let node: unknown = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') break;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  if (node !== null && typeof node !== 'number') throw new Error(`results.json has no number at ${path.join('.')}`);
+  return node;
+}

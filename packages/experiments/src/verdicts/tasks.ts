@@ -1,0 +1,49 @@
+/**
+ * What the study concludes about one task, from its numbers alone (see @saelab/results' verdicts.ts
+ * for what each verdict means): seed agreement against chance and stability, how far the decoders
+ * moved, whether the activations fit inside k dimensions, and the controls around the baseline.
+ */
+import type { Agreement, Dimension, Movement, TaskResult, TaskVerdict } from '@saelab/results';
+import { RULES } from './rules.js';
+
+export function agreement(task: Pick<TaskResult, 'pwmcc' | 'bootstrap' | 'randomBaseline'>): Agreement {
+  if (task.pwmcc.mean >= RULES.stabilityThreshold) return 'stable';
+  const [lo, hi] = task.bootstrap.ci95;
+  const random = task.randomBaseline.empirical.mean;
+  if (random >= lo && random <= hi) return 'chance';
+  return task.pwmcc.mean > random ? 'above chance' : 'below chance';
+}
+
+export function movement(task: Pick<TaskResult, 'saes'>): Movement | null {
+  if (task.saes.length === 0) return null;
+  const barely = task.saes.filter((s) => s.trainedVsInit >= RULES.barelyMoved).length;
+  return barely === task.saes.length ? 'barely' : barely === 0 ? 'moved' : 'mixed';
+}
+
+/** Compares the components for 99% of the variance with the k latents a sample uses; null without SAEs. */
+export function dimension(task: Pick<TaskResult, 'saes' | 'activations'>): Dimension | null {
+  const sae = task.saes[0];
+  if (!sae) return null;
+  return task.activations.spectrum.componentsFor['0.99'] <= sae.k ? 'within k' : 'beyond k';
+}
+
+const significant = (p: number | null) => p !== null && p < RULES.alpha;
+
+/** The verdict of one task; `taskConfig` is the task's entry in the run's config (for where it is read). */
+export function taskVerdict(task: TaskResult, taskConfig: Record<string, unknown> | undefined): TaskVerdict {
+  const random = task.trainedVsRandom.analytic?.random;
+  const shapes = task.randomBaseline.initShapes.welch;
+  const readAt = typeof taskConfig?.readAt === 'string' ? taskConfig.readAt : null;
+  return {
+    task: task.name,
+    solved: task.transformer.valAccuracy >= RULES.solvedAccuracy,
+    agreement: agreement(task),
+    movement: movement(task),
+    barelyMovedCount: task.saes.filter((s) => s.trainedVsInit >= RULES.barelyMoved).length,
+    dimension: dimension(task),
+    untrainedVsAnalytic: !random ? null : !significant(random.p) ? 'consistent' : random.diff > 0 ? 'above' : 'below',
+    uniformAboveGaussian: significant(shapes.p) && shapes.diff > 0,
+    readAt,
+    labelLeak: readAt === 'answer',
+  };
+}
