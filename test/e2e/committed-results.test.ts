@@ -11,7 +11,7 @@
  * Per task, from the trained decoders (`W_dec`) and encoders (`W_enc`):
  * - the 5x5 PWMCC matrix, its pairs, mean, std, min, max and median;
  * - the empirical random baseline (PWMCC among the SAEs' untrained decoders, regenerated from their seeds
- *   by constructing the TopKSAE as training does; the init files are not committed) and each SAE's
+ *   by building each SAE with makeSae as training does; the init files are not committed) and each SAE's
  *   trainedVsInit (PWMCC of its trained decoder with its own regenerated initial decoder);
  * - the analytic baseline and its std for the decoders' d_in and d_sae (checked against the config's);
  * - Hungarian matching for ALL pairs: the mean matched cosine per pair, the shared fraction per pair, and
@@ -45,7 +45,7 @@ import {
   accuracy, activationSpectrum, compareDictionaries, evaluateSae, extractActivations, finiteOrNull, makeTask,
   matrixFrom, pwmcc, welchTTest, zTest, type Matrix, type Results, type TaskResult,
 } from '@saelab/experiments';
-import { loadSae, loadTransformer, TopKSAE, type Transformer } from '@saelab/models';
+import { loadSae, loadTransformer, makeSae, type Transformer } from '@saelab/models';
 import { setBackend } from '@saelab/tensor';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -89,10 +89,10 @@ function mismatches(recomputed: unknown, recorded: unknown, path: string, out: s
   return out;
 }
 
-/** The untrained decoder of an SAE, regenerated from its seed: the TopKSAE constructor's init, as training builds it. */
+/** The untrained decoder of an SAE, regenerated from its seed: makeSae's init, as training builds it. */
 function initialDecoder(config: Results['config'], dIn: number, seed: number): Matrix {
   const { variant, expansion, k, auxK, auxCoef, deadAfter } = config.sae;
-  const sae = new TopKSAE({ dIn, dSae: expansion * dIn, k, variant, ...(auxK !== undefined && { auxK }),
+  const sae = makeSae({ dIn, dSae: expansion * dIn, k, variant, ...(auxK !== undefined && { auxK }),
     ...(auxCoef !== undefined && { auxCoef }), ...(deadAfter !== undefined && { deadAfter }) }, seed);
   return { data: Float32Array.from(sae.W_dec.toArray()), rows: sae.cfg.dSae, cols: dIn };
 }

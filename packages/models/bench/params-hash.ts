@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Adam, defaultBackendName, disposeBackends, normal, releaseMemory, Rng, setBackend, tensor, tidy, type Tensor } from '@saelab/tensor';
-import { TopKSAE, Transformer } from '../src/index.js';
+import { makeSae, Transformer } from '../src/index.js';
 
 const hash = (params: Tensor[]): string => {
   const h = createHash('sha256');
@@ -20,7 +20,7 @@ const backend = await setBackend(defaultBackendName());
 console.log(`backend: ${backend.name}`);
 for (const variant of ['husai', 'openai'] as const) {
   const dataMean = variant === 'openai' ? new Float32Array(128).fill(0.1) : undefined;
-  const sae = new TopKSAE({ dIn: 128, dSae: 1024, k: 32, variant }, 42, dataMean);
+  const sae = makeSae({ dIn: 128, dSae: 1024, k: 32, variant }, 42, dataMean);
   const opt = new Adam(sae.parameters(), { lr: 3e-4 });
   for (let i = 0; i < 8; i++) {
     const x = normal([256, 128], new Rng(i));

@@ -4,14 +4,14 @@
  * transformer (batch 256, 21 tokens, loss on positions 11..20, Adam), each as the experiment runs it.
  */
 import { Adam, normal, Rng, tensor, tidy } from '@saelab/tensor';
-import { TopKSAE, Transformer } from '../src/index.js';
+import { makeSae, Transformer } from '../src/index.js';
 
 export const SAE_STEP_LABEL = 'SAE step (husai, batch 256, d_sae 1024, k 32)';
 export const TRANSFORMER_STEP_LABEL = 'transformer step (copy task, batch 256 x 21 tokens)';
 
 /** One SAE training step per call. */
 export function saeStep(): () => void {
-  const sae = new TopKSAE({ dIn: 128, dSae: 1024, k: 32, variant: 'husai' }, 42);
+  const sae = makeSae({ dIn: 128, dSae: 1024, k: 32, variant: 'husai' }, 42);
   const opt = new Adam(sae.parameters(), { lr: 3e-4 });
   const acts = normal([256, 128], new Rng(1));
   return () => tidy(() => sae.trainStep(acts, opt));

@@ -1,9 +1,13 @@
 /**
- * @saelab/models: the protocol's transformer and TopK SAEs (husai and openai variants), and the
- * safetensors files they are saved in.
+ * @saelab/models: the protocol's transformer, the SAE architectures (a registry: TopK as husai and as openai
+ * train it), and the safetensors files they are saved in.
  */
 export { Transformer, PROTOCOL_TRANSFORMER, type TransformerConfig, type ForwardOptions, type ForwardResult } from './transformer.js';
-export { TopKSAE, type SaeConfig, type SaeVariant, type SaeOutput } from './sae.js';
+export {
+  makeSae, saeArchitecture, saeArchitectures, saeArchitectureNames, SparseAutoencoder, TopKSAE, HusaiTopKSAE, OpenaiTopKSAE,
+  type SaeArchitecture, type SaeArchitectureName, type SaeCode, type SaeConfig, type SaeOf, type SaeOutput, type SaeVariant,
+  type TopKConfig,
+} from './sae/index.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type Dtype, type NamedTensor, type LoadedTensor } from './io/safetensors.js';
 export { writeFileAtomic, writeJsonAtomic } from './io/atomic.js';
 export {

@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Adam, loadBackend, normal, Rng, runnableBackends, tensor, withBackend, type Backend } from '@saelab/tensor';
-import { TopKSAE, Transformer, type SaeConfig } from '../src/index.js';
+import { makeSae, Transformer, type SaeConfig } from '../src/index.js';
 
 const listed = process.env.SAELAB_TEST_BACKENDS;
 const backends = (listed ? listed.split(',').map((s) => s.trim()) : await runnableBackends()).filter((n) => n !== 'wasm');
@@ -47,7 +47,7 @@ function transformerLosses(b: Backend): number[] {
 function saeLosses(b: Backend, cfg: SaeConfig): number[] {
   return withBackend(b, () => {
     const x = normal([32, cfg.dIn], new Rng(3));
-    const sae = new TopKSAE(cfg, 4);
+    const sae = makeSae(cfg, 4);
     const opt = new Adam(sae.parameters(), { lr: 1e-2 });
     return Array.from({ length: STEPS }, () => sae.trainStep(x, opt));
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   abs, Adam, add, matmul, mean, mul, noGrad, normal, ones, Rng, scatterLast, square, sub, sum, tensor, topk, type Tensor,
 } from '@saelab/tensor';
-import { TopKSAE, type SaeConfig } from '../src/index.js';
+import { makeSae, type SaeConfig, type TopKSAE } from '../src/index.js';
 
 function setWeights(sae: TopKSAE, w: { enc: number[][]; bEnc: number[]; dec: number[][] }): void {
   sae.W_enc.assign(tensor(w.enc));
@@ -34,7 +34,7 @@ describe('TopKSAE (husai)', () => {
   const hand = { enc: [[1, 0], [0, 1], [1, 1]], bEnc: [0, 0, -0.5], dec: [[1, 0], [0, 1], [0.6, 0.8]] };
 
   it('computes the hand-worked MSE and auxiliary loss', () => {
-    const sae = new TopKSAE(tinyCfg, 1);
+    const sae = makeSae(tinyCfg, 1);
     setWeights(sae, hand);
     // x1 = [2, -1]: pre = [2, -1, 0.5], keeps latent 0 -> x_hat [2, 0], residual [0, -1], err 1;
     //   aux candidates err*|pre|*(1-mask) = [0, 1, 0.5] -> largest 1.
@@ -49,7 +49,7 @@ describe('TopKSAE (husai)', () => {
   });
 
   it('keeps exactly k distinct latents per sample (L0 = k), raw values that may be negative', () => {
-    const sae = new TopKSAE({ dIn: 16, dSae: 64, k: 8, variant: 'husai' }, 2);
+    const sae = makeSae({ dIn: 16, dSae: 64, k: 8, variant: 'husai' }, 2);
     const { indices, values } = sae.encode(normal([10, 16], new Rng(3)));
     const idx = indices.toArray();
     for (let b = 0; b < 10; b++) expect(new Set(idx.slice(b * 8, (b + 1) * 8)).size).toBe(8);
@@ -60,7 +60,7 @@ describe('TopKSAE (husai)', () => {
     const cfg: SaeConfig = { dIn: 8, dSae: 32, k: 4, variant: 'husai' };
     const x = normal([6, 8], new Rng(4));
     const grads = (lossOf: (sae: TopKSAE) => Tensor) => {
-      const sae = new TopKSAE(cfg, 5);
+      const sae = makeSae(cfg, 5);
       const loss = lossOf(sae);
       loss.backward();
       return { loss: loss.item(), g: [sae.W_enc, sae.b_enc, sae.W_dec].map((p) => Array.from(p.grad!.toArray())) };
@@ -72,7 +72,7 @@ describe('TopKSAE (husai)', () => {
   });
 
   it('keeps decoder rows at unit norm through training steps, and b_dec fixed at zero', () => {
-    const sae = new TopKSAE({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 6);
+    const sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 6);
     expect(rowNorms(sae.W_dec).every((n) => Math.abs(n - 1) < 1e-6)).toBe(true);
     const opt = new Adam(sae.parameters(), { lr: 1e-2 });
     expect(sae.parameters()).not.toContain(sae.b_dec);
@@ -85,7 +85,7 @@ describe('TopKSAE (husai)', () => {
   });
 
   it('trainStep shows the loss to checkLoss before anything changes, so a diverged step can stop the run', () => {
-    const sae = new TopKSAE({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 6);
+    const sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 6);
     const opt = new Adam(sae.parameters(), { lr: 1e-2 });
     const before = sae.parameters().map((p) => Array.from(p.toArray()));
     expect(() => sae.trainStep(normal([32, 8], new Rng(7)), opt, 1, () => { throw new Error('diverged'); })).toThrow('diverged');
@@ -94,7 +94,7 @@ describe('TopKSAE (husai)', () => {
   });
 
   it('rejects k > d_sae with both numbers in the message', () => {
-    expect(() => new TopKSAE({ dIn: 128, dSae: 1024, k: 2048, variant: 'husai' }, 1)).toThrow('k (2048) must be <= d_sae (1024)');
+    expect(() => makeSae({ dIn: 128, dSae: 1024, k: 2048, variant: 'husai' }, 1)).toThrow('k (2048) must be <= d_sae (1024)');
   });
 });
 
@@ -103,7 +103,7 @@ describe('TopKSAE (openai)', () => {
 
   it('ties the encoder to the decoder, sets b_dec to the data mean and ReLUs the code', () => {
     const mu = [1, 2, 3, 4, 5, 6, 7, 8];
-    const sae = new TopKSAE(cfg, 8, mu);
+    const sae = makeSae(cfg, 8, mu);
     expect(Array.from(sae.W_enc.toArray())).toEqual(Array.from(sae.W_dec.toArray()));
     expect(Array.from(sae.b_dec.toArray())).toEqual(mu);
     const { values } = sae.encode(normal([20, 8], new Rng(9)));
@@ -111,7 +111,7 @@ describe('TopKSAE (openai)', () => {
   });
 
   it('removes the gradient component parallel to each decoder row', () => {
-    const sae = new TopKSAE(cfg, 10, new Array(8).fill(0));
+    const sae = makeSae(cfg, 10, new Array(8).fill(0));
     sae.forward(normal([16, 8], new Rng(11))).loss.backward();
     sae.constrainDecoder('beforeStep');
     const g = sae.W_dec.grad!;
@@ -122,7 +122,7 @@ describe('TopKSAE (openai)', () => {
   });
 
   it('trains dead latents through AuxK', () => {
-    const sae = new TopKSAE(cfg, 12, new Array(8).fill(0));
+    const sae = makeSae(cfg, 12, new Array(8).fill(0));
     const x = normal([16, 8], new Rng(13));
     expect(sae.forward(x).aux.item()).toBe(0); // nothing dead yet
     // Every latent outside this batch's code has been unfired for 1000 samples: dead.
@@ -138,7 +138,7 @@ describe('TopKSAE (openai)', () => {
   });
 
   it('records firings and resets the dead clock of latents that fire', () => {
-    const sae = new TopKSAE(cfg, 14, new Array(8).fill(0));
+    const sae = makeSae(cfg, 14, new Array(8).fill(0));
     const { indices, values } = sae.encode(normal([16, 8], new Rng(15)));
     sae.recordFirings(indices, values);
     const fired = new Set(Array.from(indices.toArray()).filter((_, i) => values.toArray()[i]! > 0));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Adam, normal, Rng, tensor } from '@saelab/tensor';
 import {
-  loadCheckpoint, loadSae, loadSafetensors, loadTransformer, saveCheckpoint, saveSae, saveTransformer, TopKSAE, Transformer,
+  loadCheckpoint, loadSae, loadSafetensors, loadTransformer, saveCheckpoint, makeSae, saveSae, saveTransformer, Transformer,
 } from '../src/index.js';
 
 const dir = () => mkdtemp(join(tmpdir(), 'saelab-weights-'));
@@ -13,7 +13,7 @@ const dir = () => mkdtemp(join(tmpdir(), 'saelab-weights-'));
 describe('weight files', () => {
   it('saves SAEs in SAELens layout with a cfg.json, and loads them back exactly', async () => {
     const d = await dir();
-    const sae = new TopKSAE({ dIn: 8, dSae: 32, k: 4, variant: 'openai' }, 3, [1, 2, 3, 4, 5, 6, 7, 8]);
+    const sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'openai' }, 3, [1, 2, 3, 4, 5, 6, 7, 8]);
     await saveSae(join(d, 'sae-seed3'), sae, { hookName: 'blocks.1.hook_resid_post', seed: 3 });
     const { tensors } = await loadSafetensors(join(d, 'sae-seed3.safetensors'));
     expect(tensors.W_enc!.shape).toEqual([8, 32]);
@@ -26,6 +26,26 @@ describe('weight files', () => {
     expect(cfg).toMatchObject({ d_in: 8, d_sae: 32, k: 4, architecture: 'topk', variant: 'openai', hook_name: 'blocks.1.hook_resid_post', seed: 3, dtype: 'float32' });
     const back = (await loadSae(join(d, 'sae-seed3'))).sae;
     for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) expect(Array.from(back[key].toArray())).toEqual(Array.from(sae[key].toArray()));
+  });
+
+  it('writes the cfg.json layout of the committed results for an SAE with default settings', async () => {
+    const d = await dir();
+    const sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 3);
+    await saveSae(join(d, 'sae'), sae, { hookName: 'blocks.1.hook_resid_post', seed: 3, task: 'copy' });
+    // Key order and all: results/husai/*/sae-seed*.cfg.json are this, byte for byte.
+    expect(await readFile(join(d, 'sae.cfg.json'), 'utf8')).toBe(`${JSON.stringify({
+      d_in: 8, d_sae: 32, k: 4, architecture: 'topk', variant: 'husai', activation_fn: 'topk', activation_fn_kwargs: { k: 4 },
+      apply_b_dec_to_input: false, hook_name: 'blocks.1.hook_resid_post', dtype: 'float32', seed: 3, task: 'copy',
+    }, null, 2)}\n`);
+    const back = (await loadSae(join(d, 'sae'))).sae;
+    expect(back.cfg).toEqual(sae.cfg);
+  });
+
+  it('refuses a cfg.json naming an unknown architecture, naming the file and the known ones', async () => {
+    const d = await dir();
+    const sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 3);
+    await saveSae(join(d, 'sae'), sae, { hookName: 'blocks.1.hook_resid_post', seed: 3, variant: 'jumprelu' });
+    await expect(loadSae(join(d, 'sae'))).rejects.toThrow(/sae\.cfg\.json: .*variant 'jumprelu'.*husai, openai/);
   });
 
   it('saves the transformer with TransformerLens names and shapes, and reloads the same function', async () => {
@@ -50,12 +70,12 @@ describe('weight files', () => {
     const d = await dir();
     const x = normal([16, 8], new Rng(5));
     const train = async (steps: number, resumeAt?: number) => {
-      let sae = new TopKSAE({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 6);
+      let sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 6);
       let opt = new Adam(sae.parameters(), { lr: 1e-2 });
       for (let s = 0; s < steps; s++) {
         if (s === resumeAt) {
           await saveCheckpoint(join(d, 'ck.safetensors'), sae, opt, { step: s });
-          sae = new TopKSAE({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 99); // different init, overwritten by the load
+          sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 99); // different init, overwritten by the load
           opt = new Adam(sae.parameters(), { lr: 1e-2 });
           expect(await loadCheckpoint(join(d, 'ck.safetensors'), sae, opt)).toEqual({ step: s });
         }
@@ -71,9 +91,9 @@ describe('weight files', () => {
 
   it('refuses a checkpoint that does not fit the model, saying what to do', async () => {
     const d = await dir();
-    const small = new TopKSAE({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 1);
+    const small = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 1);
     await saveCheckpoint(join(d, 'ck.safetensors'), small, new Adam(small.parameters()), {});
-    const big = new TopKSAE({ dIn: 8, dSae: 64, k: 4, variant: 'husai' }, 1);
+    const big = makeSae({ dIn: 8, dSae: 64, k: 4, variant: 'husai' }, 1);
     await expect(loadCheckpoint(join(d, 'ck.safetensors'), big, new Adam(big.parameters()))).rejects.toThrow(/does not fit this model.*delete the checkpoint/);
   });
 });

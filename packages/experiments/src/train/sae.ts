@@ -5,7 +5,7 @@
  * its initialisation (trainedVsInit, the PWMCC between the two) and checkpoints.
  */
 import { Adam, noGrad, releaseMemory, Rng, sub, tensor, tidy, type Tensor } from '@saelab/tensor';
-import { saveCheckpoint, TopKSAE, type SaeConfig } from '@saelab/models';
+import { makeSae, saveCheckpoint, type SaeConfig, type SparseAutoencoder } from '@saelab/models';
 import { resumeFrom } from './resume.js';
 import type { SaeTraining } from '../config/schema.js';
 import { pwmcc, type Matrix } from '../metrics/index.js';
@@ -25,7 +25,7 @@ export interface SaeMetrics {
 interface SaeState { epoch: number; lossCurve: number[]; trainedVsInitCurve: number[]; firings: number[]; sinceFired: number[]; }
 
 /** The decoder as a [d_sae, d_in] matrix for the metrics. */
-export function decoderMatrix(sae: TopKSAE): Matrix {
+export function decoderMatrix(sae: SparseAutoencoder): Matrix {
   return { data: Float32Array.from(sae.W_dec.toArray()), rows: sae.cfg.dSae, cols: sae.cfg.dIn };
 }
 
@@ -48,16 +48,16 @@ export function dataStatistics(x: Float32Array, d: number): { mean: Float64Array
   return { mean, variance: ss / (x.length - 1), globalMean };
 }
 
-export function buildSae(cfg: SaeTraining, dIn: number, seed: number, dataMean?: ArrayLike<number>): TopKSAE {
+export function buildSae(cfg: SaeTraining, dIn: number, seed: number, dataMean?: ArrayLike<number>): SparseAutoencoder {
   const config: SaeConfig = { dIn, dSae: cfg.expansion * dIn, k: cfg.k, variant: cfg.variant };
   if (cfg.auxK !== undefined) config.auxK = cfg.auxK;
   if (cfg.auxCoef !== undefined) config.auxCoef = cfg.auxCoef;
   if (cfg.deadAfter !== undefined) config.deadAfter = cfg.deadAfter;
-  return new TopKSAE(config, seed, dataMean);
+  return makeSae(config, seed, dataMean);
 }
 
 export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining, seed: number,
-  o: { checkpointPath?: string; progress?: Progress; label?: string } = {}): Promise<{ sae: TopKSAE; initDecoder: Matrix; metrics: SaeMetrics }> {
+  o: { checkpointPath?: string; progress?: Progress; label?: string } = {}): Promise<{ sae: SparseAutoencoder; initDecoder: Matrix; metrics: SaeMetrics }> {
   const progress = o.progress ?? silent;
   const label = o.label ?? `SAE seed ${seed}`;
   const n = acts.length / dIn;
@@ -114,7 +114,7 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
 }
 
 /** L0, explained variance and FVU of an SAE over the whole activation set. */
-export function evaluateSae(sae: TopKSAE, acts: Float32Array, dIn: number, stats = dataStatistics(acts, dIn), chunk = 4096): { l0: number; explainedVariance: number; fvu: number } {
+export function evaluateSae(sae: SparseAutoencoder, acts: Float32Array, dIn: number, stats = dataStatistics(acts, dIn), chunk = 4096): { l0: number; explainedVariance: number; fvu: number } {
   const n = acts.length / dIn;
   let nonzero = 0;
   let errSum = 0;

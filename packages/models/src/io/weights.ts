@@ -6,54 +6,34 @@
  *   [n_heads, d_model, d_head]).
  * - Training checkpoints: the module's own parameter names, plus optimiser moments, exact.
  */
-import { Adam, noGrad, permute, reshape, tensor, transpose, type Module, type Tensor } from '@saelab/tensor';
-import { TopKSAE, type SaeConfig } from '../sae.js';
+import { Adam, noGrad, permute, reshape, tensor, type Module, type Tensor } from '@saelab/tensor';
+import { saeArchitecture, type SparseAutoencoder, type SaeFileConfig } from '../sae/index.js';
 import { Transformer, type TransformerConfig } from '../transformer.js';
 import { loadSafetensors, saveSafetensors, type NamedTensor } from './safetensors.js';
 import { writeJsonAtomic } from './atomic.js';
 
+export type { SaeFileConfig } from '../sae/index.js';
+
 const host = (t: Tensor): NamedTensor => ({ shape: [...t.shape], data: Float32Array.from(t.toArray()) });
 
-/** The SAE in SAELens layout. */
-export function saeStateDict(sae: TopKSAE): Record<string, NamedTensor> {
-  return noGrad(() => ({
-    W_enc: host(transpose(sae.W_enc)), // ours is [d_sae, d_in], one row per latent
-    b_enc: host(sae.b_enc),
-    W_dec: host(sae.W_dec),
-    b_dec: host(sae.b_dec),
-  }));
-}
-
-/** What SAELens reads from cfg.json, plus how this SAE was made. */
-export interface SaeFileConfig {
-  d_in: number;
-  d_sae: number;
-  k: number;
-  architecture: 'topk';
-  variant: SaeConfig['variant'];
-  activation_fn: 'topk';
-  activation_fn_kwargs: { k: number };
-  apply_b_dec_to_input: boolean;
-  hook_name: string;
-  dtype: 'float32';
-  seed: number;
-  [extra: string]: unknown;
+/** The SAE in SAELens layout (its architecture's `stateDict()`). */
+export function saeStateDict(sae: SparseAutoencoder): Record<string, NamedTensor> {
+  return sae.stateDict();
 }
 
 /** Writes `<path>.safetensors` and `<path>.cfg.json` (atomically). */
-export async function saveSae(path: string, sae: TopKSAE, meta: { hookName: string; seed: number; [extra: string]: unknown }): Promise<void> {
+export async function saveSae(path: string, sae: SparseAutoencoder,
+  meta: { hookName: string; seed: number; [extra: string]: unknown }): Promise<void> {
   const { hookName, seed, ...extra } = meta;
   const cfg: SaeFileConfig = {
-    d_in: sae.cfg.dIn, d_sae: sae.cfg.dSae, k: sae.cfg.k, architecture: 'topk', variant: sae.cfg.variant,
-    activation_fn: 'topk', activation_fn_kwargs: { k: sae.cfg.k },
-    apply_b_dec_to_input: sae.cfg.variant === 'openai', hook_name: hookName, dtype: 'float32', seed, ...extra,
+    d_in: sae.cfg.dIn, d_sae: sae.cfg.dSae, ...sae.fileFields(), hook_name: hookName, dtype: 'float32', seed, ...extra,
   };
   await saveSafetensors(`${path}.safetensors`, saeStateDict(sae), { format: 'pt', variant: sae.cfg.variant });
   await writeJsonAtomic(`${path}.cfg.json`, cfg);
 }
 
-/** Reads an SAE written by `saveSae` back into a TopKSAE on the current backend. */
-export async function loadSae(path: string): Promise<{ sae: TopKSAE; cfg: SaeFileConfig }> {
+/** Reads an SAE written by `saveSae` back, with every hyperparameter its cfg.json holds, on the current backend. */
+export async function loadSae(path: string): Promise<{ sae: SparseAutoencoder; cfg: SaeFileConfig }> {
   const { readFile } = await import('node:fs/promises');
   let cfg: SaeFileConfig;
   try {
@@ -62,20 +42,14 @@ export async function loadSae(path: string): Promise<{ sae: TopKSAE; cfg: SaeFil
     throw new Error(`cannot read SAE config ${path}.cfg.json: ${(e as Error).message}`);
   }
   const { tensors } = await loadSafetensors(`${path}.safetensors`);
-  const sae = new TopKSAE({ dIn: cfg.d_in, dSae: cfg.d_sae, k: cfg.k, variant: cfg.variant }, 0);
-  const get = (name: string, shape: number[]) => {
-    const t = tensors[name];
-    if (!t || t.shape.join() !== shape.join()) {
-      throw new Error(`${path}.safetensors: tensor ${name} must have shape [${shape.join(', ')}]${t ? `, found [${t.shape.join(', ')}]` : ', missing'}`);
-    }
-    return tensor(Array.from(t.data), shape);
-  };
-  noGrad(() => {
-    sae.W_enc.assign(transpose(get('W_enc', [cfg.d_in, cfg.d_sae])));
-    sae.b_enc.assign(get('b_enc', [cfg.d_sae]));
-    sae.W_dec.assign(get('W_dec', [cfg.d_sae, cfg.d_in]));
-    sae.b_dec.assign(get('b_dec', [cfg.d_in]));
-  });
+  let sae: SparseAutoencoder;
+  try {
+    const Architecture = saeArchitecture(String(cfg.variant));
+    sae = new Architecture(Architecture.configFromFile(cfg) as never, 0);
+  } catch (e) {
+    throw new Error(`${path}.cfg.json: ${(e as Error).message}`);
+  }
+  sae.loadStateDict(tensors, `${path}.safetensors`);
   return { sae, cfg };
 }
 
