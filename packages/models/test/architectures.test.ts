@@ -14,7 +14,7 @@ import {
 
 const tiny: { [N in SaeArchitectureName]: SaeConfig & { variant: N } } = {
   husai: { dIn: 8, dSae: 32, k: 4, variant: 'husai' },
-  openai: { dIn: 8, dSae: 32, k: 4, variant: 'openai' },
+  openai: { dIn: 8, dSae: 32, k: 4, variant: 'openai', deadAfter: 32 }, // dead after one batch: AuxK runs from step 2
 };
 
 describe('the SAE registry', () => {

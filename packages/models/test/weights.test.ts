@@ -28,6 +28,18 @@ describe('weight files', () => {
     for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) expect(Array.from(back[key].toArray())).toEqual(Array.from(sae[key].toArray()));
   });
 
+  it('restores every hyperparameter it saved, AuxK settings included', async () => {
+    const d = await dir();
+    for (const variant of ['husai', 'openai'] as const) {
+      const sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant, auxK: 3, auxCoef: 0.25, deadAfter: 77 }, 3);
+      await saveSae(join(d, variant), sae, { hookName: 'blocks.1.hook_resid_post', seed: 3 });
+      const { sae: back, cfg } = await loadSae(join(d, variant));
+      expect(cfg).toMatchObject({ aux_k: 3, aux_coef: 0.25, dead_after: 77 });
+      expect(back.cfg).toEqual(sae.cfg);
+      expect(back).toBeInstanceOf(sae.constructor);
+    }
+  });
+
   it('writes the cfg.json layout of the committed results for an SAE with default settings', async () => {
     const d = await dir();
     const sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 3);

@@ -79,19 +79,30 @@ export abstract class TopKSAE<V extends string = string> extends SparseAutoencod
     if (when === 'afterStep') noGrad(() => this.W_dec.assign(normalize(this.W_dec)));
   }
 
-  /** SAELens's TopK fields. */
+  /**
+   * SAELens's TopK fields, then the AuxK settings where they differ from the defaults: a file of an SAE with
+   * default settings keeps the layout the committed results have.
+   */
   fileFields(): SaeArchitectureFields {
-    const { k, variant } = this.cfg;
+    const { k, variant, auxK, auxCoef, deadAfter } = this.cfg;
+    const d = auxDefaults(this.cfg.dIn);
     return {
       k, architecture: 'topk', variant, activation_fn: 'topk', activation_fn_kwargs: { k },
       apply_b_dec_to_input: this.encodesCentred,
+      ...(auxK !== d.auxK && { aux_k: auxK }),
+      ...(auxCoef !== d.auxCoef && { aux_coef: auxCoef }),
+      ...(deadAfter !== d.deadAfter && { dead_after: deadAfter }),
     };
   }
 
   /** The config a TopK cfg.json describes (the inverse of `fileFields`). */
   static configFromFile(file: SaeFileConfig): TopKConfig {
     if (file.k === undefined) throw new Error(`SAE file config: a TopK SAE needs k; this one has none`);
-    return { dIn: file.d_in, dSae: file.d_sae, k: file.k, variant: file.variant };
+    const c: TopKConfig = { dIn: file.d_in, dSae: file.d_sae, k: file.k, variant: file.variant };
+    if (file.aux_k !== undefined) c.auxK = file.aux_k as number;
+    if (file.aux_coef !== undefined) c.auxCoef = file.aux_coef as number;
+    if (file.dead_after !== undefined) c.deadAfter = file.dead_after as number;
+    return c;
   }
 
   /** Pre-activations of the chosen latents only, on the tape: [B, k]. */
