@@ -24,11 +24,5 @@ export function transformerStep(): () => void {
   const rng = new Rng(2);
   const tokens = tensor(Array.from({ length: 256 * 21 }, () => rng.int(22)), [256, 21]);
   const targets = tensor(Array.from({ length: 256 * 10 }, () => rng.int(20)), [256, 10]);
-  return () => tidy(() => {
-    opt.zeroGrad();
-    const loss = model.loss(tokens, targets, [11, 21]);
-    loss.item();
-    loss.backward();
-    opt.step();
-  });
+  return () => tidy(() => model.trainStep(tokens, targets, opt, [11, 21]));
 }

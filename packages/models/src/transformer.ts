@@ -9,7 +9,7 @@
  * positions 0..10 are work that never reaches it.
  */
 import {
-  add, crossEntropy, gatherRows, gelu, layerNorm, matmul, Module, normal, ones, permute, reshape, Rng, slice, softmax,
+  type Adam, add, crossEntropy, gatherRows, gelu, layerNorm, matmul, Module, normal, ones, permute, reshape, Rng, slice, softmax,
   tensor, zeros, type Tensor,
 } from '@saelab/tensor';
 
@@ -183,6 +183,23 @@ export class Transformer extends Module {
   /** Mean cross-entropy of the logits over the output window against targets [B, P]. */
   loss(tokens: Tensor, targets: Tensor, window?: readonly [number, number]): Tensor {
     return crossEntropy(this.forward(tokens, window ? { window } : {}).logits, targets);
+  }
+
+  /**
+   * One training step as the experiment runs it: the loss over the window, its gradients, the optimiser step.
+   * Returns the loss (before the update); `checkLoss` sees it before the backward pass and may throw to stop a
+   * diverged run before the parameters change.
+   *   const loss = tidy(() => model.trainStep(tokens, targets, opt, [11, 21]));
+   */
+  trainStep(tokens: Tensor, targets: Tensor, opt: Adam, window?: readonly [number, number],
+    checkLoss?: (loss: number) => void): number {
+    opt.zeroGrad();
+    const loss = this.loss(tokens, targets, window);
+    const value = loss.item();
+    checkLoss?.(value);
+    loss.backward();
+    opt.step();
+    return value;
   }
 }
 

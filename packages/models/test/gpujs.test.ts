@@ -32,14 +32,7 @@ function transformerLosses(b: Backend): number[] {
     const rng = new Rng(2);
     const tokens = tensor(Array.from({ length: 8 * 8 }, () => rng.int(11)), [8, 8]); // [B, T]
     const targets = tensor(Array.from({ length: 8 * 4 }, () => rng.int(11)), [8, 4]); // [B, P]: positions 4..7
-    return Array.from({ length: STEPS }, () => {
-      opt.zeroGrad();
-      const loss = model.loss(tokens, targets, [4, 8]);
-      const value = loss.item();
-      loss.backward();
-      opt.step();
-      return value;
-    });
+    return Array.from({ length: STEPS }, () => model.trainStep(tokens, targets, opt, [4, 8]));
   });
 }
 

@@ -134,19 +134,37 @@ describe('Transformer', () => {
     });
   });
 
-  it('learns: a few Adam steps lower the loss on a fixed batch', () => {
+  it('learns: a few Adam steps (trainStep) lower the loss on a fixed batch', () => {
     const model = new Transformer(tiny, 11);
     const x = tensor(tokens.flat(), [2, 5]);
     const targets = tensor([4, 0, 6, 2, 3, 5, 0, 1], [2, 4]);
     const opt = new Adam(model.parameters(), { lr: 1e-2 });
     const first = model.loss(x, targets, [1, 5]).item();
-    for (let s = 0; s < 30; s++) {
-      opt.zeroGrad();
-      model.loss(x, targets, [1, 5]).backward();
-      opt.step();
-    }
+    const losses = Array.from({ length: 30 }, () => model.trainStep(x, targets, opt, [1, 5]));
+    expect(losses[0]).toBe(first); // trainStep returns the loss before its update
     expect(model.loss(x, targets, [1, 5]).item()).toBeLessThan(first * 0.5);
     expect(sum(model.W_E).item()).not.toBeNaN();
+  });
+
+  it('trainStep is zeroGrad, loss, backward, step; checkLoss sees the loss before anything changes', () => {
+    const x = tensor(tokens.flat(), [2, 5]);
+    const targets = tensor([4, 0, 6, 2, 3, 5, 0, 1], [2, 4]);
+    const byHand = new Transformer(tiny, 12);
+    const handOpt = new Adam(byHand.parameters(), { lr: 1e-2 });
+    const stepped = new Transformer(tiny, 12);
+    const opt = new Adam(stepped.parameters(), { lr: 1e-2 });
+    for (let s = 0; s < 3; s++) {
+      handOpt.zeroGrad();
+      byHand.loss(x, targets, [1, 5]).backward();
+      handOpt.step();
+      stepped.trainStep(x, targets, opt, [1, 5]);
+    }
+    const values = (m: Transformer) => m.parameters().map((p) => Array.from(p.toArray()));
+    expect(values(stepped)).toEqual(values(byHand));
+    const before = values(stepped);
+    expect(() => stepped.trainStep(x, targets, opt, [1, 5], () => { throw new Error('diverged'); })).toThrow('diverged');
+    expect(values(stepped)).toEqual(before);
+    expect(opt.stepCount).toBe(3);
   });
 
   it('rejects a bad config with the field named', () => {

@@ -4,7 +4,7 @@
  * where it stopped. The shuffle order of epoch e comes from its own fork of the seed, so a
  * resumed run draws exactly the batches an uninterrupted one would.
  */
-import { Adam, AdamW, noGrad, releaseMemory, Rng, tensor, tidy, type Tensor } from '@saelab/tensor';
+import { Adam, AdamW, noGrad, releaseMemory, Rng, tensor, tidy } from '@saelab/tensor';
 import { saveCheckpoint, Transformer } from '@saelab/models';
 import { resumeFrom } from './resume.js';
 import type { TransformerTraining } from '../config/schema.js';
@@ -91,13 +91,9 @@ export async function trainTransformer(task: TaskData, cfg: TransformerTraining,
       const value = tidy(() => {
         const tokens = tensor(batch.tokens, [batch.n, task.seqLen]);
         const targets = tensor(batch.targets, [batch.n, P]);
-        opt.zeroGrad();
-        const loss: Tensor = model.loss(tokens, targets, task.window);
-        const v = loss.item();
-        if (!Number.isFinite(v)) throw new NonFiniteLossError(label, epoch, String(v));
-        loss.backward();
-        opt.step();
-        return v;
+        return model.trainStep(tokens, targets, opt, task.window, (v) => {
+          if (!Number.isFinite(v)) throw new NonFiniteLossError(label, epoch, String(v));
+        });
       });
       lossSum += value * batch.n;
       progress.update(epoch * stepsPerEpoch + step + 1, `epoch ${epoch + 1} loss ${value.toFixed(4)}`);
