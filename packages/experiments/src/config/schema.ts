@@ -3,6 +3,7 @@
  * Every field of ../shared/PROTOCOL.md that a run depends on lives in the config, so a results
  * file can say exactly what produced it. Errors name the field and the allowed range.
  */
+import { saeArchitectureNames } from '@saelab/models';
 import { z } from 'zod';
 import { fraction, int, positive } from '../tasks/fields.js';
 import { TaskSchema, taskOf } from '../tasks/index.js';
@@ -11,7 +12,7 @@ export { TransformerTrainingSchema, type TransformerTraining } from '../tasks/fi
 export { TaskSchema, taskKinds, type TaskConfig, type TaskKind } from '../tasks/index.js';
 
 export const SaeTrainingSchema = z.strictObject({
-  variant: z.enum(['husai', 'openai']),
+  variant: z.enum(saeArchitectureNames), // the SAE architecture registry's names (@saelab/models): husai, openai
   expansion: int(), // 8: d_sae = expansion * d_model
   k: int(), // 32
   lr: positive(), // 3e-4 (Adam)
