@@ -74,7 +74,10 @@ const disposers: (() => void)[] = [];
  * (they count towards RESULT matmul_gflops). Register cleanup with disposers.push(...).
  */
 function benchRow(name: string, matmul: MatmulCallback, opts: { ours?: boolean; interleaved?: boolean } = {}): void {
-  rows.push({ name, matmul, ours: !!opts.ours, interleaved: opts.interleaved ?? true, times: SHAPES.map(() => []), gflops: [], maxDiff: 0 });
+  rows.push({
+    name, matmul, ours: !!opts.ours, interleaved: opts.interleaved ?? true,
+    times: SHAPES.map(() => []), gflops: [], maxDiff: 0,
+  });
 }
 // ------------------------------------------------------------------------------------------------------------------
 
@@ -99,7 +102,8 @@ try {
   await tf.ready();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  tfjsName = `tfjs-backend-wasm 4.22, ${simd ? 'SIMD' : 'no SIMD'}, ${mt ? `${tfw.getThreadsCount()} threads` : '1 thread'}`;
+  const threads = mt ? `${tfw.getThreadsCount()} threads` : '1 thread';
+  tfjsName = `tfjs-backend-wasm 4.22, ${simd ? 'SIMD' : 'no SIMD'}, ${threads}`;
   // Operand tensors are created once per input (outside the timing); a timed call is tf.matMul + dataSync()
   // inside tf.tidy, which disposes the product.
   type T2 = import('@tensorflow/tfjs-core').Tensor2D;
@@ -140,7 +144,8 @@ benchRow('JS triple loop (i-k-j), reference', jsMatmul, { interleaved: false });
   const { loadBackend, matmul, tensor, withBackend } = await import('../src/index.js');
   const gpujs = (await loadBackend('gpujs')) as import('../src/index.js').GpujsBackend;
   if (!gpujs.isGpu) {
-    process.stderr.write(`gpujs rows skipped: gpu.js runs in ${gpujs.mode} mode here, not on a GPU (in Node: run under xvfb-run -a)\n`);
+    process.stderr.write(`gpujs rows skipped: gpu.js runs in ${gpujs.mode} mode here, not on a GPU`
+      + ' (in Node: run under xvfb-run -a)\n');
   } else {
     benchRow(`saelab gpujs (${gpujs.mode}), upload + readback`, (a, b, out, M, K, N) => withBackend(gpujs, () => {
       out.set(matmul(tensor(a, [M, K]), tensor(b, [K, N])).toArray());
@@ -202,7 +207,9 @@ for (let round = 0; round < ROUNDS; round++) {
 for (const d of disposers) d();
 
 // ---- report ---------------------------------------------------------------------------------------------------
-for (const row of rows) row.gflops = SHAPES.map(([M, K, N], s) => (2 * M * K * N) / (median(row.times[s]!) / 1e3) / 1e9);
+for (const row of rows) {
+  row.gflops = SHAPES.map(([M, K, N], s) => (2 * M * K * N) / (median(row.times[s]!) / 1e3) / 1e9);
+}
 const labels = SHAPES.map(([M, K, N]) => `${M}x${K}x${N}`);
 const nameW = Math.max(...rows.map((r) => r.name.length), 'GFLOP/s   (M x K x N)'.length);
 const colW = Math.max(...labels.map((s) => s.length)) + 2;
@@ -211,9 +218,11 @@ const line = (name: string, cells: string[], gm: string, diff: string): string =
 console.log('');
 console.log(line('GFLOP/s   (M x K x N)', labels, 'geomean', 'max|diff|'));
 for (const r of rows) {
-  console.log(line(r.name, r.gflops.map((g) => g.toFixed(1)), geomean(r.gflops).toFixed(1), r.interleaved ? r.maxDiff.toExponential(1) : '(reference)'));
+  const diff = r.interleaved ? r.maxDiff.toExponential(1) : '(reference)';
+  console.log(line(r.name, r.gflops.map((g) => g.toFixed(1)), geomean(r.gflops).toFixed(1), diff));
 }
-console.log(`(median of ${ROUNDS} interleaved timed runs per cell after ${WARMUP} warm-up runs; JS row: one run per shape above 1e8 flops, else median of 3)`);
+console.log(`(median of ${ROUNDS} interleaved timed runs per cell after ${WARMUP} warm-up runs;`
+  + ' JS row: one run per shape above 1e8 flops, else median of 3)');
 const best = rows.filter((r) => r.ours).reduce((x, y) => (geomean(y.gflops) > geomean(x.gflops) ? y : x));
 const tfRow = rows.find((r) => r.name === tfjsName);
 console.log(`best configuration: ${best.name}${tfRow ? `; compared with: ${tfRow.name}` : ''}`);

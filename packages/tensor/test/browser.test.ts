@@ -47,8 +47,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('gpujs in Chromium', (
     server?.close();
   });
 
-  it.each([['webgl2', 'WebGL2'], ['webgl', 'WebGL']])('in %s mode every kernel family matches the reference, and an MLP trains alike', async (request, mode) => {
-    const result = await page.evaluate((m) => (globalThis as unknown as { runGpujs: (m: string) => Promise<PageResult> }).runGpujs(m), request);
+  const modes = [['webgl2', 'WebGL2'], ['webgl', 'WebGL']];
+  const title = 'in %s mode every kernel family matches the reference, and an MLP trains alike';
+  it.each(modes)(title, async (request, mode) => {
+    type Page = { runGpujs: (m: string) => Promise<PageResult> };
+    const result = await page.evaluate((m) => (globalThis as unknown as Page).runGpujs(m), request);
     expect(result.mode).toBe(mode);
     // Ten times the parity tests' unscaled tolerances (helpers.ts' NUMERICS), as these chain reductions
     // over tens of terms: the worst measured through SwiftShader is 1.5e-5 relative, in the matmuls.

@@ -98,7 +98,8 @@ export function input(shape: Shape, seed: number, lo = -1, hi = 1): Input {
  * float64 on the reference backend. `f` creates any index tensors with `tensor()`, which uses
  * the backend it runs under.
  */
-export async function gradcheck(b: Backend, f: (...xs: Tensor[]) => Tensor, inputs: Input[], tol = { rtol: 2e-3, atol: 2e-3 }): Promise<void> {
+export async function gradcheck(b: Backend, f: (...xs: Tensor[]) => Tensor, inputs: Input[],
+  tol = { rtol: 2e-3, atol: 2e-3 }): Promise<void> {
   const f64 = await loadBackend('reference64');
   const weights = (out: Tensor) => randomArray(out.size, 99, 0.5, 1.5);
 

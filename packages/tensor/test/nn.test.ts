@@ -2,7 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   crossEntropy, gelu, layerNorm, logSoftmax, mean, normalize, relu, softmax, tensor, topk, mseLoss, oneHot,
-  concat, minimum, geluComposite, layerNormComposite, softmaxComposite, sum, mul, withBackend, type Backend, type Tensor,
+  concat, minimum, geluComposite, layerNormComposite, softmaxComposite, sum, mul, withBackend,
+  type Backend, type Tensor,
 } from '../src/index.js';
 import { backend, backendNames, expectAllClose, gradcheck, input, run } from './helpers.js';
 
@@ -19,7 +20,8 @@ describe.each(backendNames())('nn functions on %s', (name) => {
 
   it('gelu is the exact erf form', async () => {
     // 0.5 x (1 + erf(x / sqrt 2)) at x = 1, -1, 2 (values from the definition in float64).
-    expectAllClose(run(b, () => gelu(tensor([1, -1, 2, 0]))), [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0], 1e-6, 1e-6);
+    const want = [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0];
+    expectAllClose(run(b, () => gelu(tensor([1, -1, 2, 0]))), want, 1e-6, 1e-6);
     await gradcheck(b, (x) => gelu(x!), [input([2, 5], 2, -3, 3)]);
   });
 
@@ -64,7 +66,8 @@ describe.each(backendNames())('nn functions on %s', (name) => {
     // Row [1, 2, 3]: mean 2, variance 2/3.
     const s = Math.sqrt(2 / 3 + 1e-5);
     expectAllClose(run(b, () => layerNorm(tensor([[1, 2, 3]]))), [-1 / s, 0, 1 / s], 1e-5, 1e-6);
-    expectAllClose(run(b, () => layerNorm(tensor([[1, 2, 3]]), tensor([2, 2, 2]), tensor([1, 1, 1]))), [1 - 2 / s, 1, 1 + 2 / s], 1e-5, 1e-6);
+    const y = run(b, () => layerNorm(tensor([[1, 2, 3]]), tensor([2, 2, 2]), tensor([1, 1, 1])));
+    expectAllClose(y, [1 - 2 / s, 1, 1 + 2 / s], 1e-5, 1e-6);
     await gradcheck(b, (x, w, c) => layerNorm(x!, w, c), [input([3, 5], 6), input([5], 7), input([5], 8)]);
   });
 
@@ -89,8 +92,10 @@ describe.each(backendNames())('nn functions on %s', (name) => {
   });
 
   it('rejects bad shapes with messages that name the op and both shapes', () => {
-    expect(() => run(b, () => tensor([1, 2, 3]).add(tensor([1, 2])))).toThrow(/add: shapes \[3\] and \[2\] cannot be broadcast/);
-    expect(() => run(b, () => tensor([[1, 2]]).matmul(tensor([[1, 2]])))).toThrow(/matmul: inner dimensions differ.*\[1, 2\], \[1, 2\]/);
+    expect(() => run(b, () => tensor([1, 2, 3]).add(tensor([1, 2]))))
+      .toThrow(/add: shapes \[3\] and \[2\] cannot be broadcast/);
+    expect(() => run(b, () => tensor([[1, 2]]).matmul(tensor([[1, 2]]))))
+      .toThrow(/matmul: inner dimensions differ.*\[1, 2\], \[1, 2\]/);
     expect(() => run(b, () => topk(tensor([[1, 2]]), 3).values)).toThrow(/k \(3\) must be an integer in 1\.\.2/);
     expect(() => run(b, () => tensor([1, 2, 3]).reshape([2, 2]))).toThrow(/reshape: cannot reshape \[3\]/);
   });

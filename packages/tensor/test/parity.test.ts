@@ -52,19 +52,22 @@ describe.each(fast)('%s matches the reference backend', (name) => {
     ['both broadcast', [4, 1, 6], [5, 1]],
     ['broadcast first operand', [33], [64, 33]],
   ];
-  it.each(['add', 'sub', 'mul', 'div', 'maximum', 'cmpgt', 'cmpeq'] as BinaryOp[])('binary %s in every broadcast layout', (op) => {
+  const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'cmpgt', 'cmpeq'];
+  it.each(binaryOps)('binary %s in every broadcast layout', (op) => {
     layouts.forEach(([, sa, sb], k) => {
       const a = input(sa, 10 + k);
       // cmpeq needs equal values to find: reuse a's values cyclically.
       const nb = sb.reduce((x, y) => x * y, 1);
       const bb = op === 'div' ? input(sb, 20 + k, 0.5, 2)
-        : op === 'cmpeq' ? { shape: sb, values: Array.from({ length: nb }, (_, i) => a.values[i % a.values.length]!) } : input(sb, 20 + k);
+        : op === 'cmpeq' ? { shape: sb, values: Array.from({ length: nb }, (_, i) => a.values[i % a.values.length]!) }
+        : input(sb, 20 + k);
       same(op, [a, bb]);
     });
   });
 
   it('where in every broadcast layout', () => {
-    const cond = (shape: number[], seed: number): Input => ({ shape, values: input(shape, seed).values.map((v) => (v > 0 ? 1 : 0)) });
+    const cond = (shape: number[], seed: number): Input =>
+      ({ shape, values: input(shape, seed).values.map((v) => (v > 0 ? 1 : 0)) });
     const cases: [number[], number[], number[]][] = [
       [[64, 33], [64, 33], []], // relu: full, full, scalar
       [[64, 33], [], [64, 33]],
@@ -94,7 +97,8 @@ describe.each(fast)('%s matches the reference backend', (name) => {
 
   it('movement: permute, slice, pad, expand', () => {
     const x = input([4, 5, 3, 6], 100);
-    for (const perm of [[0, 2, 1, 3], [3, 2, 1, 0], [1, 0, 2, 3], [0, 1, 3, 2], [2, 3, 0, 1]]) same('permute', [x], () => ({ perm }));
+    const perms = [[0, 2, 1, 3], [3, 2, 1, 0], [1, 0, 2, 3], [0, 1, 3, 2], [2, 3, 0, 1]];
+    for (const perm of perms) same('permute', [x], () => ({ perm }));
     same('permute', [input([256, 21, 4, 32], 101)], () => ({ perm: [0, 2, 1, 3] })); // attention heads
     same('slice', [x], () => ({ starts: [1, 0, 1, 2], ends: [3, 5, 3, 5] }));
     same('slice', [x], () => ({ starts: [1, 0, 0, 0], ends: [3, 5, 3, 6] })); // one contiguous block
@@ -126,13 +130,16 @@ describe.each(fast)('%s matches the reference backend', (name) => {
       for (const transB of [false, true]) {
         const x = input([batch!, M!, K!], M! + K!), w = input(transB ? [N!, K!] : [K!, N!], N!), bias = input([N!], 7);
         same('matmul', [x, w, bias], () => ({ transA: false, transB }), K);
-        same('matmul', [x, input(transB ? [batch!, N!, K!] : [batch!, K!, N!], 9), bias], () => ({ transA: false, transB }), K);
+        const wBatched = input(transB ? [batch!, N!, K!] : [batch!, K!, N!], 9);
+        same('matmul', [x, wBatched, bias], () => ({ transA: false, transB }), K);
       }
     }
   });
 
   it('matmul in every transpose form, batched and shared, at sizes around the kernel tiles', () => {
-    const sizes: [number, number, number][] = [[1, 1, 1], [5, 8, 8], [7, 3, 9], [33, 17, 65], [128, 128, 128], [130, 300, 70]];
+    const sizes: [number, number, number][] = [
+      [1, 1, 1], [5, 8, 8], [7, 3, 9], [33, 17, 65], [128, 128, 128], [130, 300, 70],
+    ];
     for (const [M, K, N] of sizes) {
       for (const transA of [false, true]) for (const transB of [false, true]) {
         const a = input(transA ? [2, K, M] : [2, M, K], M + K);
@@ -170,7 +177,8 @@ describe.each(fast)('%s matches the reference backend', (name) => {
   it('index errors name the op and the bad index, as the reference does', () => {
     const index = (values: number[], shape: number[]) => withBackend(b, () => tensor(values, shape));
     const run = (op: Primitive, inputs: Input[], args: object) =>
-      () => withBackend(b, () => apply(op, inputs.map((i) => tensor(i.values, i.shape)), args as PrimitiveArgs[typeof op]));
+      () => withBackend(b, () =>
+        apply(op, inputs.map((i) => tensor(i.values, i.shape)), args as PrimitiveArgs[typeof op]));
     expect(run('gatherRows', [input([5, 3], 1)], { index: index([0, 5], [2]) }))
       .toThrow('gatherRows: index 5 is out of range [0, 5)');
     expect(run('scatterAddRows', [input([2, 3], 1)], { index: index([1, -1], [2]), rows: 4 }))
@@ -180,9 +188,12 @@ describe.each(fast)('%s matches the reference backend', (name) => {
     expect(run('scatterLast', [input([2, 1], 1)], { index: index([0, 4], [2, 1]), n: 4 }))
       .toThrow('scatterLast: index 4 is out of range [0, 4)');
     const code = index([0, 1, 2, NaN], [2, 2]);
-    expect(run('gatherDot', [input([2, 3], 1), input([3, 3], 2)], { index: code })).toThrow('gatherDot: index NaN is out of range [0, 3)');
-    expect(run('gatherCombine', [input([2, 2], 1), input([3, 3], 2)], { index: code })).toThrow('gatherCombine: index NaN');
-    expect(run('scatterOuter', [input([2, 2], 1), input([2, 3], 2)], { index: code, n: 3 })).toThrow('scatterOuter: index NaN');
+    expect(run('gatherDot', [input([2, 3], 1), input([3, 3], 2)], { index: code }))
+      .toThrow('gatherDot: index NaN is out of range [0, 3)');
+    expect(run('gatherCombine', [input([2, 2], 1), input([3, 3], 2)], { index: code }))
+      .toThrow('gatherCombine: index NaN');
+    expect(run('scatterOuter', [input([2, 2], 1), input([2, 3], 2)], { index: code, n: 3 }))
+      .toThrow('scatterOuter: index NaN');
   });
 
   it('Adam steps', () => {

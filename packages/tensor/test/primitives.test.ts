@@ -24,19 +24,48 @@ const op = <P extends Primitive>(p: P, xs: Tensor[], args: Parameters<typeof app
 const positive = (shape: number[], seed: number) => input(shape, seed, 0.5, 2);
 
 const cases: Record<Primitive, Case> = {
-  neg: { forward: () => op('neg', [t([1, -2, 3])], {}), expected: [-1, 2, -3], grad: { f: (x) => op('neg', [x!], {}), inputs: [input([2, 3], 1)] } },
-  exp: { forward: () => op('exp', [t([0, 1, -1])], {}), expected: [1, Math.E, 1 / Math.E], grad: { f: (x) => op('exp', [x!], {}), inputs: [input([5], 2)] } },
-  log: { forward: () => op('log', [t([1, Math.E, 0.5])], {}), expected: [0, 1, Math.log(0.5)], grad: { f: (x) => op('log', [x!], {}), inputs: [positive([4], 3)] } },
-  sqrt: { forward: () => op('sqrt', [t([4, 9, 2])], {}), expected: [2, 3, Math.SQRT2], grad: { f: (x) => op('sqrt', [x!], {}), inputs: [positive([4], 4)] } },
-  tanh: { forward: () => op('tanh', [t([0, 1, -2])], {}), expected: [0, 0.7615941559557649, -0.9640275800758169], grad: { f: (x) => op('tanh', [x!], {}), inputs: [input([6], 5, -2, 2)] } },
-  erf: { forward: () => op('erf', [t([0, 0.5, -1, 3])], {}), expected: [0, 0.5204998778130465, -0.8427007929497149, 0.9999779095030014], grad: { f: (x) => op('erf', [x!], {}), inputs: [input([6], 6, -2, 2)] } },
-  gelu: { forward: () => op('gelu', [t([1, -1, 2, 0])], {}), expected: [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0], grad: { f: (x) => op('gelu', [x!], {}), inputs: [input([6], 41, -3, 3)] } },
+  neg: {
+    forward: () => op('neg', [t([1, -2, 3])], {}), expected: [-1, 2, -3],
+    grad: { f: (x) => op('neg', [x!], {}), inputs: [input([2, 3], 1)] },
+  },
+  exp: {
+    forward: () => op('exp', [t([0, 1, -1])], {}), expected: [1, Math.E, 1 / Math.E],
+    grad: { f: (x) => op('exp', [x!], {}), inputs: [input([5], 2)] },
+  },
+  log: {
+    forward: () => op('log', [t([1, Math.E, 0.5])], {}), expected: [0, 1, Math.log(0.5)],
+    grad: { f: (x) => op('log', [x!], {}), inputs: [positive([4], 3)] },
+  },
+  sqrt: {
+    forward: () => op('sqrt', [t([4, 9, 2])], {}), expected: [2, 3, Math.SQRT2],
+    grad: { f: (x) => op('sqrt', [x!], {}), inputs: [positive([4], 4)] },
+  },
+  tanh: {
+    forward: () => op('tanh', [t([0, 1, -2])], {}), expected: [0, 0.7615941559557649, -0.9640275800758169],
+    grad: { f: (x) => op('tanh', [x!], {}), inputs: [input([6], 5, -2, 2)] },
+  },
+  erf: {
+    forward: () => op('erf', [t([0, 0.5, -1, 3])], {}),
+    expected: [0, 0.5204998778130465, -0.8427007929497149, 0.9999779095030014],
+    grad: { f: (x) => op('erf', [x!], {}), inputs: [input([6], 6, -2, 2)] },
+  },
+  gelu: {
+    forward: () => op('gelu', [t([1, -1, 2, 0])], {}),
+    expected: [0.8413447460685429, -0.15865525393145707, 1.9544997361036416, 0],
+    grad: { f: (x) => op('gelu', [x!], {}), inputs: [input([6], 41, -3, 3)] },
+  },
   // g * (Phi(x) + x phi(x)): 2 * 0.5 at 0; Phi(1) + phi(1) at 1.
-  geluGrad: { forward: () => op('geluGrad', [t([0, 1]), t([2, 1])], {}), expected: [1, 0.8413447460685429 + 0.24197072451914337] },
-  abs: { forward: () => op('abs', [t([-1.5, 2, 0])], {}), expected: [1.5, 2, 0], grad: { f: (x) => op('abs', [x!], {}), inputs: [input([6], 7)] } },
+  geluGrad: {
+    forward: () => op('geluGrad', [t([0, 1]), t([2, 1])], {}), expected: [1, 0.8413447460685429 + 0.24197072451914337],
+  },
+  abs: {
+    forward: () => op('abs', [t([-1.5, 2, 0])], {}), expected: [1.5, 2, 0],
+    grad: { f: (x) => op('abs', [x!], {}), inputs: [input([6], 7)] },
+  },
 
   add: {
-    forward: () => op('add', [t([[1, 2, 3], [4, 5, 6]]), t([10, 20, 30])], {}), expected: [11, 22, 33, 14, 25, 36], expectedShape: [2, 3],
+    forward: () => op('add', [t([[1, 2, 3], [4, 5, 6]]), t([10, 20, 30])], {}),
+    expected: [11, 22, 33, 14, 25, 36], expectedShape: [2, 3],
     grad: { f: (a, b) => op('add', [a!, b!], {}), inputs: [input([2, 3], 8), input([3], 9)] },
   },
   sub: {
@@ -59,12 +88,16 @@ const cases: Record<Primitive, Case> = {
   cmpeq: { forward: () => op('cmpeq', [t([1, 5, 3]), t([2, 4, 3])], {}), expected: [0, 0, 1] },
   where: {
     forward: () => op('where', [t([1, 0, 1]), t([1, 2, 3]), t([7])], {}), expected: [1, 7, 3],
-    grad: { f: (a, b) => op('where', [idx([1, 0, 0, 1, 1, 0], [2, 3]), a!, b!], {}), inputs: [input([2, 3], 18), input([3], 19)] },
+    grad: {
+      f: (a, b) => op('where', [idx([1, 0, 0, 1, 1, 0], [2, 3]), a!, b!], {}),
+      inputs: [input([2, 3], 18), input([3], 19)],
+    },
   },
 
   layerNorm: {
     // Row [1, 2, 3]: mean 2, biased variance 2/3.
-    forward: () => op('layerNorm', [t([[1, 2, 3]])], { eps: 1e-5 }), expected: [-1, 0, 1].map((v) => v / Math.sqrt(2 / 3 + 1e-5)),
+    forward: () => op('layerNorm', [t([[1, 2, 3]])], { eps: 1e-5 }),
+    expected: [-1, 0, 1].map((v) => v / Math.sqrt(2 / 3 + 1e-5)),
     grad: { f: (x) => op('layerNorm', [x!], { eps: 1e-5 }), inputs: [input([3, 5], 42)] },
   },
   layerNormGrad: {
@@ -75,7 +108,8 @@ const cases: Record<Primitive, Case> = {
   },
   softmax: {
     // Row [0, ln 2, ln 3]: exp gives [1, 2, 3], sum 6.
-    forward: () => op('softmax', [t([[0, Math.LN2, Math.log(3)], [5, 5, 5]])], {}), expected: [1 / 6, 2 / 6, 3 / 6, 1 / 3, 1 / 3, 1 / 3],
+    forward: () => op('softmax', [t([[0, Math.LN2, Math.log(3)], [5, 5, 5]])], {}),
+    expected: [1 / 6, 2 / 6, 3 / 6, 1 / 3, 1 / 3, 1 / 3],
     grad: { f: (x) => op('softmax', [x!], {}), inputs: [input([3, 5], 44, -3, 3)] },
   },
   softmaxGrad: {
@@ -92,7 +126,8 @@ const cases: Record<Primitive, Case> = {
   },
 
   matmul: {
-    forward: () => op('matmul', [t([[1, 2], [3, 4]]), t([[5, 6], [7, 8]])], { transA: false, transB: false }), expected: [19, 22, 43, 50],
+    forward: () => op('matmul', [t([[1, 2], [3, 4]]), t([[5, 6], [7, 8]])], { transA: false, transB: false }),
+    expected: [19, 22, 43, 50],
     grad: {
       // Every transpose form, a batched and a shared right operand, in one function.
       f: (a, b, c, d, e) => {
@@ -107,15 +142,18 @@ const cases: Record<Primitive, Case> = {
   },
 
   reshape: {
-    forward: () => op('reshape', [t([1, 2, 3, 4, 5, 6])], { shape: [3, 2] }), expected: [1, 2, 3, 4, 5, 6], expectedShape: [3, 2],
+    forward: () => op('reshape', [t([1, 2, 3, 4, 5, 6])], { shape: [3, 2] }),
+    expected: [1, 2, 3, 4, 5, 6], expectedShape: [3, 2],
     grad: { f: (x) => op('reshape', [x!], { shape: [4, 3] }), inputs: [input([2, 6], 25)] },
   },
   permute: {
-    forward: () => op('permute', [t([[1, 2, 3], [4, 5, 6]])], { perm: [1, 0] }), expected: [1, 4, 2, 5, 3, 6], expectedShape: [3, 2],
+    forward: () => op('permute', [t([[1, 2, 3], [4, 5, 6]])], { perm: [1, 0] }),
+    expected: [1, 4, 2, 5, 3, 6], expectedShape: [3, 2],
     grad: { f: (x) => op('permute', [x!], { perm: [2, 0, 1] }), inputs: [input([2, 3, 4], 26)] },
   },
   slice: {
-    forward: () => op('slice', [t([[1, 2, 3], [4, 5, 6]])], { starts: [0, 1], ends: [2, 3] }), expected: [2, 3, 5, 6], expectedShape: [2, 2],
+    forward: () => op('slice', [t([[1, 2, 3], [4, 5, 6]])], { starts: [0, 1], ends: [2, 3] }),
+    expected: [2, 3, 5, 6], expectedShape: [2, 2],
     grad: { f: (x) => op('slice', [x!], { starts: [1, 0, 2], ends: [3, 2, 4] }), inputs: [input([3, 3, 5], 27)] },
   },
   pad: {
@@ -128,36 +166,59 @@ const cases: Record<Primitive, Case> = {
   },
 
   gatherRows: {
-    forward: () => op('gatherRows', [t([[1, 2], [3, 4], [5, 6]])], { index: idx([2, 0, 2]) }), expected: [5, 6, 1, 2, 5, 6], expectedShape: [3, 2],
+    forward: () => op('gatherRows', [t([[1, 2], [3, 4], [5, 6]])], { index: idx([2, 0, 2]) }),
+    expected: [5, 6, 1, 2, 5, 6], expectedShape: [3, 2],
     grad: { f: (x) => op('gatherRows', [x!], { index: idx([1, 3, 1, 0], [2, 2]) }), inputs: [input([4, 3], 30)] },
   },
   scatterAddRows: {
-    forward: () => op('scatterAddRows', [t([[1, 1], [2, 2], [3, 3]])], { index: idx([2, 0, 2]), rows: 3 }), expected: [2, 2, 0, 0, 4, 4], expectedShape: [3, 2],
+    forward: () => op('scatterAddRows', [t([[1, 1], [2, 2], [3, 3]])], { index: idx([2, 0, 2]), rows: 3 }),
+    expected: [2, 2, 0, 0, 4, 4], expectedShape: [3, 2],
     grad: { f: (x) => op('scatterAddRows', [x!], { index: idx([1, 3, 1, 0]), rows: 5 }), inputs: [input([4, 3], 31)] },
   },
   gatherLast: {
-    forward: () => op('gatherLast', [t([[1, 2, 3], [4, 5, 6]])], { index: idx([2, 0, 1, 1], [2, 2]) }), expected: [3, 1, 5, 5], expectedShape: [2, 2],
+    forward: () => op('gatherLast', [t([[1, 2, 3], [4, 5, 6]])], { index: idx([2, 0, 1, 1], [2, 2]) }),
+    expected: [3, 1, 5, 5], expectedShape: [2, 2],
     grad: { f: (x) => op('gatherLast', [x!], { index: idx([2, 0, 1, 1, 3, 3], [2, 3]) }), inputs: [input([2, 4], 32)] },
   },
   scatterLast: {
-    forward: () => op('scatterLast', [t([[1, 2], [3, 4]])], { index: idx([2, 0, 1, 1], [2, 2]), n: 3 }), expected: [2, 0, 1, 0, 7, 0], expectedShape: [2, 3],
-    grad: { f: (x) => op('scatterLast', [x!], { index: idx([2, 0, 1, 1], [2, 2]), n: 4 }), inputs: [input([2, 2], 33)] },
+    forward: () => op('scatterLast', [t([[1, 2], [3, 4]])], { index: idx([2, 0, 1, 1], [2, 2]), n: 3 }),
+    expected: [2, 0, 1, 0, 7, 0], expectedShape: [2, 3],
+    grad: {
+      f: (x) => op('scatterLast', [x!], { index: idx([2, 0, 1, 1], [2, 2]), n: 4 }),
+      inputs: [input([2, 2], 33)],
+    },
   },
   // W rows: [1, 0], [0, 2], [1, 1]; x rows [1, 2], [3, 4].
   gatherDot: {
-    forward: () => op('gatherDot', [t([[1, 2], [3, 4]]), t([[1, 0], [0, 2], [1, 1]])], { index: idx([2, 1, 0, 0], [2, 2]) }), expected: [3, 4, 3, 3], expectedShape: [2, 2],
-    grad: { f: (x, w) => op('gatherDot', [x!, w!], { index: idx([2, 1, 0, 2, 4, 4], [2, 3]) }), inputs: [input([2, 3], 35), input([5, 3], 36)] },
+    forward: () => op('gatherDot', [t([[1, 2], [3, 4]]), t([[1, 0], [0, 2], [1, 1]])],
+      { index: idx([2, 1, 0, 0], [2, 2]) }),
+    expected: [3, 4, 3, 3], expectedShape: [2, 2],
+    grad: {
+      f: (x, w) => op('gatherDot', [x!, w!], { index: idx([2, 1, 0, 2, 4, 4], [2, 3]) }),
+      inputs: [input([2, 3], 35), input([5, 3], 36)],
+    },
   },
   gatherCombine: {
-    forward: () => op('gatherCombine', [t([[1, 2], [3, -1]]), t([[1, 0], [0, 2], [1, 1]])], { index: idx([2, 1, 0, 0], [2, 2]) }), expected: [1, 5, 2, 0], expectedShape: [2, 2],
-    grad: { f: (v, w) => op('gatherCombine', [v!, w!], { index: idx([2, 1, 0, 2, 4, 4], [2, 3]) }), inputs: [input([2, 3], 37), input([5, 3], 38)] },
+    forward: () => op('gatherCombine', [t([[1, 2], [3, -1]]), t([[1, 0], [0, 2], [1, 1]])],
+      { index: idx([2, 1, 0, 0], [2, 2]) }),
+    expected: [1, 5, 2, 0], expectedShape: [2, 2],
+    grad: {
+      f: (v, w) => op('gatherCombine', [v!, w!], { index: idx([2, 1, 0, 2, 4, 4], [2, 3]) }),
+      inputs: [input([2, 3], 37), input([5, 3], 38)],
+    },
   },
   scatterOuter: {
-    forward: () => op('scatterOuter', [t([[1, 2], [3, -1]]), t([[1, 2], [3, 4]])], { index: idx([2, 1, 0, 2], [2, 2]), n: 3 }), expected: [9, 12, 2, 4, -2, -2], expectedShape: [3, 2],
-    grad: { f: (a, x) => op('scatterOuter', [a!, x!], { index: idx([2, 1, 0, 2, 4, 4], [2, 3]), n: 5 }), inputs: [input([2, 3], 39), input([2, 4], 40)] },
+    forward: () => op('scatterOuter', [t([[1, 2], [3, -1]]), t([[1, 2], [3, 4]])],
+      { index: idx([2, 1, 0, 2], [2, 2]), n: 3 }),
+    expected: [9, 12, 2, 4, -2, -2], expectedShape: [3, 2],
+    grad: {
+      f: (a, x) => op('scatterOuter', [a!, x!], { index: idx([2, 1, 0, 2, 4, 4], [2, 3]), n: 5 }),
+      inputs: [input([2, 3], 39), input([2, 4], 40)],
+    },
   },
   topk: {
-    forward: () => op('topk', [t([[1, 3, 2, 3], [0, -1, 5, 4]])], { k: 2 }), expected: [1, 3, 2, 3], expectedShape: [2, 2],
+    forward: () => op('topk', [t([[1, 3, 2, 3], [0, -1, 5, 4]])], { k: 2 }),
+    expected: [1, 3, 2, 3], expectedShape: [2, 2],
   },
 };
 

@@ -8,11 +8,13 @@ import { backend, backendNames, expectAllClose, stored } from './helpers.js';
 
 const dim = fc.integer({ min: 1, max: 4 });
 const shapeArb = fc.array(dim, { minLength: 1, maxLength: 4 });
-const valuesFor = (n: number) => fc.array(fc.float({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
+const valuesFor = (n: number) =>
+  fc.array(fc.float({ min: -10, max: 10, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
 
 /** A shape and a second shape broadcast-compatible with it (some dims set to 1, some leading dims dropped). */
 const broadcastPair = shapeArb.chain((out) =>
-  fc.tuple(fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }), fc.integer({ min: 0, max: out.length - 1 }))
+  fc.tuple(fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+    fc.integer({ min: 0, max: out.length - 1 }))
     .map(([ones, drop]) => ({ out, other: out.map((d, i) => (ones[i] ? 1 : d)).slice(drop) })));
 
 const runs = { numRuns: 40 };
@@ -24,7 +26,8 @@ describe.each(backendNames())('properties on %s', (name) => {
   });
 
   it('broadcasting add equals adding the element each output position names', () => {
-    fc.assert(fc.property(broadcastPair.chain((p) => fc.tuple(fc.constant(p), valuesFor(p.out.reduce((x, y) => x * y, 1)),
+    fc.assert(fc.property(broadcastPair.chain((p) => fc.tuple(fc.constant(p),
+      valuesFor(p.out.reduce((x, y) => x * y, 1)),
       valuesFor(p.other.reduce((x, y) => x * y, 1)))), ([{ out, other }, av, bv]) => {
       const got = withBackend(b, () => add(tensor(av, out), tensor(bv, other)).toArray());
       // Independent indexing: unravel each output position and clamp broadcast axes to 0.
@@ -45,7 +48,9 @@ describe.each(backendNames())('properties on %s', (name) => {
   });
 
   it('reshape round trips and permute then its inverse is the identity', () => {
-    fc.assert(fc.property(shapeArb.chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray(s.map((_, i) => i), { minLength: s.length, maxLength: s.length }))),
+    const permutations = shapeArb.chain((s) => fc.tuple(fc.constant(s),
+      fc.shuffledSubarray(s.map((_, i) => i), { minLength: s.length, maxLength: s.length })));
+    fc.assert(fc.property(permutations,
       ([s, perm]) => {
         const n = s.reduce((x, y) => x * y, 1);
         const values = Array.from({ length: n }, (_, i) => i);
@@ -61,7 +66,8 @@ describe.each(backendNames())('properties on %s', (name) => {
   });
 
   it('pad then slice gives the input back', () => {
-    fc.assert(fc.property(shapeArb.chain((s) => fc.tuple(fc.constant(s), fc.array(fc.nat(2), { minLength: s.length, maxLength: s.length }),
+    fc.assert(fc.property(shapeArb.chain((s) => fc.tuple(fc.constant(s),
+      fc.array(fc.nat(2), { minLength: s.length, maxLength: s.length }),
       fc.array(fc.nat(2), { minLength: s.length, maxLength: s.length }))), ([s, before, after]) => {
       const n = s.reduce((x, y) => x * y, 1);
       const values = Array.from({ length: n }, (_, i) => i + 1);
@@ -105,12 +111,15 @@ describe.each(backendNames())('properties on %s', (name) => {
   });
 
   it('matmul agrees with the definition for random shapes and transposes', () => {
-    fc.assert(fc.property(dim, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }),
+    const size = fc.integer({ min: 1, max: 9 });
+    fc.assert(fc.property(dim, size, size, size,
       fc.boolean(), fc.boolean(), (batch, M, K, N, transA, transB) => {
         const av = Array.from({ length: batch * M * K }, (_, i) => Math.sin(i + 1));
         const bv = Array.from({ length: K * N }, (_, i) => Math.cos(i));
-        const got = withBackend(b, () => matmul(tensor(av, transA ? [batch, K, M] : [batch, M, K]), tensor(bv, transB ? [N, K] : [K, N]), { transA, transB }).toArray());
-        const A = (p: number, i: number, k: number) => Math.fround(av[transA ? p * K * M + k * M + i : p * M * K + i * K + k]!);
+        const got = withBackend(b, () => matmul(tensor(av, transA ? [batch, K, M] : [batch, M, K]),
+          tensor(bv, transB ? [N, K] : [K, N]), { transA, transB }).toArray());
+        const A = (p: number, i: number, k: number) =>
+          Math.fround(av[transA ? p * K * M + k * M + i : p * M * K + i * K + k]!);
         const B = (k: number, j: number) => Math.fround(bv[transB ? j * K + k : k * N + j]!);
         const expected: number[] = [];
         for (let p = 0; p < batch; p++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {

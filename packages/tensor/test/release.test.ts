@@ -6,7 +6,9 @@
  * gradients kept from one backward pass survive the allocations of the next.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { add, exp, loadBackend, matmul, mul, reshape, sum, tensor, withBackend, type Backend, type Tensor } from '../src/index.js';
+import {
+  add, exp, loadBackend, matmul, mul, reshape, sum, tensor, withBackend, type Backend, type Tensor,
+} from '../src/index.js';
 import { backendNames, expectAllClose, input } from './helpers.js';
 
 /** A graph whose gradients alias each other: x used twice, add's g passed on to both inputs, reshapes.

@@ -33,7 +33,9 @@ function guarded(): Backend & { released: number } {
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         for (const a of args) {
-          if (typeof a === 'object' && a !== null && released.has(a)) throw new Error(`${String(prop)} was handed released storage`);
+          if (typeof a === 'object' && a !== null && released.has(a)) {
+            throw new Error(`${String(prop)} was handed released storage`);
+          }
         }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };

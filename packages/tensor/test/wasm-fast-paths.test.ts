@@ -41,7 +41,9 @@ describe('gelu', () => {
       for (let i = 0; i < xs.length; i++) {
         const x = xs[i]!, ref = f(x), err = Math.abs(out[i]! - ref);
         // Near 0 (and geluGrad's root near -0.75) count ulps of 0.25 rather than of a vanishing value.
-        const ok = Math.abs(x) < 9 ? err <= 8 * 2 ** -23 * Math.max(Math.abs(ref), 0.25) : err <= 1e-4 * Math.abs(ref) + 1e-37;
+        const ok = Math.abs(x) < 9
+          ? err <= 8 * 2 ** -23 * Math.max(Math.abs(ref), 0.25)
+          : err <= 1e-4 * Math.abs(ref) + 1e-37;
         if (!ok) expect.fail(`${op}(${x}) = ${out[i]} vs ${ref}`);
       }
     });
@@ -164,7 +166,9 @@ describe('sparse products shared between threads', () => {
 
 describe('small batched matmuls (no packing)', () => {
   it('agree with float64 and are bit-identical on 1 and 2 threads', () => {
-    const shapes: [number, number, number, number][] = [[1024, 21, 32, 21], [1024, 21, 21, 32], [600, 10, 32, 21], [300, 7, 1, 45]];
+    const shapes: [number, number, number, number][] = [
+      [1024, 21, 32, 21], [1024, 21, 21, 32], [600, 10, 32, 21], [300, 7, 1, 45],
+    ];
     for (const [batch, M, K, N] of shapes) {
       for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as [boolean, boolean][]) {
         const r = lcg(batch + M + K + N);
@@ -189,19 +193,23 @@ describe('small batched matmuls (no packing)', () => {
 describe('matmul with a bias', () => {
   it('adds it once after the whole sum, in every work split, bit-identically on 1 and 2 threads', () => {
     // [batch, M, K, N]: small unpacked, rows split, columns split, k-blocked.
-    const shapes: [number, number, number, number][] = [[512, 21, 32, 21], [1, 301, 64, 130], [1, 40, 64, 700], [1, 45, 1100, 47]];
+    const shapes: [number, number, number, number][] = [
+      [512, 21, 32, 21], [1, 301, 64, 130], [1, 40, 64, 700], [1, 45, 1100, 47],
+    ];
     for (const [batch, M, K, N] of shapes) {
       const r = lcg(M + N);
       const a = Float32Array.from({ length: batch * M * K }, r), b = Float32Array.from({ length: K * N }, r);
       const bias = Float32Array.from({ length: N }, () => 10 * r());
-      const o1 = new Float32Array(batch * M * N), o2 = new Float32Array(batch * M * N), plain = new Float32Array(batch * M * N);
+      const size = batch * M * N;
+      const o1 = new Float32Array(size), o2 = new Float32Array(size), plain = new Float32Array(size);
       k1.matmul(a, b, o1, batch, M, K, N, false, true, false, bias);
       k2.matmul(a, b, o2, batch, M, K, N, false, true, false, bias);
       k1.matmul(a, b, plain, batch, M, K, N, false, true, false);
       const bits1 = new Uint32Array(o1.buffer), bits2 = new Uint32Array(o2.buffer);
       expect(bits1.every((v, i) => v === bits2[i]), `${batch}x${M}x${K}x${N}`).toBe(true);
       // The bias is added to the finished product: exactly what a separate add would give.
-      expect(o1.every((v, i) => v === Math.fround(plain[i]! + bias[i % N]!)), `${batch}x${M}x${K}x${N} vs matmul + bias`).toBe(true);
+      const sumThenAdd = o1.every((v, i) => v === Math.fround(plain[i]! + bias[i % N]!));
+      expect(sumThenAdd, `${batch}x${M}x${K}x${N} vs matmul + bias`).toBe(true);
     }
   });
 });
@@ -211,11 +219,14 @@ describe('matmul with a bias', () => {
 describe('strided copy plans', () => {
   it('turn the attention permute into runs of d_head floats', () => {
     const plan = permutePlan([256, 21, 4, 32], [0, 2, 1, 3]);
-    expect(plan).toMatchObject({ dims: [256, 4, 21], srcStrides: [2688, 32, 128], dstStrides: [2688, 672, 32], run: 32, runStride: 1 });
+    expect(plan).toMatchObject({
+      dims: [256, 4, 21], srcStrides: [2688, 32, 128], dstStrides: [2688, 672, 32], run: 32, runStride: 1,
+    });
   });
 
   it('merge axes contiguous in both layouts and drop size-1 axes', () => {
-    expect(planStrided([2, 1, 3, 4], [12, 12, 4, 1], [12, 12, 4, 1], 0, 0, true)).toMatchObject({ dims: [], run: 24, runStride: 1 });
+    expect(planStrided([2, 1, 3, 4], [12, 12, 4, 1], [12, 12, 4, 1], 0, 0, true))
+      .toMatchObject({ dims: [], run: 24, runStride: 1 });
     expect(permutePlan([3, 4], [1, 0])).toMatchObject({ dims: [4], run: 3, runStride: 4 });
   });
 });

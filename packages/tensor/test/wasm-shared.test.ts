@@ -25,7 +25,8 @@ function resident(k: WasmKernels, a: Float32Array): Float32Array {
 }
 
 /** Runs f on k1 and on k2 with resident copies of the inputs; returns both outputs as plain arrays. */
-function both(inputs: Float32Array[], outLen: number, f: (k: WasmKernels, xs: Float32Array[], out: Float32Array) => void): [Float32Array, Float32Array] {
+function both(inputs: Float32Array[], outLen: number,
+  f: (k: WasmKernels, xs: Float32Array[], out: Float32Array) => void): [Float32Array, Float32Array] {
   return [k1, k2].map((k) => {
     const out = k.alloc(outLen)!;
     f(k, inputs.map((x) => resident(k, x)), out);
@@ -54,7 +55,8 @@ describe('wasm kernels shared between threads', () => {
       const [r, n] = [rows * 4, 21];
       const [s1, s2] = both([x.subarray(0, r * n)], r * n, (k, [xs], out) => k.softmax(xs!, r, n, out));
       expect(s2).toEqual(s1);
-      const [t1, t2] = both([s1, g.subarray(0, r * n)], r * n, (k, [ys, gs], out) => k.softmaxGrad(ys!, gs!, r, n, out));
+      const [t1, t2] = both([s1, g.subarray(0, r * n)], r * n,
+        (k, [ys, gs], out) => k.softmaxGrad(ys!, gs!, r, n, out));
       expect(t2).toEqual(t1);
     });
   });
@@ -88,7 +90,8 @@ describe('wasm kernels shared between threads', () => {
     const [p, g, m, v] = [values(n, 3), values(n, 4), values(n, 5, -0.1, 0.1), values(n, 6, 0, 0.01)];
     sharedBy(() => {
       const results = [k1, k2].map((k) => {
-        const [rp, rg, rm, rv] = [p, g, m, v].map((a) => resident(k, a)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+        const [rp, rg, rm, rv] = [p, g, m, v].map((a) => resident(k, a)) as
+          [Float32Array, Float32Array, Float32Array, Float32Array];
         k.adam(rp, rg, rm, rv, o);
         return [rp, rm, rv].map((a) => Float32Array.from(a));
       });
@@ -104,13 +107,16 @@ describe('wasm kernels shared between threads', () => {
     const idx = Float32Array.from({ length: B * k }, (_, i) => (i * 7919 + (i >> 5) * 31) % n);
     const a = values(B * k, 7), x = values(B * d, 8);
     sharedBy(() => {
-      const [s1, s2] = both([a, x, idx], n * d, (kk, [as, xs, is], out) => kk.scatterOuter(as!, xs!, is!, B, k, d, n, out));
+      const [s1, s2] = both([a, x, idx], n * d,
+        (kk, [as, xs, is], out) => kk.scatterOuter(as!, xs!, is!, B, k, d, n, out));
       expect(s2).toEqual(s1);
       // Against a direct scatter in (b, j) order.
       const direct = new Float32Array(n * d);
       for (let q = 0; q < B * k; q++) {
         const r = idx[q]!, b = Math.floor(q / k);
-        for (let c = 0; c < d; c++) direct[r * d + c] = Math.fround(direct[r * d + c]! + Math.fround(a[q]! * x[b * d + c]!));
+        for (let c = 0; c < d; c++) {
+          direct[r * d + c] = Math.fround(direct[r * d + c]! + Math.fround(a[q]! * x[b * d + c]!));
+        }
       }
       expect(s1).toEqual(direct);
     });
