@@ -28,7 +28,8 @@ it('resumes after SIGKILL and matches an uninterrupted run', async () => {
       stdout += chunk.toString();
       if (/transformer: \d+ epochs/.test(stdout)) child.kill('SIGKILL');
     });
-    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? done() : fail(new Error(`run was not killed:\n${stdout}`))));
+    child.on('exit', (_code, signal) =>
+      (signal === 'SIGKILL' ? done() : fail(new Error(`run was not killed:\n${stdout}`))));
   });
   expect(existsSync(join(killed, 'results.json'))).toBe(false);
   const again = spawnSync(bin, args(killed), { cwd: root, encoding: 'utf8' });

@@ -28,13 +28,19 @@ const resultsDir = join(tmp, 'results'); // SAELAB_RESULTS: one subfolder per co
 const siteDir = join(tmp, 'site'); // astro --outDir
 
 const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
-  spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true', ASTRO_TELEMETRY_DISABLED: '1', ...env } });
+  spawnSync(cmd, args, {
+    cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true', ASTRO_TELEMETRY_DISABLED: '1', ...env },
+  });
 
 /** `npm run build:site` of the report site, from a results folder into an output folder. */
 const buildSite = (results: string, outDir: string) =>
-  run('npm', ['run', 'build:site', '--workspace', '@saelab/report-site', '--', '--outDir', outDir], { SAELAB_RESULTS: results });
+  run('npm', ['run', 'build:site', '--workspace', '@saelab/report-site', '--', '--outDir', outDir],
+    { SAELAB_RESULTS: results });
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+};
 
 /** A static file server for the built site (directories serve their index.html). */
 function serve(dir: string): Promise<Server> {
@@ -51,7 +57,8 @@ function serve(dir: string): Promise<Server> {
 
 /** The number at a path of results.json, written as the JSON array of its keys (some keys hold dots: "0.99"). */
 function lookup(results: Results, path: string): unknown {
-  return (JSON.parse(path) as (string | number)[]).reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], results);
+  return (JSON.parse(path) as (string | number)[])
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], results);
 }
 
 /** Half a unit of the last digit shown: "0.6135" -> 0.00005, "2.5%" -> 0.0005, "1.23e-5" -> 5e-8. */
@@ -78,11 +85,14 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
   return { page, errors };
 }
 
-const PAGES = [['overview', '/'], ['copy', '/smoke/copy/'], ['modular', '/smoke/modular/'], ['findings', '/findings/'], ['statistics', '/statistics/'],
-  ['methods', '/methods/'], ['downloads', '/downloads/']] as const;
+const PAGES = [['overview', '/'], ['copy', '/smoke/copy/'], ['modular', '/smoke/modular/'], ['findings', '/findings/'],
+  ['statistics', '/statistics/'], ['methods', '/methods/'], ['downloads', '/downloads/']] as const;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y --no-install-recommends chromium\``);
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it with`
+      + ' `apt-get update && apt-get install -y --no-install-recommends chromium`');
+  }
   let t0 = performance.now();
   const r = run('npx', ['saelab', 'run', '--config', 'smoke', '--out', join(resultsDir, 'smoke')]);
   expect(r.status, r.stderr).toBe(0);
@@ -107,7 +117,8 @@ afterAll(async () => {
   await context?.close();
   server?.close();
   rmSync(tmp, { recursive: true, force: true });
-  console.log(`site e2e timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}`);
+  const seconds = Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`);
+  console.log(`site e2e timings (s): ${seconds.join(', ')}`);
 });
 
 describe('report site', () => {
@@ -119,7 +130,8 @@ describe('report site', () => {
         title: f.querySelector('figcaption strong')?.textContent ?? '',
         label: f.querySelector('svg[aria-label]')?.getAttribute('aria-label') ?? '',
         description: f.querySelector('svg[aria-description]')?.getAttribute('aria-description') ?? '',
-        marks: f.querySelectorAll('g[aria-label="dot"] circle, g[aria-label="bar"] rect, g[aria-label="cell"] rect, g[aria-label="line"] path, g[aria-label="rule"] line, g[aria-label="tick"] line').length,
+        marks: f.querySelectorAll('g[aria-label="dot"] circle, g[aria-label="bar"] rect, g[aria-label="cell"] rect, '
+          + 'g[aria-label="line"] path, g[aria-label="rule"] line, g[aria-label="tick"] line').length,
       })));
       for (const c of charts) {
         expect(c.title, `${path}: a chart without a title`).not.toBe('');
@@ -147,7 +159,8 @@ describe('report site', () => {
     for (const [, path] of PAGES) {
       const { page } = await open(path);
       const nums = await page.$$eval('data[data-path]', (els) => els.map((e) => ({
-        config: e.getAttribute('data-config'), path: e.getAttribute('data-path')!, value: e.getAttribute('value')!, text: e.textContent!.trim(),
+        config: e.getAttribute('data-config'), path: e.getAttribute('data-path')!, value: e.getAttribute('value')!,
+        text: e.textContent!.trim(),
       })));
       for (const n of nums) {
         expect(n.config).toBe('smoke');
@@ -160,22 +173,28 @@ describe('report site', () => {
         }
         expect(typeof truth, `${path}: ${n.path} is not a number in results.json`).toBe('number');
         expect(Number(n.value), `${path}: ${n.path}`).toBe(truth);
-        expect(Math.abs(shownValue(n.text) - (truth as number)), `${path}: ${n.path} shown as '${n.text}'`).toBeLessThanOrEqual(halfUnit(n.text) * (1 + 1e-9));
+        expect(Math.abs(shownValue(n.text) - (truth as number)), `${path}: ${n.path} shown as '${n.text}'`)
+          .toBeLessThanOrEqual(halfUnit(n.text) * (1 + 1e-9));
         checked++;
       }
       if (path === '/smoke/copy/') {
         // The heatmap writes each cell's PWMCC in its cell.
-        const cells = await page.$$eval('svg[aria-label^="PWMCC matrix"] g[aria-label="text"] text', (t) => t.map((e) => e.textContent));
+        const cells = await page.$$eval('svg[aria-label^="PWMCC matrix"] g[aria-label="text"] text',
+          (t) => t.map((e) => e.textContent));
         expect(cells).toEqual(results.tasks[0]!.pwmcc.matrix.flat().map((v) => v.toFixed(4)));
       }
       await page.close();
     }
     expect(checked).toBeGreaterThan(100);
     // The activations' spectrum and the SAEs' k are shown, and checked, on the task pages and in the findings.
-    const spectrum = (t: number, key: string) => JSON.stringify(['tasks', t, 'activations', 'spectrum', 'componentsFor', key]);
+    const spectrum = (t: number, key: string) =>
+      JSON.stringify(['tasks', t, 'activations', 'spectrum', 'componentsFor', key]);
     for (const [t, page] of [[0, '/smoke/copy/'], [1, '/smoke/modular/']] as const) {
-      for (const key of ['0.9', '0.99', '0.999']) expect(seen, `${page} ${spectrum(t, key)}`).toContain(`${page} ${spectrum(t, key)}`);
-      expect(seen).toContain(`${page} ${JSON.stringify(['tasks', t, 'activations', 'spectrum', 'participationRatio'])}`);
+      for (const key of ['0.9', '0.99', '0.999']) {
+        expect(seen, `${page} ${spectrum(t, key)}`).toContain(`${page} ${spectrum(t, key)}`);
+      }
+      const ratio = JSON.stringify(['tasks', t, 'activations', 'spectrum', 'participationRatio']);
+      expect(seen).toContain(`${page} ${ratio}`);
       for (const shown of ['/', '/findings/']) {
         expect(seen, `${shown} ${spectrum(t, '0.99')}`).toContain(`${shown} ${spectrum(t, '0.99')}`);
         expect(seen).toContain(`${shown} ${JSON.stringify(['tasks', t, 'saes', 0, 'k'])}`);
@@ -191,19 +210,22 @@ describe('report site', () => {
     const kSmoke = results.tasks[0]!.saes[0]!.k;
     for (const task of results.tasks) {
       const within = task.activations.spectrum.componentsFor['0.99'] <= kSmoke;
-      expect(text).toContain(within ? 'With k at or above the data\'s dimension' : `more than the k = ${kSmoke} latents`);
+      expect(text)
+        .toContain(within ? 'With k at or above the data\'s dimension' : `more than the k = ${kSmoke} latents`);
     }
-    expect(text).toContain('label leakage'); // the smoke config extends husai, which reads modular addition at the answer
+    // The smoke config extends husai, which reads modular addition at the answer.
+    expect(text).toContain('label leakage');
     await page.close();
   });
 
   it('scores each of the report\'s claims with its tolerance', async () => {
     const { page } = await open('/');
     const rows = await page.$$eval('table.scorecard tbody tr', (trs) => trs.map((tr) => ({
-      claim: tr.getAttribute('data-claim'), tolerance: tr.children[2]?.textContent ?? '', status: tr.querySelector('td[data-status]')?.getAttribute('data-status'),
+      claim: tr.getAttribute('data-claim'), tolerance: tr.children[2]?.textContent ?? '',
+      status: tr.querySelector('td[data-status]')?.getAttribute('data-status'),
     })));
-    expect(rows.map((r) => r.claim)).toEqual(['copy-val-acc', 'copy-pwmcc-mean', 'copy-pwmcc-std', 'copy-pwmcc-range', 'copy-l0', 'copy-ev',
-      'copy-dead', 'modular-pwmcc-mean', 'modular-pwmcc-std', 'z', 'p', 'd', 'ci']);
+    expect(rows.map((r) => r.claim)).toEqual(['copy-val-acc', 'copy-pwmcc-mean', 'copy-pwmcc-std', 'copy-pwmcc-range',
+      'copy-l0', 'copy-ev', 'copy-dead', 'modular-pwmcc-mean', 'modular-pwmcc-std', 'z', 'p', 'd', 'ci']);
     for (const r of rows) {
       expect(r.tolerance).not.toBe('');
       expect(['reproduced', 'not reproduced']).toContain(r.status);
@@ -232,7 +254,9 @@ describe('report site', () => {
     expect(await res.text()).toBe(readFileSync(join(resultsDir, 'smoke', 'results.json'), 'utf8'));
     for (const task of results.tasks) {
       for (const sae of task.saes) {
-        for (const ext of ['.safetensors', '.cfg.json']) expect(existsSync(join(siteDir, 'downloads', 'smoke', sae.file + ext)), sae.file + ext).toBe(true);
+        for (const ext of ['.safetensors', '.cfg.json']) {
+          expect(existsSync(join(siteDir, 'downloads', 'smoke', sae.file + ext)), sae.file + ext).toBe(true);
+        }
       }
     }
     const all = readdirSync(siteDir, { recursive: true }).map(String);
@@ -293,29 +317,36 @@ describe('report site from the committed full-run results', () => {
     const committed = join(root, 'results');
     const configs = readdirSync(committed).filter((c) => existsSync(join(committed, c, 'results.json')));
     expect(configs, `no results/<config>/results.json is committed under ${committed}`).toContain('husai');
-    const byConfig = new Map(configs.map((c) => [c, parseResults(JSON.parse(readFileSync(join(committed, c, 'results.json'), 'utf8')), `${c}/results.json`)]));
+    const read = (c: string) =>
+      parseResults(JSON.parse(readFileSync(join(committed, c, 'results.json'), 'utf8')), `${c}/results.json`);
+    const byConfig = new Map(configs.map((c) => [c, read(c)]));
     const out = join(tmp, 'site-committed');
     const b = buildSite(committed, out);
     expect(b.status, b.stdout + b.stderr).toBe(0);
     const committedServer = await serve(out);
     const at = `http://127.0.0.1:${(committedServer.address() as AddressInfo).port}`;
     try {
-      const pages = ['/', '/findings/', '/statistics/', '/methods/', ...configs.flatMap((c) => byConfig.get(c)!.tasks.map((t) => `/${c}/${t.name}/`))];
+      const taskPages = configs.flatMap((c) => byConfig.get(c)!.tasks.map((t) => `/${c}/${t.name}/`));
+      const pages = ['/', '/findings/', '/statistics/', '/methods/', ...taskPages];
       let checked = 0;
       for (const path of pages) {
         const page = await context.newPage();
         await page.goto(at + path, { waitUntil: 'load' });
         const nums = await page.$$eval('data[data-path]', (els) => els.map((e) => ({
-          config: e.getAttribute('data-config')!, path: e.getAttribute('data-path')!, value: e.getAttribute('value')!, text: e.textContent!.trim(),
+          config: e.getAttribute('data-config')!, path: e.getAttribute('data-path')!, value: e.getAttribute('value')!,
+          text: e.textContent!.trim(),
         })));
         for (const n of nums) {
           const truth = lookup(byConfig.get(n.config)!, n.path);
           if (truth === null) { expect(n.text).toBe('undefined'); checked++; continue; }
           expect(Number(n.value), `${path}: ${n.config} ${n.path}`).toBe(truth);
-          expect(Math.abs(shownValue(n.text) - (truth as number)), `${path}: ${n.config} ${n.path} shown as '${n.text}'`).toBeLessThanOrEqual(halfUnit(n.text) * (1 + 1e-9));
+          const shown = `${path}: ${n.config} ${n.path} shown as '${n.text}'`;
+          expect(Math.abs(shownValue(n.text) - (truth as number)), shown)
+            .toBeLessThanOrEqual(halfUnit(n.text) * (1 + 1e-9));
           checked++;
         }
-        await page.screenshot({ path: join(shots, `committed${path.replaceAll('/', '-').replace(/-$/, '') || '-overview'}.png`), fullPage: true });
+        const shot = `committed${path.replaceAll('/', '-').replace(/-$/, '') || '-overview'}.png`;
+        await page.screenshot({ path: join(shots, shot), fullPage: true });
         await page.close();
       }
       expect(checked).toBeGreaterThan(200);

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { parseResults } from '@saelab/experiments';
 
 const root = resolve(import.meta.dirname, '../..');
-const saelab = (...args: string[]) => spawnSync('npx', ['saelab', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+const saelab = (...args: string[]) =>
+  spawnSync('npx', ['saelab', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
 
 describe('saelab command', () => {
   it('runs the smoke preset end to end on the default backend', () => {
