@@ -37,15 +37,14 @@
  * `.work/run.json` names the run's config. Fails, saying so, when no results.json is present at all.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  accuracy, activationSpectrum, compareDictionaries, evaluateSae, extractActivations, finiteOrNull, makeTask,
-  matrixFrom, pwmcc, welchTTest, zTest, type Matrix, type Results, type TaskResult,
+  accuracy, activationSpectrum, compareDictionaries, computeVerdicts, ConfigSchema, evaluateSae, finiteOrNull, initialDecoder,
+  makeTask, matrixFrom, parseResults, principalAxes, pwmcc, regenerateActivations, welchTTest, zTest, type Config, type TaskResult,
 } from '@saelab/experiments';
-import { loadSae, loadTransformer, makeSae, type Transformer } from '@saelab/models';
+import { loadSae } from '@saelab/models';
 import { setBackend } from '@saelab/tensor';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -89,37 +88,9 @@ function mismatches(recomputed: unknown, recorded: unknown, path: string, out: s
   return out;
 }
 
-/** The untrained decoder of an SAE, regenerated from its seed: makeSae's init, as training builds it. */
-function initialDecoder(config: Results['config'], dIn: number, seed: number): Matrix {
-  const { variant, expansion, k, auxK, auxCoef, deadAfter } = config.sae;
-  const sae = makeSae({ dIn, dSae: expansion * dIn, k, variant, ...(auxK !== undefined && { auxK }),
-    ...(auxCoef !== undefined && { auxCoef }), ...(deadAfter !== undefined && { deadAfter }) }, seed);
-  return { data: Float32Array.from(sae.W_dec.toArray()), rows: sae.cfg.dSae, cols: dIn };
-}
-
-/**
- * The activations the SAEs were trained on, regenerated as the pipeline's transformer job extracts them:
- * fresh copy sequences from the activation seed, or every modular pair, through the committed transformer.
- * Memoised by the transformer file's bytes and the task's config, so a config that reused another's
- * transformer (corrected reuses husai's copy transformer) does not extract them twice.
- */
-const activationCache = new Map<string, Promise<{ model: Transformer; acts: Float32Array; n: number }>>();
-function regeneratedActivations(transformerPath: string, taskName: string, taskCfg: Results['config']['tasks'][string], backend: string) {
-  const key = `${createHash('sha256').update(readFileSync(transformerPath)).digest('hex')} ${JSON.stringify(taskCfg)} ${backend}`;
-  if (!activationCache.has(key)) {
-    activationCache.set(key, (async () => {
-      const model = await loadTransformer(transformerPath);
-      const data = makeTask(taskName, taskCfg);
-      const inputs = data.activationInputs(); // the task's own, as the pipeline's transformer job reads them
-      return { model, acts: extractActivations(model, inputs, data.seqLen, taskCfg.activations.hook, data.activationPosition), n: inputs.n };
-    })());
-  }
-  return activationCache.get(key)!;
-}
-
-
 /** Everything results.json says about one task that its SAEs' weight files determine. */
-async function recomputeFromWeights(dir: string, config: Results['config'], task: TaskResult) {
+async function recomputeFromWeights(dir: string, config: Config, task: TaskResult, backend: string) {
+  const { acts, n } = await regenerateActivations(join(dir, task.transformer.file), task.name, config.tasks[task.name]!, backend);
   const seeds = task.saes.map((s) => s.seed);
   const file = (s: TaskResult['saes'][number]) => join(dir, `${s.file}.safetensors`);
   const decoders = await Promise.all(task.saes.map((s) => matrixFrom(file(s), 'W_dec')));
@@ -130,7 +101,7 @@ async function recomputeFromWeights(dir: string, config: Results['config'], task
   return {
     dIn, dSae,
     trainedVsInit: decoders.map((d, i) => pwmcc(d, inits[i]!)),
-    ...compareDictionaries(task.name, seeds, decoders, encoders, inits, config.analysis),
+    ...compareDictionaries(task.name, seeds, decoders, encoders, inits, config.analysis, principalAxes(acts, n, dIn)),
   };
 }
 
@@ -142,12 +113,12 @@ if (configs.length === 0) {
 
 describe.each(configs)('results/%s', (name) => {
   const dir = join(resultsRoot, name);
-  const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
-  const { config } = results;
+  const results = parseResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')), join(dir, 'results.json'));
+  const config = ConfigSchema.parse(results.config); // the whole config, as the experiment validated it
   // Each task's recomputation, shared by its test and the two-task comparison.
   const recomputed = new Map<string, ReturnType<typeof recomputeFromWeights>>();
   const fromWeights = (task: TaskResult) => {
-    if (!recomputed.has(task.name)) recomputed.set(task.name, recomputeFromWeights(dir, config, task));
+    if (!recomputed.has(task.name)) recomputed.set(task.name, recomputeFromWeights(dir, config, task, results.environment.backend));
     return recomputed.get(task.name)!;
   };
 
@@ -176,6 +147,8 @@ describe.each(configs)('results/%s', (name) => {
       expect(task.saes.map((s) => s.seed)).toEqual(config.seeds);
       const diff = [
         ...mismatches(r.pwmcc, task.pwmcc, 'pwmcc'),
+        ...mismatches(r.encoderPwmcc, task.encoderPwmcc, 'encoderPwmcc'),
+        ...mismatches(r.subspace, task.subspace, 'subspace'),
         ...mismatches(r.randomBaseline, task.randomBaseline, 'randomBaseline'),
         ...mismatches(r.trainedVsInit, task.saes.map((s) => s.trainedVsInit), 'saes[*].trainedVsInit'),
         ...mismatches(r.matching, task.matching, 'matching'),
@@ -191,7 +164,7 @@ describe.each(configs)('results/%s', (name) => {
       const t0 = performance.now();
       const taskCfg = config.tasks[task.name]!;
       const data = makeTask(task.name, taskCfg);
-      const { model, acts, n } = await regeneratedActivations(join(dir, task.transformer.file), task.name, taskCfg, results.environment.backend);
+      const { model, acts, n } = await regenerateActivations(join(dir, task.transformer.file), task.name, taskCfg, results.environment.backend);
       const tActs = performance.now();
       expect([n, data.activationPosition, model.cfg.dModel]).toEqual([task.activations.count, task.activations.position, task.activations.dModel]);
       const diff: string[] = [];
@@ -211,6 +184,11 @@ describe.each(configs)('results/%s', (name) => {
       const sec = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
       console.log(`${name}/${task.name}: activations ${n} x ${model.cfg.dModel} in ${sec(t0, tActs)} s, ${task.saes.length} SAEs evaluated in ${sec(tActs, tSaes)} s, validation accuracy in ${sec(tSaes, performance.now())} s`);
     }, 900_000);
+  });
+
+  it('the verdicts are the experiment\'s rules applied to these numbers', () => {
+    const { verdicts, ...measured } = results;
+    expect(mismatches(computeVerdicts(measured), verdicts, 'verdicts'), `results/${name}/results.json`).toEqual([]);
   });
 
   it('the two-task comparison from the recomputed pairwise values', async () => {

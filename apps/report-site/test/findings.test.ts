@@ -130,6 +130,21 @@ describe('findings', () => {
       + 'and at 0.2989 (std 0.0006) with Gaussian ones (Welch p 0.00100): directions uniform in a cube lean toward its corners');
   });
 
+  it('says whether seeds agree within the activations\' span, from subspace PWMCC against the projected untrained decoders', () => {
+    const r = makeResults('corrected', [
+      { kind: 'copy', pairs: chance, components: [17, 19, 41], subspacePairs: Array(10).fill(0.45), subspaceRandomPairs: Array(10).fill(0.4),
+        subspaceWelchP: 1e-5 },
+      { kind: 'modular', pairs: chance, components: [15, 17, 30], subspacePairs: Array(10).fill(0.41), subspaceRandomPairs: Array(10).fill(0.4),
+        subspaceWelchP: 0.3 },
+    ]);
+    const { all } = text(r);
+    expect(all).toContain('Within the activations\' span (their top 19 principal directions, 99% of the variance), the decoders of '
+      + 'different seeds agree at a mean PWMCC of 0.4500, against 0.4000 for the untrained decoders projected the same way (Welch p 1.00e-5; '
+      + 'the chance level in 19 dimensions is 0.5000): more than the untrained decoders agree there.');
+    expect(all).toContain('top 17 principal directions');
+    expect(all).toContain('(Welch p 0.300; the chance level in 17 dimensions is 0.5000): no more than the untrained decoders agree there.');
+  });
+
   it('names the run a reused transformer came from', () => {
     expect(runOfFolder('../husai')).toBe('husai');
     expect(runOfFolder('/work/results/husai/')).toBe('husai');

@@ -10,8 +10,9 @@ export {
 } from './results/schema.js';
 export { computeVerdicts, RULES } from './verdicts/index.js';
 export { upgradeResults } from './run/upgrade.js';
+export { initialDecoder, regenerateActivations, type RegeneratedActivations } from './run/regenerate.js';
 export { runExperiment, type RunOptions } from './run/pipeline.js';
-export { compareDictionaries, finiteOrNull, initShapes, matrixFrom, pairSummary } from './run/analysis.js';
+export { compareDictionaries, finiteOrNull, initShapes, matrixFrom, pairSummary, subspaceLevels } from './run/analysis.js';
 export * from './metrics/index.js';
 export { makeTask, copySequences, allModularPairs, type TaskData } from './tasks/index.js';
 // Training-side functions a reader needs to recompute the results from the weight files.

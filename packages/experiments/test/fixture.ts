@@ -22,6 +22,10 @@ export interface TaskSpec {
   components?: [number, number, number];
   participationRatio?: number;
   initShapes?: TaskResult['randomBaseline']['initShapes'];
+  /** Pairwise PWMCC of the decoders (and the untrained ones) projected onto the top principal directions, at every level. */
+  subspacePairs?: number[];
+  subspaceRandomPairs?: number[];
+  subspaceWelchP?: number;
 }
 
 /** Uniform-entry dictionaries above Gaussian ones, as measured at d_sae 1024, d_in 128. */
@@ -71,6 +75,16 @@ function task(spec: TaskSpec): TaskResult {
       trainedVsInitCurve: [0.9, 0.5], lossCurve: [5, 4.5], file: `${spec.kind}/sae-seed${seed}`,
     })),
     pwmcc: p,
+    encoderPwmcc: p,
+    subspace: ([0.9, 0.99, 0.999] as const).map((variance, level) => {
+      const decoder = pairSummary(spec.subspacePairs ?? spec.pairs);
+      const untrained = pairSummary(spec.subspaceRandomPairs ?? random);
+      return {
+        variance, m: spec.components?.[level] ?? [17, 19, 41][level]!, analytic: 0.5, decoder, encoder: decoder, untrained,
+        vsUntrained: { t: 3, df: 18, p: spec.subspaceWelchP ?? 1e-6, diff: decoder.mean - untrained.mean, se: 0.01 },
+        excluded: { decoder: SEEDS.map(() => 0), encoder: SEEDS.map(() => 0), untrained: SEEDS.map(() => 3) },
+      };
+    }),
     randomBaseline: { analytic: 0.2988, analyticStd: 0.01, empirical: r, initShapes: spec.initShapes ?? INIT_SHAPES },
     matching: { threshold: 0.7, meanMatchedCosine: { mean: 0.3, values: spec.pairs.map(() => 0.3) },
       sharedFraction: { mean: 0.01, values: spec.pairs.map(() => 0.01) }, randomMeanMatchedCosine: 0.29 },

@@ -1,41 +1,57 @@
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseResults } from '@saelab/results';
+import { parseResults, type Results } from '@saelab/results';
+import { loadConfig } from '../src/config/load.js';
+import { runExperiment } from '../src/run/pipeline.js';
+import type { Reporter } from '../src/run/pool.js';
 import { upgradeResults } from '../src/run/upgrade.js';
-import { makeResults } from './fixture.js';
 
-/** A schema-1 file: today's fixture without what version 2 added. */
-function v1File(): { dir: string; v1: Record<string, unknown> } {
-  const r = makeResults('husai', [{ kind: 'copy', pairs: Array(10).fill(0.3) }, { kind: 'modular', pairs: Array(10).fill(0.31) }]);
+const quiet: Reporter = { job: () => ({ start() {}, update() {}, finish() {} }) };
+
+/** What schema 1 held of schema-2 results: without the verdicts, initShapes, encoderPwmcc and subspace. */
+function downgrade(r: Results): Record<string, unknown> {
   const { verdicts: _, ...rest } = r;
-  const v1 = { ...rest, schemaVersion: 1, tasks: r.tasks.map((t) => {
-    const { initShapes: __, ...randomBaseline } = t.randomBaseline;
+  return { ...rest, schemaVersion: 1, tasks: r.tasks.map(({ encoderPwmcc: __, subspace: ___, ...t }) => {
+    const { initShapes: ____, ...randomBaseline } = t.randomBaseline;
     return { ...t, randomBaseline };
   }) };
+}
+
+/** A smoke run in a fresh folder (its weight files and transformers are what upgrade reads), and its results. */
+let smokeRun: Promise<{ out: string; results: Results }> | undefined;
+const ranSmoke = () => (smokeRun ??= (async () => {
+  const out = mkdtempSync(join(tmpdir(), 'saelab-upgrade-'));
+  const results = await runExperiment(loadConfig('smoke'), { out, backend: 'reference', workers: 1, reporter: quiet });
+  return { out, results };
+})());
+
+/** A copy of the smoke run's published files with a schema-1 results.json and manifest. */
+async function v1File(): Promise<{ dir: string; v1: Record<string, unknown>; results: Results }> {
+  const { out, results } = await ranSmoke();
   const dir = mkdtempSync(join(tmpdir(), 'saelab-upgrade-'));
-  mkdirSync(join(dir, '.work'));
+  cpSync(out, dir, { recursive: true, filter: (src) => !src.includes('activations') && !src.endsWith('-init.safetensors') });
+  const v1 = downgrade(results);
   writeFileSync(join(dir, 'results.json'), JSON.stringify(v1));
-  writeFileSync(join(dir, '.work', 'run.json'), JSON.stringify({ config: 'husai', schemaVersion: 1 }));
-  return { dir, v1 };
+  writeFileSync(join(dir, '.work', 'run.json'), JSON.stringify({ config: 'smoke', schemaVersion: 1 }));
+  return { dir, v1, results };
 }
 
 describe('saelab upgrade', () => {
-  it('adds what schema 2 holds, keeps every number of schema 1, moves the manifest, and does nothing the second time', async () => {
-    const { dir, v1 } = v1File();
+  it('adds what schema 2 holds from the published files alone, as the pipeline computes it, keeps every number of schema 1, '
+    + 'moves the manifest, and does nothing the second time', async () => {
+    const { dir, v1, results } = await v1File();
     const read = () => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     expect(() => parseResults(read(), 'x')).toThrow('Upgrade it in place with `npx saelab upgrade <its folder>`');
     expect(await upgradeResults(dir)).toBe(1);
     const v2 = parseResults(read(), 'x');
-    expect(v2.verdicts.tasks.map((t) => t.task)).toEqual(['copy', 'modular']);
-    expect(v2.tasks[0]!.randomBaseline.initShapes.uniform.values).toHaveLength(10);
-    expect(v2.tasks[0]!.randomBaseline.initShapes).toEqual(v2.tasks[1]!.randomBaseline.initShapes); // same dictionary size
-    const { verdicts: _, ...rest } = v2;
-    const back = { ...rest, schemaVersion: 1, environment: { ...rest.environment, upgradedFrom: undefined },
-      tasks: rest.tasks.map((t) => ({ ...t, randomBaseline: { ...t.randomBaseline, initShapes: undefined } })) };
-    expect(JSON.parse(JSON.stringify(back))).toEqual(v1);
-    expect(JSON.parse(readFileSync(join(dir, '.work', 'run.json'), 'utf8'))).toEqual({ config: 'husai', schemaVersion: 2 });
+    // Bit for bit what the pipeline wrote (activations regenerated through the transformer, initial decoders from the seeds).
+    const { upgradedFrom, ...environment } = v2.environment;
+    expect(upgradedFrom?.schemaVersion).toBe(1);
+    expect({ ...v2, environment }).toEqual(JSON.parse(JSON.stringify(results)));
+    expect(JSON.parse(JSON.stringify(downgrade({ ...v2, environment })))).toEqual(v1);
+    expect(JSON.parse(readFileSync(join(dir, '.work', 'run.json'), 'utf8'))).toEqual({ config: 'smoke', schemaVersion: 2 });
     const once = readFileSync(join(dir, 'results.json'), 'utf8');
     expect(await upgradeResults(dir)).toBe(2);
     expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe(once);
@@ -44,7 +60,7 @@ describe('saelab upgrade', () => {
   it('names the folder when there is nothing to upgrade, and leaves an invalid file as it was', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'saelab-upgrade-'));
     await expect(upgradeResults(empty)).rejects.toThrow(`${join(empty, 'results.json')}: cannot read it (ENOENT)`);
-    const { dir } = v1File();
+    const { dir } = await v1File();
     const bad = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     delete bad.tasks[0].pwmcc;
     writeFileSync(join(dir, 'results.json'), JSON.stringify(bad));

@@ -9,8 +9,9 @@
  * the experiment's registries decide which exist, and a reader renders whatever a file holds.
  *
  * Version 2 adds `verdicts` (the study's conclusions, decided by the experiment's rules in
- * packages/experiments/src/verdicts/) and each task's `randomBaseline.initShapes`. Version 1 files
- * are upgraded in place by `npx saelab upgrade <dir>`.
+ * packages/experiments/src/verdicts/), and per task `randomBaseline.initShapes`, `encoderPwmcc` and
+ * `subspace` (PWMCC where the data lives). Version 1 files are upgraded in place by
+ * `npx saelab upgrade <dir>`, which regenerates the activations through the committed transformer.
  */
 import { z } from 'zod';
 import { VerdictsSchema } from './verdicts.js';
@@ -107,8 +108,30 @@ const TaskResultV1 = z.object({
  */
 export const InitShapesSchema = z.object({ uniform: sample, gaussian: sample, welch: ttest });
 
+/**
+ * PWMCC where the data lives (PROTOCOL.md): decoder rows, encoder rows and the untrained decoders
+ * projected onto the activations' top-m principal directions, m holding `variance` of the variance;
+ * rows keeping < 5% of their norm there are left out (`excluded`: how many, per SAE in seed order).
+ * `analytic` is the chance level for dimension m (n = d_sae); `vsUntrained` is Welch's test of the
+ * decoders' pairwise values against the untrained decoders' projected the same way.
+ */
+export const SubspaceLevelSchema = z.object({
+  variance: num,
+  m: z.number().int(),
+  analytic: num,
+  decoder: PairSummary,
+  encoder: PairSummary,
+  untrained: PairSummary,
+  vsUntrained: ttest,
+  excluded: z.object({ decoder: z.array(z.number().int()), encoder: z.array(z.number().int()), untrained: z.array(z.number().int()) }),
+});
+
 export const TaskResultSchema = TaskResultV1.extend({
   randomBaseline: TaskResultV1.shape.randomBaseline.extend({ initShapes: InitShapesSchema }),
+  /** PWMCC of the encoder rows ([d_sae, d_in], one per latent) in the full space. */
+  encoderPwmcc: PairSummary,
+  /** Subspace PWMCC at 90%, 99% and 99.9% of the variance, in that order. */
+  subspace: z.array(SubspaceLevelSchema),
 });
 
 const Environment = z.object({
@@ -160,6 +183,7 @@ export type ResultsV1 = z.infer<typeof ResultsV1Schema>;
 export type TaskResult = z.infer<typeof TaskResultSchema>;
 export type SaeResult = z.infer<typeof SaeResultSchema>;
 export type InitShapes = z.infer<typeof InitShapesSchema>;
+export type SubspaceLevel = z.infer<typeof SubspaceLevelSchema>;
 /** Results before the experiment's rules have decided anything: what the verdicts are computed from. */
 export type MeasuredResults = Omit<Results, 'verdicts'>;
 

@@ -34,6 +34,13 @@ export const TaskVerdictSchema = z.object({
   movement: MovementSchema.nullable(),
   barelyMovedCount: z.number().int(),
   dimension: DimensionSchema.nullable(),
+  /**
+   * Seed agreement of the decoders within the activations' span (subspace PWMCC at 99% of the variance),
+   * against the untrained decoders projected the same way, by Welch's test at alpha ('chance' when not
+   * significant). Never 'stable': chance in m dimensions can itself exceed the stability threshold.
+   * Null for a task without SAEs.
+   */
+  subspaceAgreement: AgreementSchema.nullable(),
   /** The untrained decoders' pairwise PWMCC against the analytic chance level (null where it was not tested). */
   untrainedVsAnalytic: SideSchema.nullable(),
   /** Random uniform-entry dictionaries agree more than Gaussian ones (initShapes' Welch test at alpha). */

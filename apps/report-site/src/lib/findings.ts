@@ -144,6 +144,27 @@ function dimensionSentences(run: Run, t: number): Segment[] {
   return out;
 }
 
+const SUBSPACE_WORDS: Record<Agreement, string> = {
+  stable: 'which clears the stability threshold',
+  chance: 'no more than the untrained decoders agree there',
+  'above chance': 'more than the untrained decoders agree there',
+  'below chance': 'less than even the untrained decoders agree there',
+};
+
+/** Agreement where the data lives: subspace PWMCC at 99% of the variance, decoders and encoders. */
+export function subspaceSentences(run: Run, t: number): Segment[] {
+  const v = verdictOf(run, t);
+  const level = run.results.tasks[t]!.subspace.findIndex((l) => l.variance === 0.99);
+  if (v.subspaceAgreement === null || level < 0) return [];
+  const num = taskRef(run, t);
+  const at = (...path: (string | number)[]) => ['subspace', level, ...path];
+  return ['Within the activations\' span (their top ', num(at('m'), 'int'), ' principal directions, 99% of the variance), the '
+    + 'decoders of different seeds agree at a mean PWMCC of ', num(at('decoder', 'mean')), ', against ', num(at('untrained', 'mean')),
+  ' for the untrained decoders projected the same way (Welch p ', num(at('vsUntrained', 'p'), 'p'), '; the chance level in ',
+  num(at('m'), 'int'), ' dimensions is ', num(at('analytic')), `): ${SUBSPACE_WORDS[v.subspaceAgreement]}. Their encoders agree at `,
+  num(at('encoder', 'mean')), ' there and at ', num(['encoderPwmcc', 'mean']), ' in the full space. '];
+}
+
 const capitalised = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}`;
 
 function taskFinding(run: Run, t: number): Finding {
@@ -154,6 +175,7 @@ function taskFinding(run: Run, t: number): Finding {
     paragraphs: [
       [...readSentences(run, t), ...reuseSentence(run, t), ...agreementSentences(run, t)],
       [...movementSentence(run, t), ...dimensionSentences(run, t)],
+      subspaceSentences(run, t),
     ].filter((p) => p.length > 0),
   };
 }

@@ -72,6 +72,10 @@ const VERDICT: Record<Agreement, string> = {
   'below chance': 'below even untrained decoders',
 };
 
+const SUBSPACE_SHORT: Record<Agreement, string> = {
+  stable: 'which is stable', chance: 'no better than chance', 'above chance': 'above chance', 'below chance': 'below chance',
+};
+
 /** `lead` opens the sentence: "Under the husai protocol, on" for a run's first task, "On" after. */
 function taskSentences(run: Run, t: number, lead: string): Segment[] {
   const task = run.results.tasks[t]!;
@@ -99,6 +103,13 @@ function taskSentences(run: Run, t: number, lead: string): Segment[] {
       `; at least ${barelyMoved} counts as barely moved), so read this agreement with care. `);
   }
   out.push(...dimensionSentence(run, t));
+  const level = task.subspace.findIndex((l) => l.variance === 0.99);
+  if (v.subspaceAgreement !== null && level >= 0) {
+    const at = (...path: (string | number)[]) => num(['subspace', level, ...path]);
+    out.push('Measured where the data lives (decoder rows projected onto the activations\' top ', num(['subspace', level, 'm'], 'int'),
+      ' principal directions), seeds agree at ', at('decoder', 'mean'), ' against ', at('untrained', 'mean'),
+      ` for untrained decoders, ${SUBSPACE_SHORT[v.subspaceAgreement]}. `);
+  }
   return out;
 }
 

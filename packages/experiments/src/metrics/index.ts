@@ -40,4 +40,5 @@ export {
   bootstrapMeanPwmcc,
   trainedVsRandom,
 } from './stats.js';
-export { activationSpectrum, type Spectrum } from './spectrum.js';
+export { activationSpectrum, componentsFor, principalAxes, spectrumOf, type PrincipalAxes, type Spectrum } from './spectrum.js';
+export { MIN_PROJECTED_NORM, projectRows, subspacePwmcc } from './subspace.js';

@@ -21,8 +21,16 @@ export interface Spectrum {
   participationRatio: number;
 }
 
-/** The PCA spectrum of `count` rows of `dim` values (row-major). */
-export function activationSpectrum(data: Float32Array, count: number, dim: number): Spectrum {
+/** Principal directions of the activations: covariance eigenvalues and unit eigenvectors, largest first. */
+export interface PrincipalAxes {
+  eigenvalues: number[];
+  /** Row-major [dim, dim]: row i is the i-th principal direction (unit norm). */
+  directions: Float64Array;
+  dim: number;
+}
+
+/** PCA of `count` rows of `dim` values (row-major): eigenvalues and directions, largest first. */
+export function principalAxes(data: Float32Array, count: number, dim: number): PrincipalAxes {
   if (count < 2) throw new Error(`activationSpectrum: needs at least 2 rows, got ${count}`);
   if (data.length !== count * dim) throw new Error(`activationSpectrum: ${data.length} values are not ${count} rows of ${dim}`);
   const mean = new Float64Array(dim);
@@ -48,22 +56,38 @@ export function activationSpectrum(data: Float32Array, count: number, dim: numbe
       cov.set(j, i, v);
     }
   }
-  const eigenvalues = new EigenvalueDecomposition(cov, { assumeSymmetric: true }).realEigenvalues
-    .map((v) => Math.max(v, 0)) // rounding can leave tiny negatives on a singular covariance
-    .sort((a, b) => b - a);
+  const evd = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
+  const values = evd.realEigenvalues.map((v) => Math.max(v, 0)); // rounding can leave tiny negatives on a singular covariance
+  const order = values.map((_, i) => i).sort((a, b) => values[b]! - values[a]!);
+  const vectors = evd.eigenvectorMatrix; // column j is the eigenvector of realEigenvalues[j]
+  const directions = new Float64Array(dim * dim);
+  order.forEach((j, i) => { for (let c = 0; c < dim; c++) directions[i * dim + c] = vectors.get(c, j); });
+  return { eigenvalues: order.map((j) => values[j]!), directions, dim };
+}
+
+/** Principal components needed for `fraction` of the total variance (eigenvalues largest first). */
+export function componentsFor(eigenvalues: readonly number[], fraction: number): number {
   const total = eigenvalues.reduce((s, v) => s + v, 0);
-  const needed = (fraction: number) => {
-    let acc = 0;
-    for (let i = 0; i < eigenvalues.length; i++) {
-      acc += eigenvalues[i]!;
-      if (acc >= fraction * total) return i + 1;
-    }
-    return eigenvalues.length;
-  };
+  let acc = 0;
+  for (let i = 0; i < eigenvalues.length; i++) {
+    acc += eigenvalues[i]!;
+    if (acc >= fraction * total) return i + 1;
+  }
+  return eigenvalues.length;
+}
+
+/** The PCA spectrum of `count` rows of `dim` values (row-major). */
+export function activationSpectrum(data: Float32Array, count: number, dim: number): Spectrum {
+  return spectrumOf(principalAxes(data, count, dim).eigenvalues);
+}
+
+/** The spectrum's summary of eigenvalues (largest first). */
+export function spectrumOf(eigenvalues: number[]): Spectrum {
+  const total = eigenvalues.reduce((s, v) => s + v, 0);
   const squares = eigenvalues.reduce((s, v) => s + v * v, 0);
   return {
     eigenvalues,
-    componentsFor: { '0.9': needed(0.9), '0.99': needed(0.99), '0.999': needed(0.999) },
+    componentsFor: { '0.9': componentsFor(eigenvalues, 0.9), '0.99': componentsFor(eigenvalues, 0.99), '0.999': componentsFor(eigenvalues, 0.999) },
     participationRatio: total === 0 ? 0 : (total * total) / squares,
   };
 }

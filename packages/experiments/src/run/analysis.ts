@@ -11,7 +11,8 @@ import {
   analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, initShapeBaselines, hungarianMatch, mean, pwmccMatrix, sharedFraction,
   summarisePairs, trainedVsRandom, welchTTest, zTest, type Matrix,
 } from '../metrics/index.js';
-import { activationSpectrum } from '../metrics/spectrum.js';
+import { componentsFor, principalAxes, spectrumOf, type PrincipalAxes } from '../metrics/spectrum.js';
+import { projectRows } from '../metrics/subspace.js';
 import type { Results, TaskResult } from '../results/schema.js';
 import type { SaeRecord, TransformerRecord } from './jobs.js';
 import { taskPaths } from './layout.js';
@@ -55,7 +56,8 @@ export async function analyseTask(config: Config, taskName: string, out: string,
   const encoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_enc', true))); // -> [d_sae, d_in]
   const inits = await Promise.all(seeds.map((s) => matrixFrom(paths.saeInit(s), 'W_dec')));
   const acts = (await loadSafetensors(paths.activations)).tensors.activations!;
-  const spectrum = activationSpectrum(acts.data as Float32Array, acts.shape[0]!, acts.shape[1]!);
+  const axes = principalAxes(acts.data as Float32Array, acts.shape[0]!, acts.shape[1]!);
+  const spectrum = spectrumOf(axes.eigenvalues);
   const dSae = decoders[0]!.rows;
   const rel = (p: string) => relative(out, p);
   return {
@@ -64,8 +66,34 @@ export async function analyseTask(config: Config, taskName: string, out: string,
     transformer: { ...tr.history, epochBudget: taskCfg.transformer.epochs, file: rel(paths.transformer) },
     activations: { hook: taskCfg.activations.hook, position: tr.position, count: tr.count, dModel: tr.dModel, file: rel(paths.activations), spectrum },
     saes: saes.map((s) => ({ seed: s.seed, variant: config.sae.variant, k: config.sae.k, dSae, ...s.metrics, file: rel(paths.sae(s.seed)) })),
-    ...compareDictionaries(taskName, seeds, decoders, encoders, inits, config.analysis),
+    ...compareDictionaries(taskName, seeds, decoders, encoders, inits, config.analysis, axes),
   };
+}
+
+/** The fractions of the activations' variance whose principal directions subspace PWMCC is measured in. */
+const SUBSPACE_LEVELS = [0.9, 0.99, 0.999] as const;
+
+/**
+ * PWMCC of decoders, encoders and untrained decoders projected onto the activations' top-m principal
+ * directions, for m holding each of SUBSPACE_LEVELS of the variance (metrics/subspace.ts), with the
+ * analytic chance level for dimension m and Welch's test of the decoders against the untrained ones.
+ */
+export function subspaceLevels(seeds: number[], decoders: Matrix[], encoders: Matrix[], inits: Matrix[], axes: PrincipalAxes) {
+  const dSae = decoders[0]!.rows;
+  return SUBSPACE_LEVELS.map((variance) => {
+    const m = componentsFor(axes.eigenvalues, variance);
+    const project = (dicts: Matrix[]) => dicts.map((d) => projectRows(d, axes, m));
+    const [dec, enc, init] = [project(decoders), project(encoders), project(inits)];
+    const summary = (ps: ReturnType<typeof project>) => pairSummary(seeds, pwmccMatrix(ps.map((p) => p.rows)));
+    const decoder = summary(dec);
+    const untrained = summary(init);
+    const values = (s: typeof decoder) => s.pairs.map((p) => p.value);
+    return finiteOrNull({
+      variance, m, analytic: m === 1 ? 1 : analyticBaseline(m, dSae), // in one dimension every |cos| is 1
+      decoder, encoder: summary(enc), untrained, vsUntrained: welchTTest(values(decoder), values(untrained)),
+      excluded: { decoder: dec.map((p) => p.excluded), encoder: enc.map((p) => p.excluded), untrained: init.map((p) => p.excluded) },
+    });
+  });
 }
 
 /** Pairs of random dictionaries per entry distribution in `randomBaseline.initShapes`. */
@@ -82,7 +110,9 @@ export function initShapes(dIn: number, dSae: number, analysis: Config['analysis
  * baseline, Hungarian matching and the shared fraction per pair, the bootstrap over seeds, and trained vs
  * random. The pipeline calls it on the files it wrote; a reader can call it on the published weight files.
  */
-export function compareDictionaries(taskName: string, seeds: number[], decoders: Matrix[], encoders: Matrix[], inits: Matrix[], analysis: Config['analysis']) {
+export function compareDictionaries(
+  taskName: string, seeds: number[], decoders: Matrix[], encoders: Matrix[], inits: Matrix[], analysis: Config['analysis'], axes: PrincipalAxes,
+) {
   const trained = pwmccMatrix(decoders);
   const trainedPairs = pairSummary(seeds, trained);
   const randomPairs = pairSummary(seeds, pwmccMatrix(inits));
@@ -99,6 +129,8 @@ export function compareDictionaries(taskName: string, seeds: number[], decoders:
   const analytic = analyticBaseline(dIn, dSae);
   return {
     pwmcc: trainedPairs,
+    encoderPwmcc: pairSummary(seeds, pwmccMatrix(encoders)),
+    subspace: subspaceLevels(seeds, decoders, encoders, inits, axes),
     randomBaseline: {
       analytic, analyticStd: analyticBaselineStd(dIn, dSae), empirical: randomPairs,
       initShapes: initShapes(dIn, dSae, analysis),

@@ -29,6 +29,18 @@ export function dimension(task: Pick<TaskResult, 'saes' | 'activations'>): Dimen
 
 const significant = (p: number | null) => p !== null && p < RULES.alpha;
 
+/**
+ * Agreement within the activations' span: the 99% level of `subspace`, against the untrained decoders projected
+ * there. Never 'stable': in m dimensions chance itself is high (0.70 for m = 19, n = 1024), so the full-space
+ * stability threshold means nothing there; only the comparison with the untrained decoders does.
+ */
+export function subspaceAgreement(task: Pick<TaskResult, 'saes' | 'subspace'>): Agreement | null {
+  const level = task.subspace.find((l) => l.variance === 0.99);
+  if (!level || task.saes.length === 0) return null;
+  if (!significant(level.vsUntrained.p)) return 'chance';
+  return level.vsUntrained.diff > 0 ? 'above chance' : 'below chance';
+}
+
 /** The verdict of one task; `taskConfig` is the task's entry in the run's config (for where it is read). */
 export function taskVerdict(task: TaskResult, taskConfig: Record<string, unknown> | undefined): TaskVerdict {
   const random = task.trainedVsRandom.analytic?.random;
@@ -41,6 +53,7 @@ export function taskVerdict(task: TaskResult, taskConfig: Record<string, unknown
     movement: movement(task),
     barelyMovedCount: task.saes.filter((s) => s.trainedVsInit >= RULES.barelyMoved).length,
     dimension: dimension(task),
+    subspaceAgreement: subspaceAgreement(task),
     untrainedVsAnalytic: !random ? null : !significant(random.p) ? 'consistent' : random.diff > 0 ? 'above' : 'below',
     uniformAboveGaussian: significant(shapes.p) && shapes.diff > 0,
     readAt,

@@ -1,0 +1,47 @@
+/**
+ * What a published results folder does not hold but its files determine: the activations (through
+ * the committed transformer, as the pipeline's transformer job extracts them) and the SAEs' untrained
+ * decoders (from their seeds, as training initialises them). `saelab upgrade` and the committed-results
+ * test use these to compute, from the published files alone, what a newer schema adds.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadTransformer, makeSae, type Transformer } from '@saelab/models';
+import type { Config } from '../config/schema.js';
+import type { Matrix } from '../metrics/pwmcc.js';
+import { makeTask } from '../tasks/index.js';
+import { extractActivations } from '../train/activations.js';
+
+/** The untrained decoder [d_sae, d_in] of an SAE of this config, regenerated from its seed as training builds it. */
+export function initialDecoder(config: Config, dIn: number, seed: number): Matrix {
+  const { variant, expansion, k, auxK, auxCoef, deadAfter } = config.sae;
+  const sae = makeSae({ dIn, dSae: expansion * dIn, k, variant, ...(auxK !== undefined && { auxK }),
+    ...(auxCoef !== undefined && { auxCoef }), ...(deadAfter !== undefined && { deadAfter }) }, seed);
+  return { data: Float32Array.from(sae.W_dec.toArray()), rows: sae.cfg.dSae, cols: dIn };
+}
+
+export interface RegeneratedActivations {
+  model: Transformer;
+  acts: Float32Array; // [n, d_model]
+  n: number;
+}
+
+/**
+ * The activations a task's SAEs were trained on, through the transformer file at `transformerPath`, on the
+ * current backend. Memoised by the file's bytes, the task's config and `backend`, so a config that reused
+ * another's transformer (corrected reuses husai's copy transformer) does not extract them twice.
+ */
+const cache = new Map<string, Promise<RegeneratedActivations>>();
+export function regenerateActivations(transformerPath: string, taskName: string, taskCfg: Config['tasks'][string], backend: string) {
+  const key = `${createHash('sha256').update(readFileSync(transformerPath)).digest('hex')} ${JSON.stringify(taskCfg)} ${backend}`;
+  if (!cache.has(key)) {
+    cache.set(key, (async () => {
+      const model = await loadTransformer(transformerPath);
+      const data = makeTask(taskName, taskCfg);
+      const inputs = data.activationInputs(); // the task's own, as the pipeline's transformer job reads them
+      const acts = extractActivations(model, inputs, data.seqLen, taskCfg.activations.hook, data.activationPosition);
+      return { model, acts, n: inputs.n };
+    })());
+  }
+  return cache.get(key)!;
+}
