@@ -143,6 +143,24 @@ describe('pipeline (smoke config)', () => {
     expect(alone.tasks.map((t) => t.saes.map((s) => s.loss))).toEqual(rb.tasks.map((t) => t.saes.map((s) => s.loss)));
   });
 
+  it('reuses a transformer from a folder that holds only its published files (a fresh clone: no stage records)', async () => {
+    const first = await tmp();
+    const ra = await run(first);
+    rmSync(join(first, '.work'), { recursive: true });
+    for (const task of ['copy', 'modular']) rmSync(join(first, task, 'activations.safetensors'));
+    const raw = JSON.parse(JSON.stringify(smoke));
+    raw.name = 'other-sae';
+    raw.sae.variant = 'openai';
+    raw.tasks.copy.transformer.epochs += 1;
+    const out = await tmp();
+    const rb = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet, reuse: [first] });
+    expect(rb.environment.reusedTransformers).toEqual({ modular: relative(out, first) });
+    expect(readFileSync(join(out, 'modular', 'transformer.safetensors'))).toEqual(readFileSync(join(first, 'modular', 'transformer.safetensors')));
+    expect(rb.tasks[1]!.transformer).toEqual(ra.tasks[1]!.transformer);
+    // Its activations were extracted again here, and are the ones the first run's SAEs saw.
+    expect(rb.tasks[1]!.activations.spectrum).toEqual(ra.tasks[1]!.activations.spectrum);
+  });
+
   it('refuses a results folder that holds another config\'s run', async () => {
     const out = await tmp();
     await run(out);

@@ -3,13 +3,15 @@
  * output depends on (the task's config fields and the backend; see layout.ts), so a transformer whose
  * key matches one another run already trained is the same model, bit for bit. `husai` and
  * `corrected` share the copy task's transformer and activations this way: `turbo run experiment`
- * trains it once instead of twice.
+ * trains it once instead of twice. A folder without stage records (a fresh clone's committed results)
+ * still lends its transformers: their keys follow from the config its results.json records.
  */
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { writeJsonAtomic } from '@saelab/models';
-import type { Config } from '../config/schema.js';
+import { ConfigSchema, type Config } from '../config/schema.js';
+import { parseResults } from '../results/schema.js';
 import type { TransformerRecord } from './jobs.js';
 import { stageKeys, taskPaths } from './layout.js';
 
@@ -18,6 +20,29 @@ async function readRecord(path: string): Promise<TransformerRecord | undefined> 
     return JSON.parse(await readFile(path, 'utf8')) as TransformerRecord;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The record of a task's transformer as a published folder states it: a fresh clone has the committed
+ * results.json and transformer files but not the stage records (.work/ is not committed). The key is
+ * recomputed from the config and backend results.json records; the activations are not published, so
+ * the adopting job extracts them again. Undefined when the folder has no valid results.json with that task.
+ */
+async function publishedRecord(dir: string, task: string): Promise<TransformerRecord | undefined> {
+  try {
+    const results = parseResults(JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')), join(dir, 'results.json'));
+    const t = results.tasks.find((x) => x.name === task);
+    const config = ConfigSchema.safeParse(results.config);
+    if (!t || !config.success) return undefined;
+    const { epochs, trainLoss, valAccuracyCurve, valAccuracy, valTokenAccuracy, trainAccuracy, stoppedEarly } = t.transformer;
+    return {
+      key: stageKeys(config.data, task, results.environment.backend).transformer, activationsKey: '',
+      history: { epochs, trainLoss, valAccuracyCurve, valAccuracy, valTokenAccuracy, trainAccuracy, stoppedEarly },
+      position: t.activations.position, count: t.activations.count, dModel: t.activations.dModel,
+    };
+  } catch {
+    return undefined; // no results.json, or one of another schema: nothing to adopt from it
   }
 }
 
@@ -34,7 +59,7 @@ export async function adoptFinishedStages(config: Config, out: string, backend: 
     if ((await readRecord(here.transformerRecord))?.key === keys.transformer && existsSync(here.transformer)) continue;
     for (const dir of from) {
       const there = taskPaths(dir, task);
-      const record = await readRecord(there.transformerRecord);
+      const record = (await readRecord(there.transformerRecord)) ?? (await publishedRecord(dir, task));
       if (record?.key !== keys.transformer || !existsSync(there.transformer)) continue;
       await mkdir(here.dir, { recursive: true });
       await mkdir(here.work, { recursive: true });
