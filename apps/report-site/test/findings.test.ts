@@ -140,9 +140,10 @@ describe('findings', () => {
     const { all } = text(r);
     expect(all).toContain('Within the activations\' span (their top 19 principal directions, 99% of the variance), the decoders of '
       + 'different seeds agree at a mean PWMCC of 0.4500, against 0.4000 for the untrained decoders projected the same way (Welch p 1.00e-5; '
-      + 'the chance level in 19 dimensions is 0.5000): more than the untrained decoders agree there.');
+      + 'the chance level in 19 dimensions is 0.5000): more than the untrained decoders agree there (difference 0.0500).');
     expect(all).toContain('top 17 principal directions');
-    expect(all).toContain('(Welch p 0.300; the chance level in 17 dimensions is 0.5000): no more than the untrained decoders agree there.');
+    expect(all).toContain('(Welch p 0.300; the chance level in 17 dimensions is 0.5000): no more than the untrained decoders agree there '
+      + '(difference 0.0100).');
   });
 
   it('names the run a reused transformer came from', () => {

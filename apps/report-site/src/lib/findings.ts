@@ -161,7 +161,8 @@ export function subspaceSentences(run: Run, t: number): Segment[] {
   return ['Within the activations\' span (their top ', num(at('m'), 'int'), ' principal directions, 99% of the variance), the '
     + 'decoders of different seeds agree at a mean PWMCC of ', num(at('decoder', 'mean')), ', against ', num(at('untrained', 'mean')),
   ' for the untrained decoders projected the same way (Welch p ', num(at('vsUntrained', 'p'), 'p'), '; the chance level in ',
-  num(at('m'), 'int'), ' dimensions is ', num(at('analytic')), `): ${SUBSPACE_WORDS[v.subspaceAgreement]}. Their encoders agree at `,
+  num(at('m'), 'int'), ' dimensions is ', num(at('analytic')), `): ${SUBSPACE_WORDS[v.subspaceAgreement]} (difference `,
+  num(at('vsUntrained', 'diff')), '). Their encoders agree at ',
   num(at('encoder', 'mean')), ' there and at ', num(['encoderPwmcc', 'mean']), ' in the full space. '];
 }
 
