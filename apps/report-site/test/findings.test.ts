@@ -146,6 +146,24 @@ describe('findings', () => {
       + '(difference 0.0100).');
   });
 
+  it('sets a recipe that failed beside one that solved the same task, when only the transformer\'s training differs', () => {
+    const failed = husaiLike('corrected-wd1');
+    failed.tasks[1]!.transformer.valAccuracy = 0.497;
+    failed.tasks[1]!.transformer.epochs = 500;
+    (failed.config.tasks.modular!.transformer as { weightDecay: number }).weightDecay = 1;
+    const solved = husaiLike('corrected');
+    (solved.config.tasks.modular!.transformer as { weightDecay: number }).weightDecay = 0.1;
+    const { ids, all } = text(failed, solved);
+    expect(ids).toContain('corrected-wd1-modular-recipe');
+    expect(all).toContain('On modular addition, the transformer trained with weightDecay 1 (corrected-wd1) against 0.1 (corrected). '
+      + 'Under corrected-wd1 it reached 49.7% validation accuracy after 500 epochs and did not solve its task; under corrected it reached '
+      + '100.0% after 100 epochs.');
+    // A run whose task differs beyond the transformer (here: where it is read) says nothing about the recipe.
+    const elsewhere = husaiLike('other');
+    (elsewhere.config.tasks.modular as { readAt: string }).readAt = 'equals';
+    expect(text(failed, elsewhere).ids).not.toContain('corrected-wd1-modular-recipe');
+  });
+
   it('names the run a reused transformer came from', () => {
     expect(runOfFolder('../husai')).toBe('husai');
     expect(runOfFolder('/work/results/husai/')).toBe('husai');

@@ -11,6 +11,7 @@ import { protocolChange, type Agreement, type ClaimVerdict } from '@saelab/resul
 import { valueAt, type NumRef } from './refs.js';
 import { taskTitle, type Run } from './run.js';
 import { dimensionRefs, rangeSegments, taskRef, verdictOf, type Segment } from './summary.js';
+import { diffConfigs, showValue } from './config-diff.js';
 import { listInWords } from './format.js';
 
 export interface Finding {
@@ -295,6 +296,40 @@ function protocolFinding(runs: readonly Run[]): Finding | undefined {
   return { id: 'protocols', title: 'Does the corrected protocol change the conclusion?', paragraphs };
 }
 
+/**
+ * A recipe that failed, beside one that worked: for every task whose transformer did not solve it, the runs in
+ * which the same task was solved, with the transformer settings that differ (from the configs) and both outcomes.
+ */
+function recipeFindings(runs: readonly Run[]): Finding[] {
+  const out: Finding[] = [];
+  for (const failed of runs) {
+    failed.results.tasks.forEach((task, t) => {
+      if (verdictOf(failed, t).solved) return;
+      const paragraphs: Segment[][] = [];
+      for (const other of runs) {
+        const o = other.results.tasks.findIndex((x) => x.name === task.name);
+        if (other === failed || o < 0 || !verdictOf(other, o).solved) continue;
+        // Only a pair whose task configs differ in the transformer's training alone says the recipe is what failed.
+        const changes = diffConfigs(failed.results.config.tasks[task.name], other.results.config.tasks[task.name]);
+        if (changes.length === 0 || changes.some((c) => !c.path.startsWith('transformer.'))) continue;
+        const f = taskRef(failed, t);
+        const k = taskRef(other, o);
+        const what = changes.map((c) => `${c.path.slice('transformer.'.length)} ${showValue(c.a)} (${failed.name}) against ${showValue(c.b)} (${other.name})`).join('; ');
+        paragraphs.push([`On ${taskTitle(task.kind)}, the transformer trained with ${what}. Under ${failed.name} it reached `,
+          f(['transformer', 'valAccuracy'], 'percent'), ' validation accuracy after ', f(['transformer', 'epochs'], 'int'),
+          ` epochs and did not solve its task; under ${other.name} it reached `, k(['transformer', 'valAccuracy'], 'percent'),
+          ' after ', k(['transformer', 'epochs'], 'int'), ' epochs. Nothing else in how the transformer was trained differs, so the '
+          + `recipe is what failed; the curves are on the task pages of both runs, and ${failed.name}'s SAEs, trained on a model that `
+          + 'did not compute the answer, are kept as that finding.']);
+      }
+      if (paragraphs.length > 0) {
+        out.push({ id: `${failed.name}-${task.name}-recipe`, title: `A recipe that failed: ${taskTitle(task.kind)}, ${failed.name}`, paragraphs });
+      }
+    });
+  }
+  return out;
+}
+
 /** Every finding for the runs present, in reading order. */
 export function findings(runs: readonly Run[]): Finding[] {
   const out: Finding[] = [];
@@ -309,6 +344,7 @@ export function findings(runs: readonly Run[]): Finding[] {
   if (z) out.push(z);
   const change = protocolFinding(runs);
   if (change) out.push(change);
+  out.push(...recipeFindings(runs));
   if (!runs.some((r) => r.name === 'corrected')) {
     out.push({
       id: 'corrected', title: 'The corrected protocol',
