@@ -2,7 +2,9 @@
  * Fit a two-layer MLP to y = sin(3x) with Adam: the whole engine in 30 lines.
  * Run: npx tsx examples/fit-mlp.ts   (SAELAB_BACKEND=reference to use the plain backend)
  */
-import { Adam, Linear, Module, Rng, defaultBackendName, disposeBackends, mseLoss, setBackend, tanh, tensor, tidy, type Tensor } from '../src/index.js';
+import {
+  Adam, Linear, Module, Rng, defaultBackendName, disposeBackends, mseLoss, setBackend, tanh, tensor, tidy, type Tensor,
+} from '../src/index.js';
 
 class MLP extends Module {
   readonly hidden: Linear;

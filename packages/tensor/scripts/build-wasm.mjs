@@ -1,6 +1,6 @@
-// Compiles assembly/index.ts (and the op-family files it imports) with AssemblyScript into two WebAssembly modules and embeds both, base64
-// encoded, in src/backends/wasm/kernels-wasm.generated.ts (gitignored), so the kernels load in Node, in
-// worker threads and in browsers without any file I/O.
+// Compiles assembly/index.ts (and the op-family files it imports) with AssemblyScript into two WebAssembly
+// modules and embeds both, base64 encoded, in src/backends/wasm/kernels-wasm.generated.ts (gitignored), so
+// the kernels load in Node, in worker threads and in browsers without any file I/O.
 //
 //   kernels-mt: SIMD + threads, imports a *shared* memory (max 4 GiB) -> main thread + worker threads.
 //   kernels-st: SIMD only, imports an ordinary growable memory -> pages without SharedArrayBuffer.
@@ -32,7 +32,8 @@ const variants = {
 const b64 = {};
 for (const [name, flags] of Object.entries(variants)) {
   const wasm = join(outDir, `kernels-${name}.wasm`);
-  execFileSync(process.execPath, [ascBin, src, ...common, ...flags, '-o', wasm, '-t', wasm.replace(/\.wasm$/, '.wat')], {
+  const wat = wasm.replace(/\.wasm$/, '.wat');
+  execFileSync(process.execPath, [ascBin, src, ...common, ...flags, '-o', wasm, '-t', wat], {
     cwd: pkgDir,
     stdio: 'inherit',
   });

@@ -135,7 +135,8 @@ export async function loadBackend(name: string): Promise<Backend> {
   if (cached) return cached;
   const factory = factories.get(name);
   if (!factory) {
-    throw new Error(`unknown backend '${name}': choose one of ${registeredBackends().join(', ')} (SAELAB_BACKEND or --backend)`);
+    throw new Error(`unknown backend '${name}': choose one of ${registeredBackends().join(', ')}`
+      + ' (SAELAB_BACKEND or --backend)');
   }
   const backend = await factory();
   instances.set(name, backend);

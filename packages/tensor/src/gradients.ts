@@ -43,7 +43,8 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
 
   add: (g, _, [a, b], _a, needs) => each(needs, () => sumToShape(g, a!.shape), () => sumToShape(g, b!.shape)),
   sub: (g, _, [a, b], _a, needs) => each(needs, () => sumToShape(g, a!.shape), () => sumToShape(neg(g), b!.shape)),
-  mul: (g, _, [a, b], _a, needs) => each(needs, () => sumToShape(mul(g, b!), a!.shape), () => sumToShape(mul(g, a!), b!.shape)),
+  mul: (g, _, [a, b], _a, needs) =>
+    each(needs, () => sumToShape(mul(g, b!), a!.shape), () => sumToShape(mul(g, a!), b!.shape)),
   div: (g, out, [a, b], _a, needs) =>
     each(needs, () => sumToShape(div(g, b!), a!.shape), () => sumToShape(neg(div(mul(g, out), b!)), b!.shape)),
   maximum: (g, _, [a, b], _a, needs) => {
@@ -82,7 +83,8 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
     return [permute(g, inverse)];
   },
   slice: (g, _, [x], { starts, ends }) => [pad(g, starts, x!.shape.map((d, i) => d - ends[i]!))],
-  pad: (g, _, [x], { before }) => [slice(g, Object.fromEntries(x!.shape.map((d, i) => [i, [before[i]!, before[i]! + d] as const])))],
+  pad: (g, _, [x], { before }) =>
+    [slice(g, Object.fromEntries(x!.shape.map((d, i) => [i, [before[i]!, before[i]! + d] as const])))],
   expand: (g, _, [x]) => [sumToShape(g, x!.shape)],
 
   gatherRows: (g, _, [table], { index }) => [scatterAddRows(g, index, table!.shape[0]!)],
@@ -94,7 +96,8 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
     each(needs, () => gatherCombine(g, index, w!), () => scatterOuter(g, index, x!, w!.shape[0]!)),
   gatherCombine: (g, _, [v, w], { index }, needs) =>
     each(needs, () => gatherDot(g, w!, index), () => scatterOuter(v!, index, g, w!.shape[0]!)),
-  scatterOuter: (g, _, [a, x], { index }, needs) => each(needs, () => gatherDot(x!, g, index), () => gatherCombine(a!, index, g)),
+  scatterOuter: (g, _, [a, x], { index }, needs) =>
+    each(needs, () => gatherDot(x!, g, index), () => gatherCombine(a!, index, g)),
   topk: null,
 };
 

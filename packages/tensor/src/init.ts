@@ -2,7 +2,8 @@
 import { getBackend, type Backend } from './backend.js';
 import type { Rng } from './random.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
-import { tensor, type Tensor } from './tensor.js';
+import { tensor } from './creation.js';
+import type { Tensor } from './tensor.js';
 
 /** Uniform in [low, high): `uniform([3], rng, -1, 1)`. */
 export function uniform(shape: Shape, rng: Rng, low = 0, high = 1, backend: Backend = getBackend()): Tensor {

@@ -14,5 +14,6 @@
 /** Yields to the event loop once, so that backends can free what dead tensors held (microseconds in Node). */
 export function releaseMemory(): Promise<void> {
   // setImmediate (Node) returns as soon as pending work has run; browsers have only setTimeout.
-  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+  return new Promise((resolve) =>
+    (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }

@@ -11,7 +11,8 @@ import { gradients } from './gradients.js';
 type None = Record<string, never>;
 
 /** The arguments each primitive takes besides its tensor inputs. Index tensors are arguments: they get no gradient. */
-export type PrimitiveArgs = { [U in UnaryOp]: None } & { [B in BinaryOp]: None } & { [R in ReduceOp]: { axis: number } } & {
+export type PrimitiveArgs = { [U in UnaryOp]: None } & { [B in BinaryOp]: None }
+  & { [R in ReduceOp]: { axis: number } } & {
   where: None;
   layerNorm: { eps: number };
   layerNormGrad: { eps: number };
@@ -35,9 +36,11 @@ export type PrimitiveArgs = { [U in UnaryOp]: None } & { [B in BinaryOp]: None }
 
 export type Primitive = keyof PrimitiveArgs;
 
-type Forward<P extends Primitive> = (b: Backend, x: Tensor[], args: PrimitiveArgs[P]) => { shape: Shape; storage: Storage };
+type Forward<P extends Primitive> =
+  (b: Backend, x: Tensor[], args: PrimitiveArgs[P]) => { shape: Shape; storage: Storage };
 
-const unary = (op: UnaryOp): Forward<UnaryOp> => (b, [a]) => ({ shape: a!.shape, storage: b.unary(op, a!.storage, a!.size) });
+const unary = (op: UnaryOp): Forward<UnaryOp> => (b, [a]) =>
+  ({ shape: a!.shape, storage: b.unary(op, a!.storage, a!.size) });
 
 const binary = (op: BinaryOp): Forward<BinaryOp> => (b, [x, y]) => {
   const shape = broadcastShapes(op, x!.shape, y!.shape);
@@ -86,23 +89,22 @@ const forwards: { [P in Primitive]: Forward<P> } = {
     const shifted = b.binary('sub', x!.storage, full, b.reduce('max', x!.storage, full, 1), col, full);
     const e = b.unary('exp', shifted, rows * n);
     return { shape: x!.shape, storage: b.binary('div', e, full, b.reduce('sum', e, full, 1), col, full) };
-  },
-  // softmax's gradient from its output y and output gradient g: y * (g - sum(g * y)), y, g [..., n] -> [..., n]
+  }, // softmax's gradient from its output y and output gradient g: y * (g - sum(g * y)), y, g [..., n] -> [..., n]
   softmaxGrad: (b, [y, g]) => {
     if (!shapesEqual(y!.shape, g!.shape)) fail('softmaxGrad', 'y and g shapes differ', y!, g!);
     const { outer: rows, n } = splitAtAxis(y!.shape, y!.rank - 1);
     if (b.softmaxGrad) return { shape: y!.shape, storage: b.softmaxGrad(y!.storage, g!.storage, rows, n) };
     const [full, col] = [[rows, n], [rows, 1]];
     const dot = b.reduce('sum', b.binary('mul', g!.storage, full, y!.storage, full, full), full, 1);
-    return { shape: y!.shape, storage: b.binary('mul', y!.storage, full, b.binary('sub', g!.storage, full, dot, col, full), full, full) };
+    const centred = b.binary('sub', g!.storage, full, dot, col, full);
+    return { shape: y!.shape, storage: b.binary('mul', y!.storage, full, centred, full, full) };
   },
 
   // Normalises the last axis: x [..., d] -> [..., d].
   layerNorm: (b, [x], { eps }) => {
     const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
     return { shape: x!.shape, storage: b.layerNorm(x!.storage, outer, n, eps) };
-  },
-  // x [..., d], g [..., d] -> dx [..., d]
+  }, // x [..., d], g [..., d] -> dx [..., d]
   layerNormGrad: (b, [x, g], { eps }) => {
     if (!shapesEqual(x!.shape, g!.shape)) fail('layerNormGrad', 'x and g shapes differ', x!, g!);
     const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
@@ -128,7 +130,8 @@ const forwards: { [P in Primitive]: Forward<P> } = {
     if (!bias) return { shape, storage: b.matmul(x!.storage, y!.storage, batch, M, K, N, transA, transB, bBatched) };
     if (!shapesEqual(bias.shape, [N])) fail('matmul', `the bias must be [${N}]`, x!, y!, bias);
     if (b.matmulBias) {
-      return { shape, storage: b.matmulBias(x!.storage, y!.storage, bias.storage, batch, M, K, N, transA, transB, bBatched) };
+      const storage = b.matmulBias(x!.storage, y!.storage, bias.storage, batch, M, K, N, transA, transB, bBatched);
+      return { shape, storage };
     }
     const product = b.matmul(x!.storage, y!.storage, batch, M, K, N, transA, transB, bBatched);
     return { shape, storage: b.binary('add', product, shape, bias.storage, bias.shape, shape) };
@@ -141,7 +144,9 @@ const forwards: { [P in Primitive]: Forward<P> } = {
 
   permute: (b, [a], { perm }) => {
     const sorted = [...perm].sort((i, j) => i - j);
-    if (perm.length !== a!.rank || sorted.some((p, i) => p !== i)) fail('permute', `[${perm.join(', ')}] is not a permutation of the axes`, a!);
+    if (perm.length !== a!.rank || sorted.some((p, i) => p !== i)) {
+      fail('permute', `[${perm.join(', ')}] is not a permutation of the axes`, a!);
+    }
     return { shape: perm.map((p) => a!.shape[p]!), storage: b.permute(a!.storage, a!.shape, perm) };
   },
 
@@ -169,7 +174,8 @@ const forwards: { [P in Primitive]: Forward<P> } = {
   gatherRows: (b, [table], { index }) => {
     if (table!.rank !== 2) fail('gatherRows', 'the table must be 2-D', table!);
     const [rows, cols] = table!.shape as [number, number];
-    return { shape: [...index.shape, cols], storage: b.gatherRows(table!.storage, rows, cols, index.storage, index.size) };
+    const storage = b.gatherRows(table!.storage, rows, cols, index.storage, index.size);
+    return { shape: [...index.shape, cols], storage };
   },
 
   // src [..., cols], index [...] -> [rows, cols]
@@ -181,7 +187,9 @@ const forwards: { [P in Primitive]: Forward<P> } = {
 
   // x [..., n], index [..., k] -> [..., k]
   gatherLast: (b, [x], { index }) => {
-    if (!shapesEqual(x!.shape.slice(0, -1), index.shape.slice(0, -1))) fail('gatherLast', 'leading dimensions differ', x!, index);
+    if (!shapesEqual(x!.shape.slice(0, -1), index.shape.slice(0, -1))) {
+      fail('gatherLast', 'leading dimensions differ', x!, index);
+    }
     const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
     const k = index.shape[index.rank - 1]!;
     return { shape: index.shape, storage: b.gatherLast(x!.storage, outer, n, index.storage, k) };
@@ -199,14 +207,12 @@ const forwards: { [P in Primitive]: Forward<P> } = {
   gatherDot: (b, [x, w], { index }) => {
     const { B, k, d, n } = sparseDims('gatherDot', x!, w!, index);
     return { shape: [B, k], storage: b.gatherDot(x!.storage, w!.storage, index.storage, B, k, d, n) };
-  },
-  // v [B, k], W [n, d], index [B, k] -> [B, d]
+  }, // v [B, k], W [n, d], index [B, k] -> [B, d]
   gatherCombine: (b, [v, w], { index }) => {
     if (!shapesEqual(v!.shape, index.shape)) fail('gatherCombine', 'values and index shapes differ', v!, index);
     const { B, k, d, n } = sparseDims('gatherCombine', undefined, w!, index);
     return { shape: [B, d], storage: b.gatherCombine(v!.storage, w!.storage, index.storage, B, k, d, n) };
-  },
-  // a [B, k], x [B, d], index [B, k] -> [n, d]
+  }, // a [B, k], x [B, d], index [B, k] -> [n, d]
   scatterOuter: (b, [a, x], { index, n }) => {
     if (!shapesEqual(a!.shape, index.shape)) fail('scatterOuter', 'weights and index shapes differ', a!, index);
     const [B, k] = index.shape as [number, number];
@@ -218,13 +224,16 @@ const forwards: { [P in Primitive]: Forward<P> } = {
   // x [..., n] -> indices [..., k]
   topk: (b, [x], { k }) => {
     const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
-    if (!Number.isInteger(k) || k < 1 || k > n) fail('topk', `k (${k}) must be an integer in 1..${n}, the size of the last axis`, x!);
+    if (!Number.isInteger(k) || k < 1 || k > n) {
+      fail('topk', `k (${k}) must be an integer in 1..${n}, the size of the last axis`, x!);
+    }
     return { shape: [...x!.shape.slice(0, -1), k], storage: b.topk(x!.storage, outer, n, k) };
   },
 };
 
 /** Checks the shapes of a sparse product: x [B, d] (if given), W [n, d], index [B, k]. */
-function sparseDims(op: string, x: Tensor | undefined, w: Tensor, index: Tensor): { B: number; k: number; d: number; n: number } {
+function sparseDims(op: string, x: Tensor | undefined, w: Tensor, index: Tensor):
+  { B: number; k: number; d: number; n: number } {
   if (w.rank !== 2 || index.rank !== 2) fail(op, 'needs W [n, d] and index [B, k]', w, index);
   const [n, d] = w.shape as [number, number];
   const [B, k] = index.shape as [number, number];
@@ -240,7 +249,8 @@ export function apply<P extends Primitive>(op: P, inputs: Tensor[], args: Primit
   const backend = inputs[0]!.backend;
   for (const t of [...inputs, ...indexArgs(args)]) {
     if (t.backend !== backend) {
-      throw new Error(`${op}: tensors live on different backends (${backend.name} and ${t.backend.name}); create them on one backend`);
+      throw new Error(`${op}: tensors live on different backends (${backend.name} and ${t.backend.name});`
+        + ' create them on one backend');
     }
   }
   const { shape, storage } = (forwards[op] as Forward<P>)(backend, inputs, args);

@@ -6,8 +6,8 @@
  *   const x = tensor([1, 2, 3]).requireGrad();
  *   x.mul(x).sum().backward();      // x.grad is [2, 4, 6]
  */
-import { getBackend, type Backend, type HostArray, type Storage } from './backend.js';
-import { checkShape, shapesEqual, shapeToString, sizeOf, type Shape } from './shape.js';
+import type { Backend, HostArray, Storage } from './backend.js';
+import { shapesEqual, shapeToString, sizeOf, type Shape } from './shape.js';
 import type { PrimitiveArgs, Primitive } from './primitives.js';
 import { gradientOf } from './gradients.js';
 import * as ew from './ops/elementwise.js';
@@ -74,7 +74,8 @@ export class Tensor {
   /** Backend-owned data; replaced, never mutated, except by optimisers on parameters. */
   get storage(): Storage {
     if (this.base.released) {
-      throw new Error(`${this} was released (by tidy() or dispose()) and cannot be used: return it from the tidy() function or keep() it`);
+      throw new Error(`${this} was released (by tidy() or dispose()) and cannot be used:`
+        + ' return it from the tidy() function or keep() it');
     }
     return this.data;
   }
@@ -96,7 +97,9 @@ export class Tensor {
 
   /** Marks a leaf as a parameter whose gradient `backward()` should fill in. Returns this. */
   requireGrad(flag = true): this {
-    if (this.node && flag) throw new Error('requireGrad: only leaf tensors (not computed ones) can require grad; use detach() first');
+    if (this.node && flag) {
+      throw new Error('requireGrad: only leaf tensors (not computed ones) can require grad; use detach() first');
+    }
     this.requiresGrad = flag;
     return this;
   }
@@ -112,9 +115,12 @@ export class Tensor {
    */
   assign(source: Tensor): this {
     if (!shapesEqual(source.shape, this.shape)) {
-      throw new Error(`assign: source shape ${shapeToString(source.shape)} differs from target ${shapeToString(this.shape)}`);
+      throw new Error(`assign: source shape ${shapeToString(source.shape)}`
+        + ` differs from target ${shapeToString(this.shape)}`);
     }
-    if (source.backend !== this.backend) throw new Error(`assign: source lives on ${source.backend.name}, target on ${this.backend.name}`);
+    if (source.backend !== this.backend) {
+      throw new Error(`assign: source lives on ${source.backend.name}, target on ${this.backend.name}`);
+    }
     this.data = source.storage;
     // The storage is this tensor's now: it outlives the scope that made source.
     source.base.owns = false;
@@ -130,7 +136,9 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new Error(`item: tensor of shape ${shapeToString(this.shape)} has ${this.size} elements, not 1`);
+    if (this.size !== 1) {
+      throw new Error(`item: tensor of shape ${shapeToString(this.shape)} has ${this.size} elements, not 1`);
+    }
     return this.toArray()[0]!;
   }
 
@@ -164,7 +172,8 @@ export class Tensor {
    */
   backward(grad?: Tensor): void {
     if (!grad && this.size !== 1) {
-      throw new Error(`backward: called on a tensor of shape ${shapeToString(this.shape)}; pass a gradient or reduce to a scalar first`);
+      throw new Error(`backward: called on a tensor of shape ${shapeToString(this.shape)};`
+        + ' pass a gradient or reduce to a scalar first');
     }
     if (!this.requiresGrad) throw new Error('backward: this tensor does not depend on anything that requires grad');
     const seed = grad ?? new Tensor(this.shape, this.backend.fromHost([1]), this.backend);
@@ -213,7 +222,8 @@ function backpropagate(root: Tensor, seed: Tensor): void {
         const ig = inputGrads[k];
         if (!ig || !input.requiresGrad) return;
         if (ig.size !== input.size) {
-          throw new Error(`gradient of ${t.node!.op} has shape ${shapeToString(ig.shape)} for an input of shape ${shapeToString(input.shape)}`);
+          throw new Error(`gradient of ${t.node!.op} has shape ${shapeToString(ig.shape)}`
+            + ` for an input of shape ${shapeToString(input.shape)}`);
         }
         const prev = grads.get(input);
         const next = prev ? add(prev, ig) : ig;
@@ -263,52 +273,4 @@ class PendingStorage {
     this.holders.delete(t.storage);
     if (!this.kept.has(t.storage)) t.dispose();
   }
-}
-
-/** A tensor from host values: `tensor([[1, 2], [3, 4]])` or `tensor(data, [2, 2])`. */
-export function tensor(data: ArrayLike<number> | NestedArray, shape?: Shape, backend: Backend = getBackend()): Tensor {
-  let flat: ArrayLike<number>;
-  let inferred: number[];
-  if (isNested(data)) {
-    inferred = [];
-    for (let level: unknown = data; Array.isArray(level); level = level[0]) inferred.push(level.length);
-    flat = (data as unknown[]).flat(Infinity) as number[];
-  } else {
-    flat = data;
-    inferred = [data.length];
-  }
-  const s = shape ?? inferred;
-  checkShape(s, 'tensor');
-  if (sizeOf(s) !== flat.length) {
-    throw new Error(`tensor: ${flat.length} values do not fill shape ${shapeToString(s)} (${sizeOf(s)} elements)`);
-  }
-  return new Tensor([...s], backend.fromHost(flat), backend);
-}
-
-export type NestedArray = number[] | NestedArray[];
-
-function isNested(data: ArrayLike<number> | NestedArray): data is NestedArray {
-  return Array.isArray(data) && data.length > 0 && Array.isArray(data[0]);
-}
-
-/** A tensor of zeros: `zeros([2, 3])`. */
-export function zeros(shape: Shape, backend: Backend = getBackend()): Tensor {
-  checkShape(shape, 'zeros');
-  return new Tensor([...shape], backend.zeros(sizeOf(shape)), backend);
-}
-
-/** A tensor filled with `value`: `full([2], 7)`. */
-export function full(shape: Shape, value: number, backend: Backend = getBackend()): Tensor {
-  checkShape(shape, 'full');
-  return new Tensor([...shape], backend.fromHost(new Float64Array(sizeOf(shape)).fill(value)), backend);
-}
-
-/** A tensor of ones. */
-export function ones(shape: Shape, backend: Backend = getBackend()): Tensor {
-  return full(shape, 1, backend);
-}
-
-/** 0, 1, ..., n-1 as a float tensor (also how index tensors are made): `arange(3)`. */
-export function arange(n: number, backend: Backend = getBackend()): Tensor {
-  return new Tensor([n], backend.fromHost(Float64Array.from({ length: n }, (_, i) => i)), backend);
 }

@@ -19,7 +19,8 @@ import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
 import { ReferenceBackend } from './reference.js';
 import { adam } from './gpujs/adam.js';
 import { binary, geluBackward, unary, where } from './gpujs/elementwise.js';
-import { gatherCombine, gatherDot, gatherLast, gatherRows, scatterAddRows, scatterLast, scatterOuter } from './gpujs/indexing.js';
+import { gatherCombine, gatherDot, gatherLast, gatherRows, scatterAddRows, scatterLast,
+  scatterOuter } from './gpujs/indexing.js';
 import { matmul } from './gpujs/matmul.js';
 import { expand, pad, permute, slice } from './gpujs/movement.js';
 import { layerNorm, layerNormGrad, reduce, softmax, softmaxGrad } from './gpujs/reduce.js';
@@ -38,7 +39,9 @@ const ZEROS = 'function () { return 0; }';
 function checkIndices(idx: GpuStorage, limit: number, op: string): void {
   const values = idx.uploaded ?? (idx.data instanceof Float32Array ? idx.data : null);
   for (const value of values ?? []) {
-    if (!Number.isInteger(value) || value < 0 || value >= limit) throw new Error(`${op}: index ${value} is out of range [0, ${limit})`);
+    if (!Number.isInteger(value) || value < 0 || value >= limit) {
+      throw new Error(`${op}: index ${value} is out of range [0, ${limit})`);
+    }
   }
 }
 
@@ -88,7 +91,8 @@ export class GpujsBackend implements Backend {
       ?? this.onHost((r, h) => r.binary(op, h(a), aShape, h(b), bShape, out));
   }
 
-  where(c: GpuStorage, cShape: Shape, a: GpuStorage, aShape: Shape, b: GpuStorage, bShape: Shape, out: Shape): GpuStorage {
+  where(c: GpuStorage, cShape: Shape, a: GpuStorage, aShape: Shape, b: GpuStorage, bShape: Shape,
+    out: Shape): GpuStorage {
     return this.withoutKernel(out, c, a, b) ?? where(this.rt, c, cShape, a, aShape, b, bShape, out)
       ?? this.onHost((r, h) => r.where(h(c), cShape, h(a), aShape, h(b), bShape, out));
   }
@@ -115,7 +119,8 @@ export class GpujsBackend implements Backend {
   matmulBias(a: GpuStorage, b: GpuStorage, bias: GpuStorage, batch: number, M: number, K: number, N: number,
     transA: boolean, transB: boolean, bBatched: boolean): GpuStorage {
     if (K === 0) return this.binary('add', this.zeros(batch * M * N), [batch * M, N], bias, [N], [batch * M, N]);
-    return this.withoutKernel([batch * M * N], a, b, bias) ?? matmul(this.rt, a, b, batch, M, K, N, transA, transB, bBatched, bias);
+    return this.withoutKernel([batch * M * N], a, b, bias)
+      ?? matmul(this.rt, a, b, batch, M, K, N, transA, transB, bBatched, bias);
   }
 
   geluBackward(x: GpuStorage, g: GpuStorage, size: number): GpuStorage {
@@ -131,21 +136,25 @@ export class GpujsBackend implements Backend {
   }
 
   permute(a: GpuStorage, shape: Shape, perm: readonly number[]): GpuStorage {
-    return this.withoutKernel(shape, a) ?? permute(this.rt, a, shape, perm) ?? this.onHost((r, h) => r.permute(h(a), shape, perm));
+    return this.withoutKernel(shape, a) ?? permute(this.rt, a, shape, perm)
+      ?? this.onHost((r, h) => r.permute(h(a), shape, perm));
   }
 
   slice(a: GpuStorage, shape: Shape, starts: readonly number[], ends: readonly number[]): GpuStorage {
     const out = starts.map((s, i) => ends[i]! - s);
-    return this.withoutKernel(out, a) ?? slice(this.rt, a, shape, starts, ends) ?? this.onHost((r, h) => r.slice(h(a), shape, starts, ends));
+    return this.withoutKernel(out, a) ?? slice(this.rt, a, shape, starts, ends)
+      ?? this.onHost((r, h) => r.slice(h(a), shape, starts, ends));
   }
 
   pad(a: GpuStorage, shape: Shape, before: readonly number[], after: readonly number[]): GpuStorage {
     const out = shape.map((d, i) => before[i]! + d + after[i]!);
-    return this.withoutKernel(out, a) ?? pad(this.rt, a, shape, before, after) ?? this.onHost((r, h) => r.pad(h(a), shape, before, after));
+    return this.withoutKernel(out, a) ?? pad(this.rt, a, shape, before, after)
+      ?? this.onHost((r, h) => r.pad(h(a), shape, before, after));
   }
 
   expand(a: GpuStorage, shape: Shape, out: Shape): GpuStorage {
-    return this.withoutKernel(out, a) ?? expand(this.rt, a, shape, out) ?? this.onHost((r, h) => r.expand(h(a), shape, out));
+    return this.withoutKernel(out, a) ?? expand(this.rt, a, shape, out)
+      ?? this.onHost((r, h) => r.expand(h(a), shape, out));
   }
 
   gatherRows(table: GpuStorage, rows: number, cols: number, idx: GpuStorage, n: number): GpuStorage {

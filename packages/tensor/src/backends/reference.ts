@@ -10,22 +10,16 @@ import { erf, gelu, geluGrad } from '../math.js';
 type ArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 
 const UNARY: Record<UnaryOp, (x: number) => number> = {
-  neg: (x) => -x,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  tanh: Math.tanh,
-  erf,
-  abs: Math.abs,
-  gelu,
+  neg: (x) => -x, exp: Math.exp,
+  log: Math.log, sqrt: Math.sqrt,
+  tanh: Math.tanh, erf,
+  abs: Math.abs, gelu,
   geluGrad,
 };
 
 const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
+  add: (a, b) => a + b, sub: (a, b) => a - b,
+  mul: (a, b) => a * b, div: (a, b) => a / b,
   maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
   cmpgt: (a, b) => (a > b ? 1 : 0),
   cmpeq: (a, b) => (a === b ? 1 : 0),
@@ -84,7 +78,8 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  where(c: HostArray, cShape: Shape, a: HostArray, aShape: Shape, b: HostArray, bShape: Shape, outShape: Shape): HostArray {
+  where(c: HostArray, cShape: Shape, a: HostArray, aShape: Shape, b: HostArray, bShape: Shape,
+    outShape: Shape): HostArray {
     const ic = broadcastIndex(cShape, outShape);
     const ia = broadcastIndex(aShape, outShape);
     const ib = broadcastIndex(bShape, outShape);

@@ -79,7 +79,8 @@ export class WasmBackend extends ReferenceBackend {
     return out;
   }
 
-  override binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
+  override binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape,
+    outShape: Shape): Float32Array {
     const n = sizeOf(outShape);
     const aRun = a.length === n ? broadcastRun(bShape, outShape) : undefined;
     const bRun = !aRun && b.length === n ? broadcastRun(aShape, outShape) : undefined;
@@ -92,10 +93,11 @@ export class WasmBackend extends ReferenceBackend {
 
   override where(c: Float32Array, cShape: Shape, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape,
     outShape: Shape): Float32Array {
-    const [cr, ar, br] = [broadcastRun(cShape, outShape), broadcastRun(aShape, outShape), broadcastRun(bShape, outShape)];
+    const [cr, ar, br] = [cShape, aShape, bShape].map((s) => broadcastRun(s, outShape));
     if (!cr || !ar || !br) return super.where(c, cShape, a, aShape, b, bShape, outShape) as Float32Array;
     const out = this.out(sizeOf(outShape));
-    this.kernels.where({ data: c, repeat: cr.repeat }, { data: a, repeat: ar.repeat }, { data: b, repeat: br.repeat }, out);
+    this.kernels.where(
+      { data: c, repeat: cr.repeat }, { data: a, repeat: ar.repeat }, { data: b, repeat: br.repeat }, out);
     return out;
   }
 
@@ -184,19 +186,22 @@ export class WasmBackend extends ReferenceBackend {
     return out;
   }
 
-  override gatherDot(x: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number): Float32Array {
+  override gatherDot(x: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number,
+    n: number): Float32Array {
     const out = this.out(B * k);
     this.kernels.gatherDot(x, w, idx, B, k, d, n, out);
     return out;
   }
 
-  override gatherCombine(v: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number): Float32Array {
+  override gatherCombine(v: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number,
+    n: number): Float32Array {
     const out = this.out(B * d);
     this.kernels.gatherCombine(v, w, idx, B, k, d, n, out);
     return out;
   }
 
-  override scatterOuter(a: Float32Array, x: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number): Float32Array {
+  override scatterOuter(a: Float32Array, x: Float32Array, idx: Float32Array, B: number, k: number, d: number,
+    n: number): Float32Array {
     const out = this.out(n * d);
     this.kernels.scatterOuter(a, x, idx, B, k, d, n, out);
     return out;
@@ -210,7 +215,8 @@ export class WasmBackend extends ReferenceBackend {
     return indices;
   }
 
-  override adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, _size: number, o: AdamOptions): void {
+  override adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, _size: number,
+    o: AdamOptions): void {
     this.kernels.adam(p, g, m, v, o);
   }
 

@@ -2,7 +2,8 @@
  * Neural-network functions composed from the primitives, so every backend gets them and their
  * gradients for free.
  */
-import { tensor, type Tensor } from '../tensor.js';
+import { tensor } from '../creation.js';
+import type { Tensor } from '../tensor.js';
 import { apply } from '../primitives.js';
 import { add, div, eq, erf, exp, gt, log, mul, neg, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { max, mean, sum } from '../ops/reduce.js';
@@ -58,7 +59,8 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
   const V = logits.shape[logits.rank - 1]!;
   if (targets.size * V !== logits.size) {
-    throw new Error(`crossEntropy: targets ${shapeToString(targets.shape)} do not match logits ${shapeToString(logits.shape)}`);
+    throw new Error(`crossEntropy: targets ${shapeToString(targets.shape)}`
+      + ` do not match logits ${shapeToString(logits.shape)}`);
   }
   const picked = gatherLast(reshape(logSoftmax(logits), [-1, V]), reshape(targets, [-1, 1]));
   return neg(mean(picked));

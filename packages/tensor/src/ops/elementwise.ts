@@ -3,7 +3,8 @@
  * `add(x, 1)`, `mul(2, x)`.
  */
 import { apply } from '../primitives.js';
-import { Tensor, full } from '../tensor.js';
+import { full } from '../creation.js';
+import { Tensor } from '../tensor.js';
 import type { BinaryOp, UnaryOp } from '../backend.js';
 
 export type TensorLike = Tensor | number;

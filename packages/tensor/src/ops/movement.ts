@@ -11,7 +11,8 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   if (holes > 1) throw new Error(`reshape: at most one -1 in ${shapeToString(shape)}`);
   const full = holes === 1 ? shape.map((d) => (d === -1 ? x.size / Math.max(1, sizeOf(known)) : d)) : [...shape];
   if (full.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(full) !== x.size) {
-    throw new Error(`reshape: cannot reshape ${shapeToString(x.shape)} (${x.size} elements) to ${shapeToString(shape)}`);
+    throw new Error(`reshape: cannot reshape ${shapeToString(x.shape)} (${x.size} elements)`
+      + ` to ${shapeToString(shape)}`);
   }
   return apply('reshape', [x], { shape: full });
 }
@@ -68,7 +69,8 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   let out: Tensor | undefined;
   for (const x of xs) {
     if (x.rank !== first.rank || x.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
-      throw new Error(`concat: shapes ${shapeToString(first.shape)} and ${shapeToString(x.shape)} differ off axis ${ax}`);
+      throw new Error(`concat: shapes ${shapeToString(first.shape)} and ${shapeToString(x.shape)}`
+        + ` differ off axis ${ax}`);
     }
     const before = x.shape.map((_, i) => (i === ax ? offset : 0));
     const after = x.shape.map((_, i) => (i === ax ? total - offset - x.shape[ax]! : 0));

@@ -27,7 +27,8 @@ const P_NEXT = `function (p, m, v, decay, stepSize, sqrtBc2, eps) {
   return p[i] * decay - stepSize * m[i] / (Math.sqrt(v[i]) / sqrtBc2 + eps);
 }`;
 
-export function adam(rt: Runtime, p: GpuStorage, g: GpuStorage, m: GpuStorage, v: GpuStorage, size: number, o: AdamOptions): void {
+export function adam(rt: Runtime, p: GpuStorage, g: GpuStorage, m: GpuStorage, v: GpuStorage, size: number,
+  o: AdamOptions): void {
   const l2 = o.decoupled ? 0 : o.weightDecay;
   const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
   const stepSize = o.lr / (1 - o.beta1 ** o.step);

@@ -6,30 +6,24 @@
 import type { BinaryOp, UnaryOp } from '../../backend.js';
 import type { Shape } from '../../shape.js';
 import type { GpuStorage, Runtime } from './runtime.js';
-import { access, broadcastStrides, collapse, COORDINATES, layoutConstants, offsetOf, type StridedLayout } from './strided.js';
+import { access, broadcastStrides, collapse, COORDINATES, layoutConstants, offsetOf,
+  type StridedLayout } from './strided.js';
 
 /** Each unary op as an expression in x; the functions are in functions.ts. */
 const UNARY: Record<UnaryOp, string> = {
-  neg: '-x',
-  exp: 'Math.exp(x)',
-  log: 'Math.log(x)',
-  sqrt: 'Math.sqrt(x)',
-  tanh: 'tanhf(x)',
-  erf: 'erff(x)',
-  abs: 'Math.abs(x)',
-  gelu: 'geluf(x)',
+  neg: '-x', exp: 'Math.exp(x)',
+  log: 'Math.log(x)', sqrt: 'Math.sqrt(x)',
+  tanh: 'tanhf(x)', erf: 'erff(x)',
+  abs: 'Math.abs(x)', gelu: 'geluf(x)',
   geluGrad: 'geluGradf(x)',
 };
 
 /** Each binary op as an expression in x and y, as the reference backend defines them (NaN wins in maximum). */
 const BINARY: Record<BinaryOp, string> = {
-  add: 'x + y',
-  sub: 'x - y',
-  mul: 'x * y',
-  div: 'x / y',
+  add: 'x + y', sub: 'x - y',
+  mul: 'x * y', div: 'x / y',
   maximum: '(x >= y || x != x) ? x : y',
-  cmpgt: 'x > y ? 1 : 0',
-  cmpeq: 'x == y ? 1 : 0',
+  cmpgt: 'x > y ? 1 : 0', cmpeq: 'x == y ? 1 : 0',
 };
 
 /** out[i] = op(a[i]) */
@@ -53,7 +47,8 @@ export function geluBackward(rt: Runtime, x: GpuStorage, g: GpuStorage): GpuStor
  * A kernel that reads operands `names` at their broadcast positions and returns `expression`
  * of the values it read. Null when the layout has more than six axes after merging.
  */
-function broadcastKernel(names: readonly string[], shapes: readonly Shape[], out: Shape, values: string[], expression: string) {
+function broadcastKernel(names: readonly string[], shapes: readonly Shape[], out: Shape, values: string[],
+  expression: string) {
   const layout: StridedLayout | null = collapse(out, shapes.map((s) => broadcastStrides(s, out)));
   if (!layout) return null;
   const how = names.map((_, k) => access(layout, k));
@@ -69,14 +64,15 @@ function broadcastKernel(names: readonly string[], shapes: readonly Shape[], out
 }
 
 /** out = op(a, b) with NumPy broadcasting; null when the layout needs the host (more than six axes). */
-export function binary(rt: Runtime, op: BinaryOp, a: GpuStorage, aShape: Shape, b: GpuStorage, bShape: Shape, out: Shape): GpuStorage | null {
+export function binary(rt: Runtime, op: BinaryOp, a: GpuStorage, aShape: Shape, b: GpuStorage, bShape: Shape,
+  out: Shape): GpuStorage | null {
   const spec = broadcastKernel(['a', 'b'], [aShape, bShape], out, ['x', 'y'], BINARY[op]);
   return spec && rt.run(spec, a, b);
 }
 
 /** out = c != 0 ? a : b, broadcast; null when the layout needs the host. */
-export function where(rt: Runtime, c: GpuStorage, cShape: Shape, a: GpuStorage, aShape: Shape, b: GpuStorage, bShape: Shape,
-  out: Shape): GpuStorage | null {
+export function where(rt: Runtime, c: GpuStorage, cShape: Shape, a: GpuStorage, aShape: Shape, b: GpuStorage,
+  bShape: Shape, out: Shape): GpuStorage | null {
   const spec = broadcastKernel(['cond', 'a', 'b'], [cShape, aShape, bShape], out, ['z', 'x', 'y'], 'z != 0 ? x : y');
   return spec && rt.run(spec, c, a, b);
 }

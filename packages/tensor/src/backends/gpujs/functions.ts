@@ -71,7 +71,10 @@ const geluGradf = `function geluGradf(x) {
   return 0.5 * erfcf(-0.7071067811865476 * x) + x * 0.3989422804014327 * Math.exp(-0.5 * x * x);
 }`;
 
-/** For top-k (topk.ts): 1 if entry (va, ia) sorts before (vb, ib): larger value first, then lower index; missing entries (index -1) last. */
+/**
+ * For top-k (topk.ts): 1 if entry (va, ia) sorts before (vb, ib): larger value first, then lower index;
+ * missing entries (index -1) last.
+ */
 const precedes = `function precedes(va, ia, vb, ib) {
   if (ib < 0) {
     if (ia < 0) { return 0; }

@@ -70,28 +70,37 @@ export function gatherRows(rt: Runtime, table: GpuStorage, cols: number, idx: Gp
   return rt.run({ source: GATHER_ROWS, size: n * cols, constants: { cols } }, table, idx);
 }
 
-export function scatterAddRows(rt: Runtime, src: GpuStorage, n: number, cols: number, idx: GpuStorage, rows: number): GpuStorage {
+export function scatterAddRows(rt: Runtime, src: GpuStorage, n: number, cols: number, idx: GpuStorage,
+  rows: number): GpuStorage {
   return rt.run({ source: SCATTER_ADD_ROWS, size: rows * cols, constants: { cols, n } }, src, idx);
 }
 
-export function gatherLast(rt: Runtime, x: GpuStorage, outer: number, n: number, idx: GpuStorage, k: number): GpuStorage {
+export function gatherLast(rt: Runtime, x: GpuStorage, outer: number, n: number, idx: GpuStorage,
+  k: number): GpuStorage {
   return rt.run({ source: GATHER_LAST, size: outer * k, constants: { n, k } }, x, idx);
 }
 
-export function scatterLast(rt: Runtime, src: GpuStorage, outer: number, k: number, idx: GpuStorage, n: number): GpuStorage {
+export function scatterLast(rt: Runtime, src: GpuStorage, outer: number, k: number, idx: GpuStorage,
+  n: number): GpuStorage {
   return rt.run({ source: SCATTER_LAST, size: outer * n, constants: { n, k } }, src, idx);
 }
 
-export function gatherDot(rt: Runtime, x: GpuStorage, w: GpuStorage, idx: GpuStorage, B: number, k: number, d: number): GpuStorage {
+export function gatherDot(rt: Runtime, x: GpuStorage, w: GpuStorage, idx: GpuStorage, B: number, k: number,
+  d: number): GpuStorage {
   return rt.run({ source: GATHER_DOT, size: B * k, constants: { k, d } }, x, w, idx);
 }
 
-export function gatherCombine(rt: Runtime, v: GpuStorage, w: GpuStorage, idx: GpuStorage, B: number, k: number, d: number): GpuStorage {
+export function gatherCombine(rt: Runtime, v: GpuStorage, w: GpuStorage, idx: GpuStorage, B: number, k: number,
+  d: number): GpuStorage {
   return rt.run({ source: GATHER_COMBINE, size: B * d, constants: { k, d } }, v, w, idx);
 }
 
-/** out [n, d] = sum over (b, j) of a[b, j] * x[b, :] into row idx[b, j]: scatter a to [B, n], then [B, n]^T @ x [B, d]. */
-export function scatterOuter(rt: Runtime, a: GpuStorage, x: GpuStorage, idx: GpuStorage, B: number, k: number, d: number, n: number): GpuStorage {
+/**
+ * out [n, d] = sum over (b, j) of a[b, j] * x[b, :] into row idx[b, j]: scatter a to [B, n], then
+ * [B, n]^T @ x [B, d].
+ */
+export function scatterOuter(rt: Runtime, a: GpuStorage, x: GpuStorage, idx: GpuStorage, B: number, k: number,
+  d: number, n: number): GpuStorage {
   const dense = scatterLast(rt, a, B, k, idx, n);
   return matmul(rt, dense, x, 1, n, B, d, true, false, false);
 }

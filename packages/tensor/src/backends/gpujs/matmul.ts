@@ -32,5 +32,7 @@ export function matmul(rt: Runtime, a: GpuStorage, b: GpuStorage, batch: number,
   const [bRow, bCol] = transB ? [1, K] : [N, 1];
   const constants = { MN: M * N, N, K, aRow, aCol, bRow, bCol, aBatch: M * K, bBatch: bBatched ? K * N : 0 };
   const size = batch * M * N;
-  return bias ? rt.run({ source: MATMUL_BIAS, size, constants }, a, b, bias) : rt.run({ source: MATMUL, size, constants }, a, b);
+  return bias
+    ? rt.run({ source: MATMUL_BIAS, size, constants }, a, b, bias)
+    : rt.run({ source: MATMUL, size, constants }, a, b);
 }

@@ -27,7 +27,8 @@ export function permute(rt: Runtime, a: GpuStorage, shape: Shape, perm: readonly
 }
 
 /** The box [starts, ends) of a. */
-export function slice(rt: Runtime, a: GpuStorage, shape: Shape, starts: readonly number[], ends: readonly number[]): GpuStorage | null {
+export function slice(rt: Runtime, a: GpuStorage, shape: Shape, starts: readonly number[],
+  ends: readonly number[]): GpuStorage | null {
   const strides = stridesOf(shape);
   const base = starts.reduce((acc, s, i) => acc + s * strides[i]!, 0);
   return gather(rt, a, starts.map((s, i) => ends[i]! - s), strides, base);
@@ -48,7 +49,8 @@ ${AXES.map((i) => `  const k${i} = c${i} - this.constants.before${i};`).join('\n
 }`;
 
 /** a surrounded by before[i] and after[i] zeros along each axis. */
-export function pad(rt: Runtime, a: GpuStorage, shape: Shape, before: readonly number[], after: readonly number[]): GpuStorage | null {
+export function pad(rt: Runtime, a: GpuStorage, shape: Shape, before: readonly number[],
+  after: readonly number[]): GpuStorage | null {
   if (shape.length > RANK) return null;
   const lead = RANK - shape.length;
   const size = AXES.map((i) => (i < lead ? 1 : shape[i - lead]!));
@@ -57,7 +59,9 @@ export function pad(rt: Runtime, a: GpuStorage, shape: Shape, before: readonly n
   const out = AXES.map((i) => size[i]! + b[i]! + (i < lead ? 0 : after[i - lead]!));
   const constants: Record<string, number> = {};
   for (const i of AXES) {
-    Object.assign(constants, { [`n${i}`]: out[i]!, [`before${i}`]: b[i]!, [`size${i}`]: size[i]!, [`a${i}`]: strides[i]! });
+    Object.assign(constants, {
+      [`n${i}`]: out[i]!, [`before${i}`]: b[i]!, [`size${i}`]: size[i]!, [`a${i}`]: strides[i]!,
+    });
   }
   return rt.run({ source: PAD, size: sizeOf(out), constants }, a);
 }

@@ -15,8 +15,7 @@ const CHUNK = 64;
 
 /** How each op folds one more element x into its running value. Max lets NaN win, as the reference does. */
 const COMBINE: Record<ReduceOp, string> = {
-  sum: 'acc + x',
-  max: '(x > acc || x != x) ? x : acc',
+  sum: 'acc + x', max: '(x > acc || x != x) ? x : acc',
 };
 
 /**
@@ -45,7 +44,8 @@ const reduceSource = (op: ReduceOp) => `function (a) {
 export function reduce(rt: Runtime, op: ReduceOp, a: GpuStorage, outer: number, n: number, inner: number): GpuStorage {
   const chunk = n <= CHUNK ? n : CHUNK;
   const chunks = Math.ceil(n / chunk);
-  const partial = rt.run({ source: reduceSource(op), size: outer * chunks * inner, constants: { n, inner, chunk, chunks } }, a);
+  const constants = { n, inner, chunk, chunks };
+  const partial = rt.run({ source: reduceSource(op), size: outer * chunks * inner, constants }, a);
   return chunks === 1 ? partial : reduce(rt, op, partial, outer, chunks, inner);
 }
 
@@ -105,7 +105,8 @@ export function layerNorm(rt: Runtime, x: GpuStorage, rows: number, d: number, e
 }
 
 /** The gradient of layerNorm at x for the output gradient g. */
-export function layerNormGrad(rt: Runtime, x: GpuStorage, g: GpuStorage, rows: number, d: number, eps: number): GpuStorage {
+export function layerNormGrad(rt: Runtime, x: GpuStorage, g: GpuStorage, rows: number, d: number,
+  eps: number): GpuStorage {
   const stats = rowStats(rt, x, rows, d, eps);
   const gStats = rt.run({ source: GRAD_STATS, size: rows * 2, constants: { d } }, x, g, stats);
   return rt.run({ source: NORMALISE_GRAD, size: rows * d, constants: { d } }, x, g, stats, gStats);

@@ -25,7 +25,8 @@ const KERNEL_CLASSES: [GpujsMode, unknown][] = [
 
 /** What SAELAB_GPUJS_MODE may say: 'gpu' means any GL mode and fails without one; the rest force a mode. */
 const REQUESTS: Record<string, string | undefined> = {
-  auto: undefined, gpu: 'gpu', headlessgl: 'headlessgl', webgl2: 'webgl2', webgl: 'webgl', webasm: 'webasm', wasm: 'webasm', cpu: 'cpu',
+  auto: undefined, gpu: 'gpu', headlessgl: 'headlessgl', webgl2: 'webgl2', webgl: 'webgl', webasm: 'webasm',
+  wasm: 'webasm', cpu: 'cpu',
 };
 
 /** Live texture memory past which the backend warns, once, that textures are not being freed. */
@@ -88,8 +89,8 @@ export function isGlMode(mode: GpujsMode): boolean {
 /** SAELAB_GPUJS_MODE=gpu, and gpu.js found no WebGL context. */
 export class NoGpuError extends Error {
   constructor(readonly fallback: GpujsMode, why = '') {
-    super(`SAELAB_GPUJS_MODE=gpu asks for a GPU, but gpu.js found no WebGL context and would run in ${fallback} mode${why ? `: ${why}` : ''}. `
-      + 'Unset SAELAB_GPUJS_MODE to accept that mode.');
+    super('SAELAB_GPUJS_MODE=gpu asks for a GPU, but gpu.js found no WebGL context and would run in '
+      + `${fallback} mode${why ? `: ${why}` : ''}. Unset SAELAB_GPUJS_MODE to accept that mode.`);
   }
 }
 
@@ -103,14 +104,18 @@ export async function whyNoHeadlessGl(): Promise<string> {
   try {
     fromGpujs('gl');
   } catch (e) {
-    return `the \`gl\` package does not load (${(e as Error).message.split('\n')[0]}); on Debian: apt-get install libxi-dev pkg-config, `
+    return `the \`gl\` package does not load (${(e as Error).message.split('\n')[0]});`
+      + ' on Debian: apt-get install libxi-dev pkg-config, '
       + 'then rm -rf node_modules/gl and run a fresh npm install (npm drops an optional dependency whose build failed)';
   }
   if (!process.env.DISPLAY) return '`gl` loads, but there is no display (DISPLAY is unset): run under `xvfb-run -a`';
   return `\`gl\` loads and DISPLAY is ${process.env.DISPLAY}, but it could not create a WebGL context there`;
 }
 
-/** The kernels' shared settings: textures out (pipeline), a new one per call (immutable), float32, four values per texel. */
+/**
+ * The kernels' shared settings: textures out (pipeline), a new one per call (immutable), float32, four
+ * values per texel.
+ */
 const SETTINGS = {
   pipeline: true, immutable: true, precision: 'single', optimizeFloatMemory: true, tactic: 'precision',
   // Integer division is done exactly by idiv() (functions.ts); gpu.js's own fix-up only slows every `/`.
@@ -204,7 +209,9 @@ export class Runtime {
   }
 
   private input(s: GpuStorage): Texture | Float32Array {
-    if (s.data === null) throw new Error('gpujs: a kernel input has no data (an empty tensor, or one released by a backward pass)');
+    if (s.data === null) {
+      throw new Error('gpujs: a kernel input has no data (an empty tensor, or one released by a backward pass)');
+    }
     return s.data;
   }
 
@@ -223,7 +230,8 @@ export class Runtime {
         constants: spec.constants ?? {},
         // gpu.js would quietly rerun a kernel it cannot compile on the CPU; say so instead.
         onRequestFallback: function (this: { fallbackReason: string | null }) {
-          throw new Error(`gpujs: a kernel cannot run in ${mode} mode (${this.fallbackReason ?? 'unknown reason'}):\n${spec.source}`);
+          const why = this.fallbackReason ?? 'unknown reason';
+          throw new Error(`gpujs: a kernel cannot run in ${mode} mode (${why}):\n${spec.source}`);
         } as never,
       });
       bySource.set(key, kernel);
@@ -240,8 +248,9 @@ export class Runtime {
       this.live.elements += s.size;
       if (!this.warned && this.live.elements * 4 > WARN_BYTES) {
         this.warned = true;
-        console.warn(`gpujs: ${this.live.textures} textures (${(this.live.elements * 4 / 2 ** 20).toFixed(0)} MB) are alive. `
-          + 'Textures are freed between tasks: a loop that creates tensors should `await releaseMemory()` once a step.');
+        const mb = (this.live.elements * 4 / 2 ** 20).toFixed(0);
+        console.warn(`gpujs: ${this.live.textures} textures (${mb} MB) are alive. Textures are freed between tasks:`
+          + ' a loop that creates tensors should `await releaseMemory()` once a step.');
       }
     }
     return s;
@@ -259,6 +268,7 @@ export class Runtime {
 
 function checkSize(size: number): void {
   if (size > MAX_ELEMENTS) {
-    throw new Error(`gpujs: a tensor of ${size} elements is larger than ${MAX_ELEMENTS}, the most a float32 shader can index exactly; split it, or use the wasm backend`);
+    throw new Error(`gpujs: a tensor of ${size} elements is larger than ${MAX_ELEMENTS}, the most a float32 shader`
+      + ' can index exactly; split it, or use the wasm backend');
   }
 }

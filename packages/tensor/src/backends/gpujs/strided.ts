@@ -81,7 +81,8 @@ export function access(layout: StridedLayout, k: number): 'flat' | 'scalar' | 's
 export const COORDINATES = [
   '  let rest = this.thread.x;',
   ...AXES.slice(1).reverse().map((i) =>
-    `  const q${i} = idiv(rest, this.constants.n${i}); const c${i} = rest - q${i} * this.constants.n${i}; rest = q${i};`),
+    `  const q${i} = idiv(rest, this.constants.n${i});`
+    + ` const c${i} = rest - q${i} * this.constants.n${i}; rest = q${i};`),
   '  const c0 = rest;',
 ].join('\n');
 

@@ -11,7 +11,9 @@ import { CTRL_BYTES, runParallel, runShared, UNIT_ELEMENTS } from './shared.js';
 export type WasmUnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs' | 'gelu' | 'geluGrad';
 export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'cmpgt' | 'cmpeq'; // cmpgt/cmpeq give 1 or 0
 
-const UNARY_CODES: Record<WasmUnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, erf: 5, abs: 6, gelu: 7, geluGrad: 8 };
+const UNARY_CODES: Record<WasmUnaryOp, number> = {
+  neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, erf: 5, abs: 6, gelu: 7, geluGrad: 8,
+};
 const BINARY_CODES: Record<WasmBinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, cmpgt: 5, cmpeq: 6 };
 
 /** An operand of `where`: full length (repeat 1), or broadcast as data[floor(i / repeat) % data.length]. */
@@ -67,7 +69,9 @@ export function geluBackward(inst: Instance, x: Float32Array, g: Float32Array, o
   }
   if (out.length === 0) return;
   if (inst.helpers && out.length >= SHARE_MIN) return mapShared(inst, GELU_BACKWARD, x, g, out);
-  if (arena.resident(x, g, out)) return ex.geluBackward(arena.addressOf(x), arena.addressOf(g), arena.addressOf(out), out.length);
+  if (arena.resident(x, g, out)) {
+    return ex.geluBackward(arena.addressOf(x), arena.addressOf(g), arena.addressOf(out), out.length);
+  }
   const chunk = Math.min(out.length, CHUNK);
   const [pX, pG] = arena.layout(chunk, chunk);
   chunks(out.length, (s, len) => {
@@ -78,12 +82,14 @@ export function geluBackward(inst: Instance, x: Float32Array, g: Float32Array, o
   });
 }
 
-export function binary({ ex, arena }: Instance, op: WasmBinaryOp, full: Float32Array, bc: Float32Array, out: Float32Array,
-  repeat: number, swapped: boolean): void {
+export function binary({ ex, arena }: Instance, op: WasmBinaryOp, full: Float32Array, bc: Float32Array,
+  out: Float32Array, repeat: number, swapped: boolean): void {
   const code = BINARY_CODES[op];
   if (code === undefined) throw new Error(`wasm kernels: unknown binary op ${String(op)}`);
   if (full.length !== out.length) throw new RangeError('wasm kernels: binary needs full and out of equal length');
-  if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`wasm kernels: repeat must be a positive integer, got ${repeat}`);
+  if (!Number.isInteger(repeat) || repeat < 1) {
+    throw new RangeError(`wasm kernels: repeat must be a positive integer, got ${repeat}`);
+  }
   const n = full.length, bcLen = bc.length;
   if (n === 0) return;
   if (bcLen === 0) throw new RangeError('wasm kernels: binary needs a non-empty bc');
@@ -127,7 +133,8 @@ export function where({ ex, arena }: Instance, c: Operand, a: Operand, b: Operan
   if (arena.resident(c.data, a.data, b.data, out)) {
     const [pc, pa, pb] = ops.map((o) => arena.addressOf(o.data));
     const lens = ops.map((o, i) => (streamed[i] ? 0 : o.data.length));
-    return ex.where(pc!, lens[0]!, c.repeat, pa!, lens[1]!, a.repeat, pb!, lens[2]!, b.repeat, arena.addressOf(out), n, 0);
+    return ex.where(pc!, lens[0]!, c.repeat, pa!, lens[1]!, a.repeat, pb!, lens[2]!, b.repeat,
+      arena.addressOf(out), n, 0);
   }
   const chunk = Math.min(n, CHUNK);
   // Broadcast operands stay in the arena; streamed ones and the output get a chunk each.
@@ -145,10 +152,13 @@ export function where({ ex, arena }: Instance, c: Operand, a: Operand, b: Operan
 /** Adam over at least this many parameters is shared between the threads. */
 const ADAM_SHARE_MIN = 64 * 1024;
 
-export function adam(inst: Instance, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamOptions): void {
+export function adam(inst: Instance, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+  o: AdamOptions): void {
   const { ex, arena } = inst;
   const n = p.length;
-  if (g.length !== n || m.length !== n || v.length !== n) throw new RangeError('wasm kernels: adam needs p, g, m, v of equal length');
+  if (g.length !== n || m.length !== n || v.length !== n) {
+    throw new RangeError('wasm kernels: adam needs p, g, m, v of equal length');
+  }
   if (!(o.step >= 1)) throw new RangeError(`wasm kernels: adam step must be >= 1, got ${o.step}`);
   if (n === 0) return;
   const wd = o.weightDecay || 0;
@@ -159,12 +169,14 @@ export function adam(inst: Instance, p: Float32Array, g: Float32Array, m: Float3
   const decay = o.decoupled && wd !== 0 ? 1 - o.lr * wd : 1;
   const l2 = !o.decoupled && wd !== 0 ? wd : 0;
   const settings = [o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.eps, stepSize, bc2sqrt, decay, l2] as const;
-  const run = (pp: number, pg: number, pm: number, pv: number, len: number): void => ex.adam(pp, pg, pm, pv, len, ...settings);
+  const run = (pp: number, pg: number, pm: number, pv: number, len: number): void =>
+    ex.adam(pp, pg, pm, pv, len, ...settings);
   const resident = arena.resident(p, g, m, v);
   if (resident && inst.helpers && n >= ADAM_SHARE_MIN) {
     const at = [p, g, m, v].map((a) => arena.addressOf(a));
     const floats = settings.map((_, i) => 6 + i); // written as f32, as ex.adam's arguments are
-    return runParallel(inst, 'adam', () => [...at, n, UNIT_ELEMENTS, ...settings], Math.ceil(n / UNIT_ELEMENTS), { floatSlots: floats });
+    const units = Math.ceil(n / UNIT_ELEMENTS);
+    return runParallel(inst, 'adam', () => [...at, n, UNIT_ELEMENTS, ...settings], units, { floatSlots: floats });
   }
   if (resident) return run(arena.addressOf(p), arena.addressOf(g), arena.addressOf(m), arena.addressOf(v), n);
   const chunk = Math.min(n, CHUNK);

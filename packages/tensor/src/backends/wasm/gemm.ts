@@ -43,7 +43,8 @@ interface GemmPlan {
 
 /** Blocking and work split. Everything but `threads` and `unit` depends on the shape alone, and neither of
  *  those changes any output element's arithmetic, so every thread count gives bit-identical results. */
-export function planGemm(maxThreads: number, batch: number, M: number, K: number, N: number, bBatched: boolean): GemmPlan {
+export function planGemm(maxThreads: number, batch: number, M: number, K: number, N: number,
+  bBatched: boolean): GemmPlan {
   const threads = maxThreads > 1 && 2 * batch * M * K * N >= PARALLEL_MIN_FLOPS ? maxThreads : 1;
   if (M * N <= SMALL_MAX_MN && K <= SMALL_MAX_K) {
     const unit = threads > 1 ? Math.max(1, Math.ceil(batch / (UNITS_PER_THREAD * threads))) : batch;
@@ -69,7 +70,9 @@ export function planGemm(maxThreads: number, batch: number, M: number, K: number
 }
 
 export function checkDim(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new RangeError(`wasm kernels: ${name} must be a non-negative integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
+    throw new RangeError(`wasm kernels: ${name} must be a non-negative integer, got ${v}`);
+  }
 }
 
 export function checkLen(name: string, arr: Float32Array, need: number): void {

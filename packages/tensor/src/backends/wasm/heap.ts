@@ -119,7 +119,8 @@ export class WasmHeap {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     if (end > this.maxBytes) {
-      throw new RangeError(`wasm kernels: ${end} bytes of wasm memory needed, more than the ${this.maxBytes} available`);
+      throw new RangeError(`wasm kernels: ${end} bytes of wasm memory needed,`
+        + ` more than the ${this.maxBytes} available`);
     }
     const want = Math.min(this.maxBytes, Math.max(end, have + Math.floor(have / 8)));
     this.memory.grow(Math.ceil((want - have) / 65536));

@@ -9,7 +9,8 @@ import { CTRL_BYTES, runShared } from './shared.js';
 import type { StridedCopy } from './strided.js';
 
 /** Copies idx into the arena at addr, converts it to int32 and throws if a value is not an integer in [0, limit). */
-function putIndex({ ex, arena }: Instance, op: string, addr: number, idx: Float32Array, count: number, limit: number): void {
+function putIndex({ ex, arena }: Instance, op: string, addr: number, idx: Float32Array, count: number,
+  limit: number): void {
   if (idx.length < count) throw new RangeError(`${op}: the index has ${idx.length} values, needs ${count}`);
   arena.put(addr, idx, count);
   const bad = ex.indexCheck(addr, count, limit);
@@ -53,17 +54,19 @@ export function gatherCombine(inst: Instance, v: Float32Array, w: Float32Array, 
  *  shared out after one thread has sorted the contributions by row; each row is summed by one thread, in order). */
 export function scatterOuter(inst: Instance, a: Float32Array, x: Float32Array, idx: Float32Array,
   B: number, k: number, d: number, n: number, out: Float32Array): void {
-  const ops = inst.arena.place([input(a, B * k), input(x, B * d), B * k, output(out, n * d), n + 1, 2 * B * k, CTRL_BYTES / 4]);
+  const ops = inst.arena.place(
+    [input(a, B * k), input(x, B * d), B * k, output(out, n * d), n + 1, 2 * B * k, CTRL_BYTES / 4]);
   const [pA, pX, pI, pOut, pCount, pOrder, pCtrl] = ops.at;
   putIndex(inst, 'scatterOuter', pI!, idx, B * k, n);
   const share = B * k * d >= SPARSE_SHARE_MIN ? inst : { ...inst, helpers: null };
-  runShared(share, 'scatterOuter', () => [pA!, pX!, pI!, pOut!, B, k, d, n, pCount!, pOrder!, pCtrl!], pCtrl!, ops.copyIn);
+  const args = () => [pA!, pX!, pI!, pOut!, B, k, d, n, pCount!, pOrder!, pCtrl!];
+  runShared(share, 'scatterOuter', args, pCtrl!, ops.copyIn);
   ops.copyOut();
 }
 
 /** out[i, :] = table[idx[i], :]; table [rows, cols], n indices -> [n, cols] */
-export function gatherRows(inst: Instance, table: Float32Array, rows: number, cols: number, idx: Float32Array, n: number,
-  out: Float32Array): void {
+export function gatherRows(inst: Instance, table: Float32Array, rows: number, cols: number, idx: Float32Array,
+  n: number, out: Float32Array): void {
   const ops = inst.arena.place([input(table, rows * cols), n, output(out, n * cols)]);
   const [pT, pI, pOut] = ops.at;
   putIndex(inst, 'gatherRows', pI!, idx, n, rows);
@@ -73,8 +76,8 @@ export function gatherRows(inst: Instance, table: Float32Array, rows: number, co
 }
 
 /** out = zeros [rows, cols]; out[idx[i], :] += src[i, :] */
-export function scatterAddRows(inst: Instance, src: Float32Array, n: number, cols: number, idx: Float32Array, rows: number,
-  out: Float32Array): void {
+export function scatterAddRows(inst: Instance, src: Float32Array, n: number, cols: number, idx: Float32Array,
+  rows: number, out: Float32Array): void {
   const ops = inst.arena.place([input(src, n * cols), n, output(out, rows * cols)]);
   const [pS, pI, pOut] = ops.at;
   putIndex(inst, 'scatterAddRows', pI!, idx, n, rows);
@@ -116,6 +119,7 @@ export function stridedCopy({ ex, arena }: Instance, src: Float32Array, copy: St
   arena.putInts(pS!, copy.srcStrides);
   arena.putInts(pD!, copy.dstStrides);
   if (!copy.fillsOutput) arena.ensure(0).fill(0, pOut! >>> 2, (pOut! >>> 2) + outSize);
-  ex.strided(pSrc! + copy.srcOffset * 4, pOut! + copy.dstOffset * 4, rank, pDims!, pS!, pD!, copy.run, copy.runStride, pCounter!);
+  ex.strided(pSrc! + copy.srcOffset * 4, pOut! + copy.dstOffset * 4, rank, pDims!, pS!, pD!, copy.run, copy.runStride,
+    pCounter!);
   ops.copyOut();
 }

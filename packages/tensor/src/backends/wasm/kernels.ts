@@ -42,7 +42,8 @@ export interface WasmKernels {
   /** out[i] = full[i] op bc[floor(i / repeat) % bc.length]  (or bc[...] op full[i] when swapped).
    *  Covers same shape (repeat 1, bc.length n), scalar (bc.length 1), trailing-dims broadcast
    *  (repeat 1, bc.length D) and leading-dims broadcast [N,1] (repeat D, bc.length N). */
-  binary(op: WasmBinaryOp, full: Float32Array, bc: Float32Array, out: Float32Array, repeat: number, swapped: boolean): void;
+  binary(op: WasmBinaryOp, full: Float32Array, bc: Float32Array, out: Float32Array, repeat: number,
+    swapped: boolean): void;
   /** out[i] = c[i] != 0 ? a[i] : b[i], each operand full length or broadcast as in binary. */
   where(c: Operand, a: Operand, b: Operand, out: Float32Array): void;
   /** Reduce the middle axis of a viewed as [outer, n, inner] into out [outer, inner]. */
@@ -62,11 +63,14 @@ export interface WasmKernels {
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamOptions): void;
   // Indexing. Index arrays hold integers stored as floats; a value that is not an integer in range throws.
   /** x [B, d], W [n, d], idx [B, k]: out[b, j] = x[b, :] . W[idx[b, j], :] -> [B, k] */
-  gatherDot(x: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number, out: Float32Array): void;
+  gatherDot(x: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number,
+    out: Float32Array): void;
   /** out[b, :] = sum_j v[b, j] W[idx[b, j], :] -> [B, d] */
-  gatherCombine(v: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number, out: Float32Array): void;
+  gatherCombine(v: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number,
+    out: Float32Array): void;
   /** out = zeros [n, d]; out[idx[b, j], :] += a[b, j] x[b, :] */
-  scatterOuter(a: Float32Array, x: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number, out: Float32Array): void;
+  scatterOuter(a: Float32Array, x: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number,
+    out: Float32Array): void;
   /** out[i, :] = table[idx[i], :]; table is [rows, cols] -> [n, cols] */
   gatherRows(table: Float32Array, rows: number, cols: number, idx: Float32Array, n: number, out: Float32Array): void;
   /** out = zeros [rows, cols]; out[idx[i], :] += src[i, :] */
@@ -107,7 +111,8 @@ class Kernels implements WasmKernels {
 
   unary(op: WasmUnaryOp, a: Float32Array, out: Float32Array): void { unary(this.live(), op, a, out); }
   geluBackward(x: Float32Array, g: Float32Array, out: Float32Array): void { geluBackward(this.live(), x, g, out); }
-  binary(op: WasmBinaryOp, full: Float32Array, bc: Float32Array, out: Float32Array, repeat: number, swapped: boolean): void {
+  binary(op: WasmBinaryOp, full: Float32Array, bc: Float32Array, out: Float32Array, repeat: number,
+    swapped: boolean): void {
     binary(this.live(), op, full, bc, out, repeat, swapped);
   }
   where(c: Operand, a: Operand, b: Operand, out: Float32Array): void { where(this.live(), c, a, b, out); }
@@ -127,15 +132,20 @@ class Kernels implements WasmKernels {
   topk(x: Float32Array, rows: number, n: number, k: number, values: Float32Array, indices: Float32Array): void {
     topk(this.live(), x, rows, n, k, values, indices);
   }
-  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamOptions): void { adam(this.live(), p, g, m, v, o); }
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamOptions): void {
+    adam(this.live(), p, g, m, v, o);
+  }
 
-  gatherDot(x: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number, out: Float32Array): void {
+  gatherDot(x: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number,
+    out: Float32Array): void {
     indexing.gatherDot(this.live(), x, w, idx, B, k, d, n, out);
   }
-  gatherCombine(v: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number, out: Float32Array): void {
+  gatherCombine(v: Float32Array, w: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number,
+    out: Float32Array): void {
     indexing.gatherCombine(this.live(), v, w, idx, B, k, d, n, out);
   }
-  scatterOuter(a: Float32Array, x: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number, out: Float32Array): void {
+  scatterOuter(a: Float32Array, x: Float32Array, idx: Float32Array, B: number, k: number, d: number, n: number,
+    out: Float32Array): void {
     indexing.scatterOuter(this.live(), a, x, idx, B, k, d, n, out);
   }
   gatherRows(table: Float32Array, rows: number, cols: number, idx: Float32Array, n: number, out: Float32Array): void {

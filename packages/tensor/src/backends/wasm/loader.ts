@@ -45,8 +45,8 @@ export interface KernelExports {
   sparseShared(op: number, a: number, w: number, idx: number, out: number, B: number, k: number, d: number,
                ctrl: number): number;
   /** Returns the number of work units the calling thread computed. */
-  scatterOuter(a: number, x: number, idx: number, out: number, B: number, k: number, d: number, n: number, count: number,
-               order: number, ctrl: number): number;
+  scatterOuter(a: number, x: number, idx: number, out: number, B: number, k: number, d: number, n: number,
+               count: number, order: number, ctrl: number): number;
   gatherRows(table: number, cols: number, idx: number, n: number, out: number): void;
   scatterAddRows(src: number, n: number, cols: number, idx: number, rows: number, out: number): void;
   gatherLast(x: number, outer: number, n: number, idx: number, k: number, out: number): void;
@@ -108,7 +108,9 @@ export async function instantiate(options: { threads?: number } = {}): Promise<I
   const canShare = typeof SharedArrayBuffer !== 'undefined' && typeof Atomics !== 'undefined';
   const node = isNode();
   const threads = options.threads ?? envThreads() ?? (canShare && node ? 2 : 1);
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`wasm kernels: threads must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`wasm kernels: threads must be a positive integer, got ${threads}`);
+  }
 
   let memory: WebAssembly.Memory | undefined;
   if (canShare) {
@@ -120,7 +122,8 @@ export async function instantiate(options: { threads?: number } = {}): Promise<I
   }
   const shared = memory !== undefined;
   memory ??= new WebAssembly.Memory({ initial: INITIAL_PAGES });
-  const module = await WebAssembly.compile(decodeBase64(shared ? KERNELS_WASM_MT_BASE64 : KERNELS_WASM_ST_BASE64) as BufferSource);
+  const bytes = decodeBase64(shared ? KERNELS_WASM_MT_BASE64 : KERNELS_WASM_ST_BASE64);
+  const module = await WebAssembly.compile(bytes as BufferSource);
   const imports = { env: { memory, abort: () => { throw new Error('wasm abort'); } } };
   const ex = (await WebAssembly.instantiate(module, imports)).exports as unknown as KernelExports;
   const maxPages = shared ? KERNELS_WASM_MT_MAX_PAGES : 65536;

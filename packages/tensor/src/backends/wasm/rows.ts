@@ -7,7 +7,8 @@ import type { Instance } from './loader.js';
 import { checkDim, checkLen } from './gemm.js';
 
 /** How many rows of rowFloats floats go through the arena at a time. */
-const groupSize = (rows: number, rowFloats: number): number => Math.max(1, Math.min(rows, Math.floor(CHUNK / Math.max(1, rowFloats))));
+const groupSize = (rows: number, rowFloats: number): number =>
+  Math.max(1, Math.min(rows, Math.floor(CHUNK / Math.max(1, rowFloats))));
 
 /** Calls fn(first, count) for consecutive groups of groupSize whole rows. */
 function rowGroups(rows: number, rowFloats: number, fn: (first: number, count: number) => void): void {
@@ -24,11 +25,13 @@ const rowsPerUnit = (rowFloats: number): number => Math.max(1, Math.floor(UNIT_E
 /** Shares a call over `rows` rows of `rowFloats` floats between the threads, if it is big enough and the operands
  *  live in the memory; returns false (having done nothing) otherwise. args(per) gives the kind's argument slots. */
 function rowsInParallel(inst: Instance, kind: 'layerNorm' | 'layerNormGrad' | 'softmax' | 'softmaxGrad', rows: number,
-  rowFloats: number, operands: Float32Array[], args: (at: number[], per: number) => number[], floatSlot?: number): boolean {
+  rowFloats: number, operands: Float32Array[], args: (at: number[], per: number) => number[],
+  floatSlot?: number): boolean {
   if (!inst.helpers || rows * rowFloats < PARALLEL_MIN || !inst.arena.resident(...operands)) return false;
   const per = rowsPerUnit(rowFloats);
   const at = operands.map((o) => inst.arena.addressOf(o));
-  runParallel(inst, kind, () => args(at, per), Math.ceil(rows / per), { floatSlots: floatSlot === undefined ? [] : [floatSlot] });
+  const floatSlots = floatSlot === undefined ? [] : [floatSlot];
+  runParallel(inst, kind, () => args(at, per), Math.ceil(rows / per), { floatSlots });
   return true;
 }
 
@@ -63,7 +66,8 @@ export function reduce(inst: Instance, op: 'sum' | 'max', a: Float32Array, out: 
 }
 
 /** Each row of x [rows, d] normalised to zero mean and unit variance: (x - mean) / sqrt(var + eps). */
-export function layerNorm(inst: Instance, x: Float32Array, rows: number, d: number, eps: number, out: Float32Array): void {
+export function layerNorm(inst: Instance, x: Float32Array, rows: number, d: number, eps: number,
+  out: Float32Array): void {
   const { ex, arena } = inst;
   checkDim('rows', rows); checkDim('d', d); checkLen('x', x, rows * d); checkLen('out', out, rows * d);
   if (rows * d === 0) return;
@@ -82,9 +86,11 @@ export function layerNorm(inst: Instance, x: Float32Array, rows: number, d: numb
 export function layerNormGrad(inst: Instance, x: Float32Array, g: Float32Array, rows: number, d: number,
   eps: number, out: Float32Array): void {
   const { ex, arena } = inst;
-  checkDim('rows', rows); checkDim('d', d); checkLen('x', x, rows * d); checkLen('g', g, rows * d); checkLen('out', out, rows * d);
+  checkDim('rows', rows); checkDim('d', d);
+  checkLen('x', x, rows * d); checkLen('g', g, rows * d); checkLen('out', out, rows * d);
   if (rows * d === 0) return;
-  if (rowsInParallel(inst, 'layerNormGrad', rows, d, [x, g, out], ([px, pg, po], per) => [px!, pg!, po!, rows, d, eps, per], 5)) return;
+  const args = ([px, pg, po]: number[], per: number) => [px!, pg!, po!, rows, d, eps, per];
+  if (rowsInParallel(inst, 'layerNormGrad', rows, d, [x, g, out], args, 5)) return;
   if (arena.resident(x, g, out)) {
     return ex.layerNormGrad(arena.addressOf(x), arena.addressOf(g), arena.addressOf(out), rows, d, eps);
   }
@@ -118,10 +124,14 @@ export function softmax(inst: Instance, x: Float32Array, rows: number, n: number
 export function softmaxGrad(inst: Instance, y: Float32Array, g: Float32Array, rows: number, n: number,
   out: Float32Array): void {
   const { ex, arena } = inst;
-  checkDim('rows', rows); checkDim('n', n); checkLen('y', y, rows * n); checkLen('g', g, rows * n); checkLen('out', out, rows * n);
+  checkDim('rows', rows); checkDim('n', n);
+  checkLen('y', y, rows * n); checkLen('g', g, rows * n); checkLen('out', out, rows * n);
   if (rows * n === 0) return;
-  if (rowsInParallel(inst, 'softmaxGrad', rows, n, [y, g, out], ([py, pg, po], per) => [py!, pg!, po!, rows, n, per])) return;
-  if (arena.resident(y, g, out)) return ex.softmaxGrad(arena.addressOf(y), arena.addressOf(g), arena.addressOf(out), rows, n);
+  const args = ([py, pg, po]: number[], per: number) => [py!, pg!, po!, rows, n, per];
+  if (rowsInParallel(inst, 'softmaxGrad', rows, n, [y, g, out], args)) return;
+  if (arena.resident(y, g, out)) {
+    return ex.softmaxGrad(arena.addressOf(y), arena.addressOf(g), arena.addressOf(out), rows, n);
+  }
   const per = groupSize(rows, n);
   const [pY, pG, pOut] = arena.layout(per * n, per * n, per * n);
   rowGroups(rows, n, (r, cnt) => {
@@ -149,7 +159,8 @@ export function topk(inst: Instance, x: Float32Array, rows: number, n: number, k
     const ops = arena.place([input(x, rows * n), output(values, rows * k), output(indices, rows * k),
       (scratchBytes / 4) * threads, CTRL_BYTES / 4]);
     const [pX, pV, pI, pScratch, pCtrl] = ops.at;
-    runShared(inst, 'topkShared', (t) => [pX!, rows, n, k, pV!, pI!, pScratch! + t * scratchBytes, pCtrl!], pCtrl!, ops.copyIn);
+    const args = (t: number) => [pX!, rows, n, k, pV!, pI!, pScratch! + t * scratchBytes, pCtrl!];
+    runShared(inst, 'topkShared', args, pCtrl!, ops.copyIn);
     return ops.copyOut();
   }
   if (arena.resident(x, values, indices)) {

@@ -19,8 +19,8 @@ const GO = 48;
  * Runs fn(...argsOf(t)) on thread t = 0 (this one) and each helper, with ctrl the byte address of a
  * CTRL_BYTES block in the arena; copyIn() puts the inputs in place. Returns the work units helpers did.
  */
-export function runShared({ ex, arena, helpers }: Instance, fn: SharedKernel, argsOf: (t: number) => number[], ctrl: number,
-  copyIn: () => void): number {
+export function runShared({ ex, arena, helpers }: Instance, fn: SharedKernel, argsOf: (t: number) => number[],
+  ctrl: number, copyIn: () => void): number {
   const words = new Int32Array(arena.ensure(0).buffer, ctrl, CTRL_BYTES / 4);
   words.fill(0); // counters at zero, "go" down
   const run = ex[fn] as (...args: number[]) => number;
@@ -61,8 +61,9 @@ export const UNIT_ELEMENTS = 16 * 1024;
  * of the scratch regions asked for (floats each) and gives the call's argument slots, in the order parallel.ts
  * lists them, written as int32 except those at `floatSlots` (f32).
  */
-export function runParallel(inst: Instance, kind: keyof typeof PARALLEL, argsOf: (scratch: number[]) => readonly number[],
-  units: number, o: { scratch?: readonly number[]; floatSlots?: readonly number[] } = {}): void {
+export function runParallel(inst: Instance, kind: keyof typeof PARALLEL,
+  argsOf: (scratch: number[]) => readonly number[], units: number,
+  o: { scratch?: readonly number[]; floatSlots?: readonly number[] } = {}): void {
   const scratchFloats = o.scratch ?? [];
   const regions = inst.arena.layout(...scratchFloats, 32, CTRL_BYTES / 4);
   const [pArgs, pCtrl] = regions.slice(-2) as [number, number];

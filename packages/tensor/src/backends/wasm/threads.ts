@@ -6,8 +6,9 @@
 // same call itself, and the kernel hands out units of work from an atomic counter (assembly/sync.ts).
 //
 // Protocol, per worker: the main thread writes OP and ARGS, then TOKEN = seq, then SEQ = seq, and notifies
-// SEQ if the worker sleeps (a worker polls SEQ for POLL_MS after each call before it sleeps on it). A worker that wakes claims the task with compareExchange(TOKEN, seq -> 0) and only then reads the
-// arguments; when done it sets DONE = seq. After its own share the main thread tries compareExchange(TOKEN,
+// SEQ if the worker sleeps (a worker polls SEQ for POLL_MS after each call before it sleeps on it). A worker
+// that wakes claims the task with compareExchange(TOKEN, seq -> 0) and only then reads the arguments; when
+// done it sets DONE = seq. After its own share the main thread tries compareExchange(TOKEN,
 // seq -> 0) itself: if that succeeds the worker never started (e.g. its CPU was descheduled) and there is
 // nothing to wait for (gemm units are claimed dynamically, so the main thread has already done all the work);
 // otherwise it waits for DONE.
@@ -103,7 +104,8 @@ export class WorkerPool {
   }
 
   /** Starts the workers and waits until each has instantiated the module; null where worker_threads is missing. */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, helpers: number): Promise<WorkerPool | null> {
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory,
+    helpers: number): Promise<WorkerPool | null> {
     let Worker: (new (src: string, opts: object) => NodeWorker) | undefined;
     try {
       const spec = 'node:worker_threads';
@@ -116,7 +118,8 @@ export class WorkerPool {
     const workers: NodeWorker[] = [];
     try {
       for (let t = 0; t < helpers; t++) {
-        workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctrl: ctrlBuf, index: t } }));
+        const workerData = { module, memory, ctrl: ctrlBuf, index: t };
+        workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData }));
       }
       await Promise.all(workers.map(ready));
     } catch (e) {
@@ -132,7 +135,9 @@ export class WorkerPool {
     const seq = ++this.seq;
     for (let t = 1; t <= this.helpers; t++) {
       const o = (t - 1) * CTRL_INTS, args = argsOf(t);
-      if (args.length !== SHARED[fn]) throw new Error(`wasm kernels: ${fn} takes ${SHARED[fn]} arguments, got ${args.length}`);
+      if (args.length !== SHARED[fn]) {
+        throw new Error(`wasm kernels: ${fn} takes ${SHARED[fn]} arguments, got ${args.length}`);
+      }
       for (let i = 0; i < args.length; i++) this.ctrl[o + C_ARGS + i] = args[i]! | 0;
       this.send(o, 1 + SHARED_NAMES.indexOf(fn), seq);
     }
