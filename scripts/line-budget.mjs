@@ -40,7 +40,9 @@ function readAllowList() {
       throw new Error(`${allowFile}: entry ${i} needs a "path" and a "why" (the reason the file may stay over budget)`);
     }
     for (const r of e.rules ?? []) {
-      if (r !== 'lines' && r !== 'width') throw new Error(`${allowFile}: entry ${i} (${e.path}): rule '${r}' is not 'lines' or 'width'`);
+      if (r !== 'lines' && r !== 'width') {
+        throw new Error(`${allowFile}: entry ${i} (${e.path}): rule '${r}' is not 'lines' or 'width'`);
+      }
     }
   }
   return allow.map((e) => ({ ...e, rules: e.rules ?? ['lines', 'width'], re: glob(e.path), used: false }));
@@ -58,11 +60,22 @@ function measure(text) {
   return { lines: lines.length, wide };
 }
 
+/** The files git tracks here, relative to the root. */
+function gitFiles() {
+  try {
+    return execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0');
+  } catch (e) {
+    console.error(`line-budget: cannot list the tracked files (${e.message.split('\n')[0]});`
+      + ' run it in a git checkout');
+    process.exit(1);
+  }
+}
+
 /** At most eight line numbers, then how many more. */
 const listed = (ns) => (ns.length > 8 ? `${ns.slice(0, 8).join(', ')} and ${ns.length - 8} more` : ns.join(', '));
 
 const allow = readAllowList();
-const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0')
+const tracked = gitFiles()
   .filter((f) => SOURCE.test(f) && !OUTSIDE.some((re) => re.test(f)) && existsSync(join(root, f)));
 
 const offences = [];
@@ -89,7 +102,8 @@ for (const e of allow.filter((x) => !x.used)) {
 if (offences.length > 0) {
   console.error(`line-budget: ${offences.length} over the budget of ${MAX_LINES} lines and ${MAX_COLUMNS} columns:`);
   console.error(offences.join('\n'));
-  console.error(`A file that must stay as it is (generated code, unrolled kernels) goes in ${allowFile}, with the reason.`);
+  console.error(`A file that must stay as it is (generated code, unrolled kernels) goes in ${allowFile},`
+    + ' with the reason.');
   process.exit(1);
 }
 const excused = allow.filter((e) => e.used).length;
