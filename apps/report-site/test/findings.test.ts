@@ -150,9 +150,9 @@ describe('findings', () => {
     const failed = husaiLike('corrected-wd1');
     failed.tasks[1]!.transformer.valAccuracy = 0.497;
     failed.tasks[1]!.transformer.epochs = 500;
-    (failed.config.tasks.modular!.transformer as { weightDecay: number }).weightDecay = 1;
+    (failed.config.tasks.modular!.transformer as unknown as { weightDecay: number }).weightDecay = 1;
     const solved = husaiLike('corrected');
-    (solved.config.tasks.modular!.transformer as { weightDecay: number }).weightDecay = 0.1;
+    (solved.config.tasks.modular!.transformer as unknown as { weightDecay: number }).weightDecay = 0.1;
     const { ids, all } = text(failed, solved);
     expect(ids).toContain('corrected-wd1-modular-recipe');
     expect(all).toContain('On modular addition, the transformer trained with weightDecay 1 (corrected-wd1) against 0.1 (corrected). '
@@ -160,7 +160,7 @@ describe('findings', () => {
       + '100.0% after 100 epochs.');
     // A run whose task differs beyond the transformer (here: where it is read) says nothing about the recipe.
     const elsewhere = husaiLike('other');
-    (elsewhere.config.tasks.modular as { readAt: string }).readAt = 'equals';
+    (elsewhere.config.tasks.modular as unknown as { readAt: string }).readAt = 'equals';
     expect(text(failed, elsewhere).ids).not.toContain('corrected-wd1-modular-recipe');
   });
 
