@@ -264,6 +264,19 @@ const AGREEMENT_SHORT: Record<Agreement, string> = {
   stable: 'stable', chance: 'chance level', 'above chance': 'above chance, far from stable', 'below chance': 'below chance',
 };
 
+/** Why the second protocol still cannot answer the question: the tasks where its decoders barely moved, or its activations fit in k. */
+function unresolvedReasons(run: Run, change: NonNullable<ReturnType<typeof protocolChange>>): string {
+  const titles = (pick: (v: (typeof change.tasks)[number]['verdicts'][1]) => boolean) => listInWords(change.tasks
+    .filter((t) => pick(t.verdicts[1])).map((t) => taskTitle(run.results.tasks[t.at[1]]!.kind)));
+  const barely = titles((v) => v.movement === 'barely');
+  const within = titles((v) => v.dimension === 'within k');
+  const reasons = [barely && `its decoders still barely leave their random start (on ${barely})`,
+    within && `its activations still span no more dimensions than k (on ${within})`].filter(Boolean).join(', and ');
+  return `The corrected protocol does not settle the question: ${reasons}, so full-space PWMCC just above chance cannot say whether `
+    + 'seeds learn the same features; the subspace PWMCC of each task above measures agreement where the data lives instead. A test of '
+    + 'the question needs activations richer than k dimensions, SAEs whose decoders move, and a task whose features are known.';
+}
+
 /**
  * Whether the corrected protocol changes the conclusion: per task present in both runs, the mean PWMCC
  * under each and its verdicts (agreement, how far the decoders moved, the dimension argument); then
@@ -287,12 +300,8 @@ function protocolFinding(runs: readonly Run[]): Finding | undefined {
   paragraphs.push([change.changed
     ? 'Some of these verdicts differ between the protocols (see each task above). '
     : 'The verdicts are the same under both protocols. ',
-  change.unresolved
-    ? 'The corrected protocol does not rescue the experiment: its decoders still barely leave their random start or its activations '
-      + 'still span no more dimensions than k, so PWMCC near chance (or just above it) still cannot say whether seeds learn the same '
-      + 'features. A test of that question needs activations richer than k dimensions and SAEs whose decoders move.'
-    : 'Under the corrected protocol the decoders moved and the activations span more dimensions than k, so its PWMCC compares '
-      + 'learned dictionaries.']);
+  change.unresolved ? unresolvedReasons(corrected, change) : 'Under the corrected protocol the decoders moved and the activations '
+    + 'span more dimensions than k, so its PWMCC compares learned dictionaries.']);
   return { id: 'protocols', title: 'Does the corrected protocol change the conclusion?', paragraphs };
 }
 
