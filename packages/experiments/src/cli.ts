@@ -24,7 +24,8 @@ Options:
   --config   a preset (${listConfigs().join(', ')}) or a path to a JSON config
   --out      results folder (default: results/<config name> under the current folder)
   --seeds    comma-separated SAE seeds, overriding the config's
-  --backend  tensor backend: ${registeredBackends().filter((b) => b !== 'reference64').join(', ')} (default: SAELAB_BACKEND or wasm)
+  --backend  tensor backend: ${registeredBackends().filter((b) => b !== 'reference64')
+    .join(', ')} (default: SAELAB_BACKEND or wasm)
   --workers  SAE jobs side by side (default: the number of cores, ${availableParallelism()}; transformers run one
              at a time on every thread; gpujs runs everything one at a time)
   --reuse    an earlier run's results folder: a transformer it finished with the same stage key (same task
@@ -68,15 +69,20 @@ function makeReporter(): { reporter: Reporter; stop: () => void } {
 
 function parseSeeds(text: string): number[] {
   const seeds = text.split(',').map((s) => Number(s.trim()));
-  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new ConfigError(`--seeds '${text}' must be comma-separated non-negative integers, e.g. --seeds 42,123,456`);
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new ConfigError(`--seeds '${text}' must be comma-separated non-negative integers, e.g. --seeds 42,123,456`);
+  }
   return seeds;
 }
 
 async function upgrade(dirs: string[]): Promise<number> {
-  if (dirs.length === 0) throw new ConfigError('upgrade needs the results folders to upgrade, e.g. `saelab upgrade results/husai`');
+  if (dirs.length === 0) {
+    throw new ConfigError('upgrade needs the results folders to upgrade, e.g. `saelab upgrade results/husai`');
+  }
   for (const dir of dirs) {
     const from = await upgradeResults(resolve(dir));
-    console.log(from === SCHEMA_VERSION ? `${dir}: already schema ${SCHEMA_VERSION}` : `${dir}: upgraded from schema ${from} to ${SCHEMA_VERSION}`);
+    console.log(from === SCHEMA_VERSION
+      ? `${dir}: already schema ${SCHEMA_VERSION}` : `${dir}: upgraded from schema ${from} to ${SCHEMA_VERSION}`);
   }
   return 0;
 }
@@ -96,24 +102,39 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (positionals[0] === 'upgrade') return upgrade(positionals.slice(1));
-  if (positionals[0] !== 'run') throw new ConfigError(`unknown command '${positionals[0]}'; the commands are 'run' and 'upgrade' (see --help)`);
-  if (!values.config) throw new ConfigError(`--config is required: one of ${listConfigs().join(', ')}, or a path to a JSON file`);
+  if (positionals[0] !== 'run') {
+    throw new ConfigError(`unknown command '${positionals[0]}'; the commands are 'run' and 'upgrade' (see --help)`);
+  }
+  if (!values.config) {
+    throw new ConfigError(`--config is required: one of ${listConfigs().join(', ')}, or a path to a JSON file`);
+  }
   const config = loadConfig(values.config, values.seeds ? { seeds: parseSeeds(values.seeds) } : {});
   const backend = values.backend ?? defaultBackendName();
-  if (!registeredBackends().includes(backend)) throw new ConfigError(`unknown backend '${backend}': choose one of ${registeredBackends().join(', ')}`);
+  if (!registeredBackends().includes(backend)) {
+    throw new ConfigError(`unknown backend '${backend}': choose one of ${registeredBackends().join(', ')}`);
+  }
   const workers = values.workers ? Number(values.workers) : undefined;
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new ConfigError(`--workers '${values.workers}' must be a positive integer`);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
+    throw new ConfigError(`--workers '${values.workers}' must be a positive integer`);
+  }
   const out = resolve(values.out ?? `results/${config.name}`);
   console.log(`saelab: config ${config.name}, backend ${backend}, ${config.seeds.length} seeds, output ${out}`);
   const { reporter, stop } = makeReporter();
   const t0 = performance.now();
   try {
     const reuse = (values.reuse ?? []).map((d) => resolve(d));
-    for (const d of reuse) if (!existsSync(d)) throw new ConfigError(`--reuse ${d}: no such folder (pass a results folder of an earlier run)`);
-    const results = await runExperiment(config, { out, backend, ...(workers ? { workers } : {}), reuse, reporter, onStage: (line) => console.log(line) });
+    for (const d of reuse) {
+      if (!existsSync(d)) {
+        throw new ConfigError(`--reuse ${d}: no such folder (pass a results folder of an earlier run)`);
+      }
+    }
+    const results = await runExperiment(config, { out, backend, ...(workers ? { workers } : {}), reuse, reporter,
+      onStage: (line) => console.log(line) });
     stop();
     for (const t of results.tasks) {
-      console.log(`${t.name}: PWMCC ${t.pwmcc.mean.toFixed(4)} +/- ${t.pwmcc.std.toFixed(4)} (random baseline ${t.randomBaseline.analytic.toFixed(4)}, untrained ${t.randomBaseline.empirical.mean.toFixed(4)}); trained-vs-init ${(t.saes.reduce((s, x) => s + x.trainedVsInit, 0) / t.saes.length).toFixed(3)}`);
+      console.log(`${t.name}: PWMCC ${t.pwmcc.mean.toFixed(4)} +/- ${t.pwmcc.std.toFixed(4)} (random baseline `
+        + `${t.randomBaseline.analytic.toFixed(4)}, untrained ${t.randomBaseline.empirical.mean.toFixed(4)}); `
+        + `trained-vs-init ${(t.saes.reduce((s, x) => s + x.trainedVsInit, 0) / t.saes.length).toFixed(3)}`);
     }
     console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${resolve(out, 'results.json')}`);
     return 0;

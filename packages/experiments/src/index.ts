@@ -2,17 +2,20 @@
  * @saelab/experiments: the SAE seed-stability study. Run it with `npx saelab run --config <name>`;
  * import from here to read results (`parseResults`) or reuse the metrics.
  */
-export { ConfigSchema, type Config, type TaskConfig, type SaeTraining, type TransformerTraining } from './config/schema.js';
+export { ConfigSchema, type Config, type TaskConfig, type SaeTraining,
+  type TransformerTraining } from './config/schema.js';
 export { loadConfig, listConfigs, validateConfig, ConfigError, CONFIG_DIR } from './config/load.js';
 export {
-  ResultsSchema, WrittenResultsSchema, parseResults, checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results, type TaskResult,
+  ResultsSchema, WrittenResultsSchema, parseResults, checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results,
+  type TaskResult,
   type SaeResult, type Verdicts,
 } from './results/schema.js';
 export { computeVerdicts, RULES } from './verdicts/index.js';
 export { upgradeResults } from './run/upgrade.js';
 export { initialDecoder, regenerateActivations, type RegeneratedActivations } from './run/regenerate.js';
 export { runExperiment, type RunOptions } from './run/pipeline.js';
-export { compareDictionaries, finiteOrNull, initShapes, matrixFrom, pairSummary, subspaceLevels } from './run/analysis.js';
+export { compareDictionaries, finiteOrNull, initShapes, matrixFrom, pairSummary,
+  subspaceLevels } from './run/analysis.js';
 export * from './metrics/index.js';
 export { makeTask, copySequences, allModularPairs, type TaskData } from './tasks/index.js';
 // Training-side functions a reader needs to recompute the results from the weight files.

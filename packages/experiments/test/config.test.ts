@@ -26,10 +26,13 @@ describe('configs', () => {
     expect(c.sae).toEqual({ variant: 'husai', expansion: 8, k: 32, lr: 3e-4, batchSize: 256, epochs: 20 });
     const copy = c.tasks.copy!;
     const modular = c.tasks.modular!;
-    expect(copy.kind === 'copy' && [copy.vocab, copy.length, copy.examples, copy.activations.count]).toEqual([20, 10, 10000, 50000]);
-    expect(copy.transformer).toMatchObject({ optimizer: 'adam', lr: 1e-3, batchSize: 256, epochs: 100, dModel: 128, nHeads: 4, dHead: 32, dMlp: 512 });
+    expect(copy.kind === 'copy' && [copy.vocab, copy.length, copy.examples, copy.activations.count])
+      .toEqual([20, 10, 10000, 50000]);
+    expect(copy.transformer).toMatchObject({ optimizer: 'adam', lr: 1e-3, batchSize: 256, epochs: 100, dModel: 128,
+      nHeads: 4, dHead: 32, dMlp: 512 });
     expect(modular.kind === 'modular' && [modular.p, modular.readAt]).toEqual([113, 'answer']);
-    expect(modular.transformer).toMatchObject({ optimizer: 'adamw', weightDecay: 0.01, batchSize: 512, epochs: 200, stopWhen: { valAccuracy: 0.99, forEpochs: 5 } });
+    expect(modular.transformer).toMatchObject({ optimizer: 'adamw', weightDecay: 0.01, batchSize: 512, epochs: 200,
+      stopWhen: { valAccuracy: 0.99, forEpochs: 5 } });
   });
 
   it('corrected extends husai, changing only what its notes list', () => {
@@ -51,14 +54,16 @@ describe('configs', () => {
   it.each([
     ['k > d_sae', (c: any) => { c.sae.k = 2048; }, /sae\.k: k \(2048\) must be <= d_sae \(1024/],
     ['empty seeds', (c: any) => { c.seeds = []; }, /seeds: needs at least 3 seeds/],
-    ['two seeds (one pair)', (c: any) => { c.seeds = [1, 2]; }, /seeds: needs at least 3 seeds \(2 seeds give one pair/],
+    ['two seeds (one pair)', (c: any) => { c.seeds = [1, 2]; },
+      /seeds: needs at least 3 seeds \(2 seeds give one pair/],
     ['repeated seeds', (c: any) => { c.seeds = [1, 1, 2]; }, /seeds: must not repeat a seed/],
     ['unknown task kind', (c: any) => { c.tasks.copy.kind = 'sorting'; },
       /tasks\.copy\.kind: unknown task kind 'sorting': choose one of copy, modular/],
     ['negative learning rate', (c: any) => { c.sae.lr = -1; }, /sae\.lr: must be > 0/],
     ['a typo in a field name', (c: any) => { c.sae.epoch = 3; }, /sae: Unrecognized key.*epoch/],
     ['an unknown SAE variant', (c: any) => { c.sae.variant = 'jumprelu'; }, /sae\.variant/],
-    ['a bad hook', (c: any) => { c.tasks.copy.activations.hook = 'resid'; }, /tasks\.copy\.activations\.hook: must be a residual hook/],
+    ['a bad hook', (c: any) => { c.tasks.copy.activations.hook = 'resid'; },
+      /tasks\.copy\.activations\.hook: must be a residual hook/],
   ])('rejects %s, naming the field', (_name, mutate, message) => {
     const c = husai();
     mutate(c);
@@ -66,9 +71,11 @@ describe('configs', () => {
   });
 
   it('reports malformed JSON, a missing file and an unknown preset with the fix', async () => {
-    await expect(async () => loadConfig(await writeConfig('{ "name": '))).rejects.toThrow(/is not valid JSON.*fix the syntax/);
+    await expect(async () =>
+      loadConfig(await writeConfig('{ "name": '))).rejects.toThrow(/is not valid JSON.*fix the syntax/);
     expect(() => loadConfig('/no/such/config.json')).toThrow(/config file \/no\/such\/config.json does not exist/);
     expect(() => loadConfig('nope')).toThrow("unknown config 'nope': choose one of corrected, husai, quick, smoke");
-    await expect(async () => loadConfig(await writeConfig('{ "extends": "husai", "sae": { "k": 0 } }'))).rejects.toThrow(/sae\.k: must be >= 1/);
+    await expect(async () => loadConfig(await writeConfig('{ "extends": "husai", "sae": { "k": 0 } }')))
+      .rejects.toThrow(/sae\.k: must be >= 1/);
   });
 });

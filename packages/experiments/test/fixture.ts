@@ -5,7 +5,8 @@
  * report site's tests, which check that the site puts given verdicts into words.
  */
 import { loadConfig } from '../src/config/load.js';
-import { checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results, type TaskResult } from '../src/results/schema.js';
+import { checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results,
+  type TaskResult } from '../src/results/schema.js';
 import { computeVerdicts } from '../src/verdicts/index.js';
 
 export interface TaskSpec {
@@ -18,11 +19,16 @@ export interface TaskSpec {
   ev?: number[];
   dead?: number[];
   valAccuracy?: number;
-  /** Principal components for 90%, 99% and 99.9% of the activations' variance (default 17, 19, 41: fewer than k = 32). */
+  /**
+   * Principal components for 90%, 99% and 99.9% of the activations' variance (default 17, 19, 41: fewer than k = 32).
+   */
   components?: [number, number, number];
   participationRatio?: number;
   initShapes?: TaskResult['randomBaseline']['initShapes'];
-  /** Pairwise PWMCC of the decoders (and the untrained ones) projected onto the top principal directions, at every level. */
+  /**
+   * Pairwise PWMCC of the decoders (and the untrained ones) projected onto the top principal directions, at every
+   * level.
+   */
   subspacePairs?: number[];
   subspaceRandomPairs?: number[];
   subspaceWelchP?: number;
@@ -64,13 +70,19 @@ function task(spec: TaskSpec): TaskResult {
   const ttest = { t: 1, df: 9, p: 0.3, diff: p.mean - r.mean, se: 0.001 };
   return {
     name: spec.kind, kind: spec.kind,
-    transformer: { epochs: 100, epochBudget: 100, stoppedEarly: false, trainLoss: [2, 1, 0.5], valAccuracy: spec.valAccuracy ?? 1,
-      valTokenAccuracy: spec.valAccuracy ?? 1, trainAccuracy: 1, valAccuracyCurve: [0.2, 0.8, 1], file: `${spec.kind}/transformer.safetensors` },
-    activations: { hook: 'blocks.1.hook_resid_post', position: 20, count: 50000, dModel: 128, file: `${spec.kind}/activations.safetensors`,
-      spectrum: { eigenvalues: Array.from({ length: 128 }, (_, i) => 0.8 ** i), participationRatio: spec.participationRatio ?? 18.4,
-        componentsFor: { '0.9': spec.components?.[0] ?? 17, '0.99': spec.components?.[1] ?? 19, '0.999': spec.components?.[2] ?? 41 } } },
+    transformer: { epochs: 100, epochBudget: 100, stoppedEarly: false, trainLoss: [2, 1, 0.5],
+      valAccuracy: spec.valAccuracy ?? 1,
+      valTokenAccuracy: spec.valAccuracy ?? 1, trainAccuracy: 1, valAccuracyCurve: [0.2, 0.8, 1],
+      file: `${spec.kind}/transformer.safetensors` },
+    activations: { hook: 'blocks.1.hook_resid_post', position: 20, count: 50000, dModel: 128,
+      file: `${spec.kind}/activations.safetensors`,
+      spectrum: { eigenvalues: Array.from({ length: 128 }, (_, i) => 0.8 ** i),
+        participationRatio: spec.participationRatio ?? 18.4,
+        componentsFor: { '0.9': spec.components?.[0] ?? 17, '0.99': spec.components?.[1] ?? 19,
+          '0.999': spec.components?.[2] ?? 41 } } },
     saes: SEEDS.map((seed, i) => ({
-      seed, variant: 'husai' as const, k: 32, dSae: 1024, loss: 4.5, l0: spec.l0 ?? 32, explainedVariance: spec.ev?.[i] ?? 0.9942,
+      seed, variant: 'husai' as const, k: 32, dSae: 1024, loss: 4.5, l0: spec.l0 ?? 32,
+      explainedVariance: spec.ev?.[i] ?? 0.9942,
       fvu: 0.0058, deadFraction: spec.dead?.[i] ?? 0.025, trainedVsInit: spec.trainedVsInit?.[i] ?? 0.5,
       trainedVsInitCurve: [0.9, 0.5], lossCurve: [5, 4.5], file: `${spec.kind}/sae-seed${seed}`,
     })),
@@ -80,7 +92,8 @@ function task(spec: TaskSpec): TaskResult {
       const decoder = pairSummary(spec.subspacePairs ?? spec.pairs);
       const untrained = pairSummary(spec.subspaceRandomPairs ?? random);
       return {
-        variance, m: spec.components?.[level] ?? [17, 19, 41][level]!, analytic: 0.5, decoder, encoder: decoder, untrained,
+        variance, m: spec.components?.[level] ?? [17, 19, 41][level]!, analytic: 0.5, decoder,
+        encoder: decoder, untrained,
         vsUntrained: { t: 3, df: 18, p: spec.subspaceWelchP ?? 1e-6, diff: decoder.mean - untrained.mean, se: 0.01 },
         excluded: { decoder: SEEDS.map(() => 0), encoder: SEEDS.map(() => 0), untrained: SEEDS.map(() => 3) },
       };
@@ -89,30 +102,36 @@ function task(spec: TaskSpec): TaskResult {
     matching: { threshold: 0.7, meanMatchedCosine: { mean: 0.3, values: spec.pairs.map(() => 0.3) },
       sharedFraction: { mean: 0.01, values: spec.pairs.map(() => 0.01) }, randomMeanMatchedCosine: 0.29 },
     bootstrap: { mean: p.mean, ci95: spec.ci95 ?? [p.min, p.max], se: 0.001, iterations: 10000 },
-    trainedVsRandom: { trainedMean: p.mean, randomMean: r.mean, diff: p.mean - r.mean, diffInRandomStds: 1, welch: ttest },
+    trainedVsRandom: { trainedMean: p.mean, randomMean: r.mean, diff: p.mean - r.mean, diffInRandomStds: 1,
+      welch: ttest },
   };
 }
 
 /** A full results object for config `name` with the given tasks (and the z-test figures, if given). */
-export function makeResults(name: string, tasks: TaskSpec[], zTest?: { z: number; p: number; cohensD: number; ci: [number, number] }): Results {
+export function makeResults(name: string, tasks: TaskSpec[],
+    zTest?: { z: number; p: number; cohensD: number; ci: [number, number] }): Results {
   const config = { ...loadConfig('husai'), name };
   const built = tasks.map(task);
   const measured: MeasuredResults = {
     schemaVersion: SCHEMA_VERSION, config,
-    environment: { node: 'v20.20.0', backend: 'wasm', gitCommit: 'abc', gitDirty: false, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T01:00:00Z',
+    environment: { node: 'v20.20.0', backend: 'wasm', gitCommit: 'abc', gitDirty: false,
+      startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T01:00:00Z',
       platform: 'linux x64', cpus: 2, durationsMs: { transformers: 1000, saes: 2000, analysis: 300 } },
     tasks: built,
     comparison: built.length >= 2
-      ? { tasks: [built[0]!.name, built[1]!.name], zTest: { diff: built[0]!.pwmcc.mean - built[1]!.pwmcc.mean, se: 0.007, ...(zTest ?? { z: 0.41, p: 0.68, cohensD: 0.18, ci: [-0.017, 0.011] }) },
+      ? { tasks: [built[0]!.name, built[1]!.name], zTest: { diff: built[0]!.pwmcc.mean - built[1]!.pwmcc.mean,
+        se: 0.007, ...(zTest ?? { z: 0.41, p: 0.68, cohensD: 0.18, ci: [-0.017, 0.011] }) },
         welch: { t: 0.4, df: 9, p: 0.7, diff: 0, se: 0.007 } }
       : null,
   };
-  return checkWritten({ ...measured, verdicts: computeVerdicts(measured) }, `fixture ${name}`); // stays in step with the schema
+  // stays in step with the schema
+  return checkWritten({ ...measured, verdicts: computeVerdicts(measured) }, `fixture ${name}`);
 }
 
 /** The report's own numbers, as a run that reproduces every claim. */
 export const REPORTED = () => makeResults('husai', [
-  { kind: 'copy', pairs: [0.305, 0.306, 0.307, 0.306, 0.305, 0.306, 0.307, 0.306, 0.306, 0.306], ev: [0.994, 0.9944, 0.9944, 0.9941, 0.9941], dead: [0.019, 0.025, 0.036, 0.02, 0.031] },
+  { kind: 'copy', pairs: [0.305, 0.306, 0.307, 0.306, 0.305, 0.306, 0.307, 0.306, 0.306, 0.306],
+    ev: [0.994, 0.9944, 0.9944, 0.9941, 0.9941], dead: [0.019, 0.025, 0.036, 0.02, 0.031] },
   { kind: 'modular', pairs: [0.286, 0.332, 0.309, 0.3, 0.318, 0.29, 0.33, 0.309, 0.31, 0.306] },
 ]);
 

@@ -18,7 +18,8 @@ const quiet: Reporter = { job: () => ({ start() {}, update() {}, finish() {} }) 
 const smoke = loadConfig('smoke');
 const backend = 'reference';
 const tmp = () => mkdtemp(join(tmpdir(), 'saelab-run-'));
-const run = (out: string, reporter = quiet, config = smoke) => runExperiment(config, { out, backend, workers: 1, reporter });
+const run = (out: string, reporter = quiet, config = smoke) =>
+  runExperiment(config, { out, backend, workers: 1, reporter });
 
 /** Every file under dir (relative path -> bytes), skipping run-specific records. */
 function files(dir: string): Map<string, Buffer> {
@@ -53,7 +54,8 @@ describe('pipeline (smoke config)', () => {
       for (const s of t.saes) {
         expect(s.l0).toBe(4); // husai keeps exactly k latents
         expect(s.trainedVsInitCurve.length).toBe(2);
-        expect(existsSync(join(out, `${s.file}.safetensors`)) && existsSync(join(out, `${s.file}.cfg.json`))).toBe(true);
+        expect(existsSync(join(out, `${s.file}.safetensors`)) && existsSync(join(out, `${s.file}.cfg.json`)))
+          .toBe(true);
       }
       expect(t.randomBaseline.analytic).toBeGreaterThan(0);
       expect(t.bootstrap.ci95[0]).toBeLessThanOrEqual(t.bootstrap.ci95[1]);
@@ -104,7 +106,8 @@ describe('pipeline (smoke config)', () => {
     const work = join(out, '.work', 'copy');
     const ckpt = readdirSync(work).find((f) => f.startsWith('sae-seed1-') && f.endsWith('.ckpt.safetensors'))!;
     writeFileSync(join(work, ckpt), 'not a checkpoint');
-    await expect(run(out)).rejects.toThrow(/cannot resume from checkpoint .*sae-seed1-.*Delete that file to restart this stage/);
+    await expect(run(out)).rejects
+      .toThrow(/cannot resume from checkpoint .*sae-seed1-.*Delete that file to restart this stage/);
     expect(existsSync(join(out, 'copy', 'transformer.safetensors'))).toBe(true);
     rmSync(join(work, ckpt));
     await run(out); // starts that SAE over and finishes
@@ -113,7 +116,8 @@ describe('pipeline (smoke config)', () => {
     const acts = await loadSafetensors(join(out, 'modular', 'activations.safetensors'));
     const data = acts.tensors.activations!.data as Float32Array;
     data[5 * 16 + 3] = NaN;
-    await saveSafetensors(join(out, 'modular', 'activations.safetensors'), { activations: { shape: acts.tensors.activations!.shape, data } }, acts.metadata);
+    await saveSafetensors(join(out, 'modular', 'activations.safetensors'),
+      { activations: { shape: acts.tensors.activations!.shape, data } }, acts.metadata);
     rmSync(join(out, '.work', 'modular', 'sae-seed1.json'));
     await expect(run(out)).rejects.toThrow(/activation row 5 holds NaN.*delete the task's activations.safetensors/);
   });
@@ -133,8 +137,10 @@ describe('pipeline (smoke config)', () => {
     const replay = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet });
     expect(replay.environment.reusedTransformers).toEqual({ modular: relative(out, first) });
     const bytes = (dir: string, task: string, file: string) => readFileSync(join(dir, task, file));
-    expect(bytes(out, 'modular', 'transformer.safetensors')).toEqual(bytes(first, 'modular', 'transformer.safetensors'));
-    expect(bytes(out, 'modular', 'activations.safetensors')).toEqual(bytes(first, 'modular', 'activations.safetensors'));
+    expect(bytes(out, 'modular', 'transformer.safetensors'))
+      .toEqual(bytes(first, 'modular', 'transformer.safetensors'));
+    expect(bytes(out, 'modular', 'activations.safetensors'))
+      .toEqual(bytes(first, 'modular', 'activations.safetensors'));
     expect(rb.tasks[1]!.transformer).toEqual(ra.tasks[1]!.transformer);
     // The copy transformer's key differs (4 epochs, not 3): it was trained here, not copied.
     expect(rb.tasks[0]!.transformer.epochs).toBe(ra.tasks[0]!.transformer.epochs + 1);
@@ -143,7 +149,8 @@ describe('pipeline (smoke config)', () => {
     expect(alone.tasks.map((t) => t.saes.map((s) => s.loss))).toEqual(rb.tasks.map((t) => t.saes.map((s) => s.loss)));
   });
 
-  it('reuses a transformer from a folder that holds only its published files (a fresh clone: no stage records)', async () => {
+  it('reuses a transformer from a folder that holds only its published files (a fresh clone: no stage records)',
+      async () => {
     const first = await tmp();
     const ra = await run(first);
     rmSync(join(first, '.work'), { recursive: true });
@@ -155,7 +162,8 @@ describe('pipeline (smoke config)', () => {
     const out = await tmp();
     const rb = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet, reuse: [first] });
     expect(rb.environment.reusedTransformers).toEqual({ modular: relative(out, first) });
-    expect(readFileSync(join(out, 'modular', 'transformer.safetensors'))).toEqual(readFileSync(join(first, 'modular', 'transformer.safetensors')));
+    expect(readFileSync(join(out, 'modular', 'transformer.safetensors')))
+      .toEqual(readFileSync(join(first, 'modular', 'transformer.safetensors')));
     expect(rb.tasks[1]!.transformer).toEqual(ra.tasks[1]!.transformer);
     // Its activations were extracted again here, and are the ones the first run's SAEs saw.
     expect(rb.tasks[1]!.activations.spectrum).toEqual(ra.tasks[1]!.activations.spectrum);
@@ -173,6 +181,7 @@ describe('pipeline (smoke config)', () => {
     raw.tasks = { copy: raw.tasks.copy };
     raw.tasks.copy.transformer.lr = 1e30;
     raw.name = 'diverging';
-    await expect(run(await tmp(), quiet, validateConfig(raw))).rejects.toThrow(/copy: transformer: the loss became (NaN|Infinity) in epoch \d+/);
+    await expect(run(await tmp(), quiet, validateConfig(raw))).rejects
+      .toThrow(/copy: transformer: the loss became (NaN|Infinity) in epoch \d+/);
   });
 });

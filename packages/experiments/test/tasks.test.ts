@@ -93,7 +93,9 @@ describe('modular addition', () => {
       expect(task.train.targets[i]).toBe(c);
     }
     const seen = new Set<string>();
-    for (const split of [task.train, task.val]) for (let i = 0; i < split.n; i++) seen.add(`${split.tokens[i * 7 + 1]},${split.tokens[i * 7 + 3]}`);
+    for (const split of [task.train, task.val]) {
+      for (let i = 0; i < split.n; i++) seen.add(`${split.tokens[i * 7 + 1]},${split.tokens[i * 7 + 3]}`);
+    }
     expect(seen.size).toBe(12769);
   });
 

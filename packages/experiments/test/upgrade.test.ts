@@ -31,7 +31,8 @@ const ranSmoke = () => (smokeRun ??= (async () => {
 async function v1File(): Promise<{ dir: string; v1: Record<string, unknown>; results: Results }> {
   const { out, results } = await ranSmoke();
   const dir = mkdtempSync(join(tmpdir(), 'saelab-upgrade-'));
-  cpSync(out, dir, { recursive: true, filter: (src) => !src.includes('activations') && !src.endsWith('-init.safetensors') });
+  cpSync(out, dir, { recursive: true, filter: (src) => !src.includes('activations')
+    && !src.endsWith('-init.safetensors') });
   const v1 = downgrade(results);
   writeFileSync(join(dir, 'results.json'), JSON.stringify(v1));
   writeFileSync(join(dir, '.work', 'run.json'), JSON.stringify({ config: 'smoke', schemaVersion: 1 }));
@@ -39,19 +40,21 @@ async function v1File(): Promise<{ dir: string; v1: Record<string, unknown>; res
 }
 
 describe('saelab upgrade', () => {
-  it('adds what schema 2 holds from the published files alone, as the pipeline computes it, keeps every number of schema 1, '
-    + 'moves the manifest, and does nothing the second time', async () => {
+  it('adds what schema 2 holds from the published files alone, as the pipeline computes it, keeps every number of '
+    + 'schema 1, moves the manifest, and does nothing the second time', async () => {
     const { dir, v1, results } = await v1File();
     const read = () => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
     expect(() => parseResults(read(), 'x')).toThrow('Upgrade it in place with `npx saelab upgrade <its folder>`');
     expect(await upgradeResults(dir)).toBe(1);
     const v2 = parseResults(read(), 'x');
-    // Bit for bit what the pipeline wrote (activations regenerated through the transformer, initial decoders from the seeds).
+    // Bit for bit what the pipeline wrote (activations regenerated through the transformer, initial decoders from the
+    // seeds).
     const { upgradedFrom, ...environment } = v2.environment;
     expect(upgradedFrom?.schemaVersion).toBe(1);
     expect({ ...v2, environment }).toEqual(JSON.parse(JSON.stringify(results)));
     expect(JSON.parse(JSON.stringify(downgrade({ ...v2, environment })))).toEqual(v1);
-    expect(JSON.parse(readFileSync(join(dir, '.work', 'run.json'), 'utf8'))).toEqual({ config: 'smoke', schemaVersion: 2 });
+    expect(JSON.parse(readFileSync(join(dir, '.work', 'run.json'), 'utf8')))
+      .toEqual({ config: 'smoke', schemaVersion: 2 });
     const once = readFileSync(join(dir, 'results.json'), 'utf8');
     expect(await upgradeResults(dir)).toBe(2);
     expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe(once);

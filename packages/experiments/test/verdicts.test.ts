@@ -3,13 +3,15 @@ import { claimVerdicts, valueAt } from '../src/verdicts/index.js';
 import { decide, makeResults, REPORTED } from './fixture.js';
 
 const scorecard = (results: ReturnType<typeof REPORTED>) => claimVerdicts(results);
-const statusOf = (results: ReturnType<typeof REPORTED>) => Object.fromEntries(scorecard(results).map((v) => [v.id, v.status]));
+const statusOf = (results: ReturnType<typeof REPORTED>) => Object.fromEntries(scorecard(results)
+  .map((v) => [v.id, v.status]));
 
 describe('the report\'s claims', () => {
   it('are the thirteen claims PROTOCOL.md lists, with the values it gives, each with a stated tolerance', () => {
     // Written out from PROTOCOL.md's "What the original reported", not from the rules under test.
     const expected: [string, string][] = [
-      ['copy-val-acc', '100%'], ['copy-pwmcc-mean', '0.306'], ['copy-pwmcc-std', '0.001'], ['copy-pwmcc-range', '[0.305, 0.307]'],
+      ['copy-val-acc', '100%'], ['copy-pwmcc-mean', '0.306'], ['copy-pwmcc-std', '0.001'],
+      ['copy-pwmcc-range', '[0.305, 0.307]'],
       ['copy-l0', '32'], ['copy-ev', '0.9940-0.9944'], ['copy-dead', '1.9-3.6%'], ['modular-pwmcc-mean', '0.309'],
       ['modular-pwmcc-std', '0.023'], ['z', '0.41'], ['p', '0.68'], ['d', '0.18'], ['ci', '[-0.011, 0.017]'],
     ];
@@ -26,13 +28,16 @@ describe('the report\'s claims', () => {
 
   it('marks values outside the tolerance as not reproduced', () => {
     const s = statusOf(makeResults('corrected', [
-      { kind: 'copy', pairs: Array(10).fill(0.52), l0: 30.1, ev: [0.9, 0.99, 0.99, 0.99, 0.99], dead: [0, 0, 0, 0, 0], valAccuracy: 0.9 },
+      { kind: 'copy', pairs: Array(10).fill(0.52), l0: 30.1, ev: [0.9, 0.99, 0.99, 0.99, 0.99], dead: [0, 0, 0, 0, 0],
+        valAccuracy: 0.9 },
       { kind: 'modular', pairs: [0.3, 0.301, 0.302, 0.3, 0.3, 0.301, 0.3, 0.3, 0.302, 0.3] },
     ], { z: 40, p: 1e-9, cohensD: 30, ci: [0.2, 0.25] }));
     expect(s).toEqual({
       'copy-val-acc': 'not reproduced', 'copy-pwmcc-mean': 'not reproduced', 'copy-pwmcc-std': 'reproduced',
-      'copy-pwmcc-range': 'not reproduced', 'copy-l0': 'not reproduced', 'copy-ev': 'not reproduced', 'copy-dead': 'not reproduced',
-      'modular-pwmcc-mean': 'reproduced', 'modular-pwmcc-std': 'not reproduced', z: 'not reproduced', p: 'not reproduced',
+      'copy-pwmcc-range': 'not reproduced', 'copy-l0': 'not reproduced', 'copy-ev': 'not reproduced',
+      'copy-dead': 'not reproduced',
+      'modular-pwmcc-mean': 'reproduced', 'modular-pwmcc-std': 'not reproduced', z: 'not reproduced',
+      p: 'not reproduced',
       d: 'not reproduced', ci: 'not reproduced',
     });
   });
@@ -56,8 +61,10 @@ describe('the report\'s claims', () => {
 
   it('says why a claim is not measured when the run lacks the task', () => {
     const v = scorecard(makeResults('x', [{ kind: 'copy', pairs: Array(10).fill(0.3) }]));
-    expect(v.find((c) => c.id === 'modular-pwmcc-mean')).toMatchObject({ status: 'not measured', missing: 'this run has no modular task' });
-    expect(v.find((c) => c.id === 'z')).toMatchObject({ status: 'not measured', missing: 'this run compares no two tasks' });
+    expect(v.find((c) => c.id === 'modular-pwmcc-mean')).toMatchObject({ status: 'not measured',
+      missing: 'this run has no modular task' });
+    expect(v.find((c) => c.id === 'z')).toMatchObject({ status: 'not measured',
+      missing: 'this run compares no two tasks' });
   });
 });
 
@@ -70,15 +77,18 @@ describe('task verdicts', () => {
       { kind: 'modular', pairs: chance, valAccuracy: 0.989 },
     ], { z: 18.5, p: 1e-12, cohensD: 8, ci: [0.005, 0.007] });
     const [copy, modular] = r.verdicts.tasks;
-    expect(copy).toMatchObject({ task: 'copy', solved: true, readAt: null, labelLeak: false, uniformAboveGaussian: true });
-    expect(modular).toMatchObject({ task: 'modular', solved: false, readAt: 'answer', labelLeak: true }); // husai reads index 5
+    expect(copy).toMatchObject({ task: 'copy', solved: true, readAt: null, labelLeak: false,
+      uniformAboveGaussian: true });
+    // husai reads index 5
+    expect(modular).toMatchObject({ task: 'modular', solved: false, readAt: 'answer', labelLeak: true });
     expect(copy!.untrainedVsAnalytic).toBeNull(); // the fixture records no test against the analytic level
     expect(r.verdicts.comparison).toEqual({ significant: true });
     expect(r.verdicts.followsReport).toBe(true);
     expect(r.verdicts.rules).toEqual({ stabilityThreshold: 0.7, barelyMoved: 0.9, solvedAccuracy: 0.99, alpha: 0.05 });
   });
 
-  it('read the untrained decoders against the analytic level, and uniform against Gaussian dictionaries, at alpha', () => {
+  it('read the untrained decoders against the analytic level, and uniform against Gaussian dictionaries, '
+    + 'at alpha', () => {
     const r = makeResults('corrected', [{ kind: 'copy', pairs: chance }]);
     const task = r.tasks[0]!;
     const test = (diff: number, p: number) => ({ t: 1, df: 9, p, diff, se: 0.001 });
@@ -87,10 +97,14 @@ describe('task verdicts', () => {
       task.randomBaseline.initShapes.welch = shapes;
       return decide(r).verdicts.tasks[0]!;
     };
-    expect(decided(test(0.0014, 8e-4), test(0.0014, 1e-3))).toMatchObject({ untrainedVsAnalytic: 'above', uniformAboveGaussian: true });
-    expect(decided(test(-0.0014, 8e-4), test(0.0014, 0.2))).toMatchObject({ untrainedVsAnalytic: 'below', uniformAboveGaussian: false });
-    expect(decided(test(0.0014, 0.05), test(-0.0014, 1e-3))).toMatchObject({ untrainedVsAnalytic: 'consistent', uniformAboveGaussian: false });
-    expect(decide(r).verdicts.followsReport).toBe(true); // the fixture's config is husai's, renamed: the variant decides
+    expect(decided(test(0.0014, 8e-4), test(0.0014, 1e-3))).toMatchObject({ untrainedVsAnalytic: 'above',
+      uniformAboveGaussian: true });
+    expect(decided(test(-0.0014, 8e-4), test(0.0014, 0.2))).toMatchObject({ untrainedVsAnalytic: 'below',
+      uniformAboveGaussian: false });
+    expect(decided(test(0.0014, 0.05), test(-0.0014, 1e-3)))
+      .toMatchObject({ untrainedVsAnalytic: 'consistent', uniformAboveGaussian: false });
+    // the fixture's config is husai's, renamed: the variant decides
+    expect(decide(r).verdicts.followsReport).toBe(true);
     r.config.sae.variant = 'openai';
     expect(decide(r).verdicts.followsReport).toBe(false);
   });

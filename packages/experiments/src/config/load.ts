@@ -38,7 +38,8 @@ export function validateConfig(raw: unknown, source = '<object>'): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new ConfigError(`config ${source} is invalid:\n${lines.join('\n')}\nFix these fields in the config file (see configs/husai.json for a complete example).`);
+    throw new ConfigError(`config ${source} is invalid:\n${lines.join('\n')}\nFix these fields in the config file (see `
+      + `configs/husai.json for a complete example).`);
   }
   return parsed.data;
 }
@@ -49,11 +50,13 @@ function locate(nameOrPath: string): string {
   const asPath = resolve(nameOrPath);
   if (nameOrPath.endsWith('.json') || nameOrPath.includes('/')) {
     if (existsSync(asPath)) return asPath;
-    throw new ConfigError(`config file ${asPath} does not exist; pass a preset name (${listConfigs().join(', ')}) or a path to a JSON file`);
+    throw new ConfigError(`config file ${asPath} does not exist; pass a preset name (${listConfigs().join(', ')}) or a `
+      + `path to a JSON file`);
   }
   const preset = join(CONFIG_DIR, `${nameOrPath}.json`);
   if (existsSync(preset)) return preset;
-  throw new ConfigError(`unknown config '${nameOrPath}': choose one of ${listConfigs().join(', ')} or pass a path to a JSON file`);
+  throw new ConfigError(`unknown config '${nameOrPath}': choose one of ${listConfigs().join(', ')} or pass a path to a `
+    + `JSON file`);
 }
 
 function readJson(path: string): Json {

@@ -154,9 +154,12 @@ export function randomDictionary(rows: number, cols: number, rng: Rng): Matrix {
 }
 
 /** PWMCC of `trials` independent pairs of random [n, d] dictionaries: the values, mean and sample std. */
-export function empiricalBaseline(d: number, n: number, trials: number, rng: Rng): { values: number[]; mean: number; std: number } {
+export function empiricalBaseline(d: number, n: number, trials: number,
+    rng: Rng): { values: number[]; mean: number; std: number } {
   checkArgs(d, n, 'empiricalBaseline');
-  if (!Number.isInteger(trials) || trials < 2) throw new Error(`empiricalBaseline: trials (${trials}) must be an integer >= 2`);
+  if (!Number.isInteger(trials) || trials < 2) {
+    throw new Error(`empiricalBaseline: trials (${trials}) must be an integer >= 2`);
+  }
   const values: number[] = [];
   for (let t = 0; t < trials; t++) values.push(pwmcc(randomDictionary(n, d, rng), randomDictionary(n, d, rng)));
   return { values, mean: mean(values), std: sampleStd(values) };

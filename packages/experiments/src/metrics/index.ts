@@ -40,7 +40,8 @@ export {
   bootstrapMeanPwmcc,
   trainedVsRandom,
 } from './stats.js';
-export { activationSpectrum, componentsFor, principalAxes, spectrumOf, type PrincipalAxes, type Spectrum } from './spectrum.js';
+export { activationSpectrum, componentsFor, principalAxes, spectrumOf, type PrincipalAxes,
+  type Spectrum } from './spectrum.js';
 export { MIN_PROJECTED_NORM, projectRows, subspacePwmcc } from './subspace.js';
 export {
   type TruthMatch, type TruthScores, bestCosinePerFeature, bothRecovered, matchedToTruth, mmcs, mmcsReverse, recovered,

@@ -21,9 +21,13 @@ import { checkMatrix, cosineMatrix, type Matrix } from './pwmcc.js';
  */
 export function linearAssignment(cost: Float64Array | Float32Array, n: number): Int32Array {
   if (!Number.isInteger(n) || n < 0) throw new Error(`linearAssignment: n (${n}) must be a non-negative integer`);
-  if (cost.length !== n * n) throw new Error(`linearAssignment: cost has ${cost.length} values; a square ${n} x ${n} matrix needs ${n * n}`);
+  if (cost.length !== n * n) {
+    throw new Error(`linearAssignment: cost has ${cost.length} values; a square ${n} x ${n} matrix needs ${n * n}`);
+  }
   for (let k = 0; k < cost.length; k++) {
-    if (!Number.isFinite(cost[k]!)) throw new Error(`linearAssignment: cost[${Math.floor(k / n)}][${k % n}] is ${cost[k]}; costs must be finite`);
+    if (!Number.isFinite(cost[k]!)) {
+      throw new Error(`linearAssignment: cost[${Math.floor(k / n)}][${k % n}] is ${cost[k]}; costs must be finite`);
+    }
   }
   const x = new Int32Array(n).fill(-1); // row -> column
   if (n === 1) x[0] = 0;
@@ -78,7 +82,8 @@ function columnReduction(c: Float64Array, n: number, x: Int32Array, y: Int32Arra
 }
 
 /** One round of augmenting row reduction (the JV "AUGROWRED" step); returns the rows still free. */
-function augmentingRowReduction(c: Float64Array, n: number, freeIn: Int32Array, x: Int32Array, y: Int32Array, v: Float64Array): Int32Array {
+function augmentingRowReduction(c: Float64Array, n: number, freeIn: Int32Array, x: Int32Array, y: Int32Array,
+    v: Float64Array): Int32Array {
   const free = Int32Array.from(freeIn); // worked on in place: rows may be pushed back at `current`
   const nFree = free.length;
   let current = 0;
@@ -146,7 +151,8 @@ class PathWorkspace {
 }
 
 /** Assigns free row `start` along a shortest augmenting path, updating the column prices. */
-function augment(c: Float64Array, n: number, start: number, x: Int32Array, y: Int32Array, v: Float64Array, w: PathWorkspace): void {
+function augment(c: Float64Array, n: number, start: number, x: Int32Array, y: Int32Array, v: Float64Array,
+    w: PathWorkspace): void {
   const { dist, pred, cols } = w;
   for (let j = 0; j < n; j++) {
     cols[j] = j;
@@ -273,7 +279,8 @@ export function sharedFraction(decA: Matrix, decB: Matrix, encA: Matrix, encB: M
   const sameShape = (enc: Matrix, dec: Matrix, side: string): void => {
     checkMatrix(enc, `sharedFraction: encoder ${side}`);
     if (enc.rows !== dec.rows || enc.cols !== dec.cols) {
-      throw new Error(`sharedFraction: encoder ${side} shape [${enc.rows}, ${enc.cols}] must match decoder ${side} shape [${dec.rows}, ${dec.cols}] (pass W_enc^T, one row per latent)`);
+      throw new Error(`sharedFraction: encoder ${side} shape [${enc.rows}, ${enc.cols}] must match decoder ${side} `
+        + `shape [${dec.rows}, ${dec.cols}] (pass W_enc^T, one row per latent)`);
     }
   };
   sameShape(encA, decA, 'A');

@@ -27,7 +27,8 @@ export function checkMatrix(m: Matrix, name: string): void {
     throw new Error(`${name}: shape [${m.rows}, ${m.cols}] must be two positive integers`);
   }
   if (m.data.length !== m.rows * m.cols) {
-    throw new Error(`${name}: data has ${m.data.length} values, but shape [${m.rows}, ${m.cols}] needs ${m.rows * m.cols}`);
+    throw new Error(`${name}: data has ${m.data.length} values, but shape [${m.rows}, ${m.cols}] needs `
+      + `${m.rows * m.cols}`);
   }
 }
 
@@ -61,7 +62,8 @@ export function cosineMatrix(a: Matrix, b: Matrix): Float32Array {
   const na = normalizeRows(a);
   const nb = normalizeRows(b);
   // [nA, dIn] @ [nB, dIn]^T -> [nA, nB], on whatever backend is current.
-  const raw = tidy(() => matmul(tensor(na.data, [a.rows, a.cols]), tensor(nb.data, [b.rows, b.cols]), { transB: true }).toArray());
+  const raw = tidy(() => matmul(tensor(na.data, [a.rows, a.cols]), tensor(nb.data, [b.rows, b.cols]), { transB: true })
+    .toArray());
   const out = raw instanceof Float32Array ? raw : Float32Array.from(raw);
   // Absolute value makes the metric sign-invariant; clamping absorbs float32 rounding past 1.
   for (let k = 0; k < out.length; k++) out[k] = Math.min(1, Math.abs(out[k]!));
@@ -135,7 +137,9 @@ export function upperTriangle(matrix: readonly (readonly number[])[]): PairValue
   const n = matrix.length;
   const pairs: PairValue[] = [];
   matrix.forEach((row, i) => {
-    if (row.length !== n) throw new Error(`upperTriangle: row ${i} has ${row.length} entries; the matrix must be ${n} x ${n}`);
+    if (row.length !== n) {
+      throw new Error(`upperTriangle: row ${i} has ${row.length} entries; the matrix must be ${n} x ${n}`);
+    }
     for (let j = i + 1; j < n; j++) pairs.push({ i, j, value: row[j]! });
   });
   return pairs;
@@ -145,7 +149,8 @@ export function upperTriangle(matrix: readonly (readonly number[])[]): PairValue
 export function summarisePairs(matrix: readonly (readonly number[])[]): PairSummary {
   const pairs = upperTriangle(matrix);
   if (pairs.length === 0) {
-    throw new Error(`summarisePairs: a ${matrix.length} x ${matrix.length} matrix has no pairs; compare at least 2 dictionaries`);
+    throw new Error(`summarisePairs: a ${matrix.length} x ${matrix.length} matrix has no pairs; compare at least 2 `
+      + `dictionaries`);
   }
   const values = pairs.map((p) => p.value);
   return {

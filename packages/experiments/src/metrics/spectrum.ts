@@ -32,7 +32,9 @@ export interface PrincipalAxes {
 /** PCA of `count` rows of `dim` values (row-major): eigenvalues and directions, largest first. */
 export function principalAxes(data: Float32Array, count: number, dim: number): PrincipalAxes {
   if (count < 2) throw new Error(`activationSpectrum: needs at least 2 rows, got ${count}`);
-  if (data.length !== count * dim) throw new Error(`activationSpectrum: ${data.length} values are not ${count} rows of ${dim}`);
+  if (data.length !== count * dim) {
+    throw new Error(`activationSpectrum: ${data.length} values are not ${count} rows of ${dim}`);
+  }
   const mean = new Float64Array(dim);
   for (let r = 0; r < count; r++) for (let i = 0; i < dim; i++) mean[i]! += data[r * dim + i]!;
   for (let i = 0; i < dim; i++) mean[i]! /= count;
@@ -57,7 +59,8 @@ export function principalAxes(data: Float32Array, count: number, dim: number): P
     }
   }
   const evd = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
-  const values = evd.realEigenvalues.map((v) => Math.max(v, 0)); // rounding can leave tiny negatives on a singular covariance
+  // rounding can leave tiny negatives on a singular covariance
+  const values = evd.realEigenvalues.map((v) => Math.max(v, 0));
   const order = values.map((_, i) => i).sort((a, b) => values[b]! - values[a]!);
   const vectors = evd.eigenvectorMatrix; // column j is the eigenvector of realEigenvalues[j]
   const directions = new Float64Array(dim * dim);
@@ -87,7 +90,8 @@ export function spectrumOf(eigenvalues: number[]): Spectrum {
   const squares = eigenvalues.reduce((s, v) => s + v * v, 0);
   return {
     eigenvalues,
-    componentsFor: { '0.9': componentsFor(eigenvalues, 0.9), '0.99': componentsFor(eigenvalues, 0.99), '0.999': componentsFor(eigenvalues, 0.999) },
+    componentsFor: { '0.9': componentsFor(eigenvalues, 0.9), '0.99': componentsFor(eigenvalues, 0.99),
+      '0.999': componentsFor(eigenvalues, 0.999) },
     participationRatio: total === 0 ? 0 : (total * total) / squares,
   };
 }

@@ -184,13 +184,18 @@ export interface BootstrapResult {
  * distinct original seeds (a seed drawn twice is not compared with itself). Draws with fewer than
  * two distinct seeds carry no pair and are redrawn. Deterministic for a given `rng` state.
  */
-export function bootstrapMeanPwmcc(matrix: readonly (readonly number[])[], rng: Rng, iterations = 10_000): BootstrapResult {
+export function bootstrapMeanPwmcc(matrix: readonly (readonly number[])[], rng: Rng,
+    iterations = 10_000): BootstrapResult {
   const n = matrix.length;
   if (n < 2) throw new Error(`bootstrapMeanPwmcc: needs a matrix of at least 2 seeds, got ${n}`);
   matrix.forEach((row, i) => {
-    if (row.length !== n) throw new Error(`bootstrapMeanPwmcc: row ${i} has ${row.length} entries; the matrix must be ${n} x ${n}`);
+    if (row.length !== n) {
+      throw new Error(`bootstrapMeanPwmcc: row ${i} has ${row.length} entries; the matrix must be ${n} x ${n}`);
+    }
   });
-  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`bootstrapMeanPwmcc: iterations (${iterations}) must be a positive integer`);
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new Error(`bootstrapMeanPwmcc: iterations (${iterations}) must be a positive integer`);
+  }
   // The upper triangle is the measured value for both orders, as in summarisePairs.
   const value = (i: number, j: number): number => (i < j ? matrix[i]![j]! : matrix[j]![i]!);
   const observed: number[] = [];
@@ -242,8 +247,11 @@ export interface TrainedVsRandomResult {
   };
 }
 
-/** Compares trained PWMCC values with those of random (untrained) dictionaries, optionally with the analytic baseline. */
-export function trainedVsRandom(trained: readonly number[], random: readonly number[], analyticBaseline?: number): TrainedVsRandomResult {
+/**
+ * Compares trained PWMCC values with those of random (untrained) dictionaries, optionally with the analytic baseline.
+ */
+export function trainedVsRandom(trained: readonly number[], random: readonly number[],
+    analyticBaseline?: number): TrainedVsRandomResult {
   const welch = welchTTest(trained, random);
   const result: TrainedVsRandomResult = {
     trainedMean: mean(trained),

@@ -13,10 +13,17 @@ import type { PrincipalAxes } from './spectrum.js';
 /** Rows keeping less than this fraction of their norm in the subspace are left out (PROTOCOL.md: 5%). */
 export const MIN_PROJECTED_NORM = 0.05;
 
-/** A dictionary's rows in the coordinates of the top-m principal directions: [kept rows, m], and how many were left out. */
-export function projectRows(dict: Matrix, axes: PrincipalAxes, m: number, minNorm = MIN_PROJECTED_NORM): { rows: Matrix; excluded: number } {
-  if (dict.cols !== axes.dim) throw new Error(`projectRows: rows of ${dict.cols} values, principal directions of ${axes.dim}`);
-  if (!Number.isInteger(m) || m < 1 || m > axes.dim) throw new Error(`projectRows: m (${m}) must be an integer in [1, ${axes.dim}]`);
+/**
+ * A dictionary's rows in the coordinates of the top-m principal directions: [kept rows, m], and how many were left out.
+ */
+export function projectRows(dict: Matrix, axes: PrincipalAxes, m: number,
+    minNorm = MIN_PROJECTED_NORM): { rows: Matrix; excluded: number } {
+  if (dict.cols !== axes.dim) {
+    throw new Error(`projectRows: rows of ${dict.cols} values, principal directions of ${axes.dim}`);
+  }
+  if (!Number.isInteger(m) || m < 1 || m > axes.dim) {
+    throw new Error(`projectRows: m (${m}) must be an integer in [1, ${axes.dim}]`);
+  }
   const d = dict.cols;
   const out = new Float32Array(dict.rows * m);
   let kept = 0;
@@ -39,6 +46,8 @@ export function projectRows(dict: Matrix, axes: PrincipalAxes, m: number, minNor
 export function subspacePwmcc(a: Matrix, b: Matrix, axes: PrincipalAxes, m: number): number {
   const pa = projectRows(a, axes, m).rows;
   const pb = projectRows(b, axes, m).rows;
-  if (pa.rows === 0 || pb.rows === 0) throw new Error(`subspacePwmcc: no row keeps ${MIN_PROJECTED_NORM} of its norm in the top ${m} directions`);
+  if (pa.rows === 0 || pb.rows === 0) {
+    throw new Error(`subspacePwmcc: no row keeps ${MIN_PROJECTED_NORM} of its norm in the top ${m} directions`);
+  }
   return pwmcc(pa, pb);
 }

@@ -7,7 +7,8 @@ import { check, ResultsSchema, type Results } from '@saelab/results';
 import { ConfigSchema } from '../config/schema.js';
 
 export {
-  parseResults, ResultsSchema, ResultsV1Schema, SCHEMA_VERSION, type MeasuredResults, type Results, type ResultsV1, type SaeResult,
+  parseResults, ResultsSchema, ResultsV1Schema, SCHEMA_VERSION, type MeasuredResults, type Results, type ResultsV1,
+  type SaeResult,
   type TaskResult, type Verdicts,
 } from '@saelab/results';
 

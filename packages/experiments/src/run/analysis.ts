@@ -2,13 +2,15 @@
  * The science after training: for each task, PWMCC between every pair of seeds, the random
  * baselines (analytic, and the SAEs' own untrained decoders), Hungarian matching and the shared
  * fraction, a bootstrap over seeds, and trained-vs-random, and the activations' PCA spectrum (how
- * many dimensions the SAEs had to cover); then the original's comparison of the two tasks. Everything is computed from the saved weight files.
+ * many dimensions the SAEs had to cover); then the original's comparison of the two tasks. Everything is computed from
+ * the saved weight files.
  */
 import { loadSafetensors } from '@saelab/models';
 import { Rng } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
 import {
-  analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, initShapeBaselines, hungarianMatch, mean, pwmccMatrix, sharedFraction,
+  analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, initShapeBaselines, hungarianMatch, mean, pwmccMatrix,
+  sharedFraction,
   summarisePairs, trainedVsRandom, welchTTest, zTest, type Matrix,
 } from '../metrics/index.js';
 import { componentsFor, principalAxes, spectrumOf, type PrincipalAxes } from '../metrics/spectrum.js';
@@ -22,7 +24,9 @@ import { relative } from 'node:path';
 export function finiteOrNull<T>(value: T): T {
   if (typeof value === 'number') return (Number.isFinite(value) ? value : null) as T;
   if (Array.isArray(value)) return value.map(finiteOrNull) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, finiteOrNull(v)])) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, finiteOrNull(v)])) as T;
+  }
   return value;
 }
 
@@ -38,7 +42,9 @@ export async function matrixFrom(path: string, name: string, transpose = false):
   return { data: out, rows: c, cols: r };
 }
 
-/** A PWMCC matrix over seeds as results.json records it: the matrix, its pairs with their seeds, and summary statistics. */
+/**
+ * A PWMCC matrix over seeds as results.json records it: the matrix, its pairs with their seeds, and summary statistics.
+ */
 export function pairSummary(seeds: number[], matrix: number[][]) {
   const s = summarisePairs(matrix);
   return {
@@ -48,12 +54,14 @@ export function pairSummary(seeds: number[], matrix: number[][]) {
   };
 }
 
-export async function analyseTask(config: Config, taskName: string, out: string, tr: TransformerRecord, saes: SaeRecord[]): Promise<TaskResult> {
+export async function analyseTask(config: Config, taskName: string, out: string, tr: TransformerRecord,
+    saes: SaeRecord[]): Promise<TaskResult> {
   const paths = taskPaths(out, taskName);
   const taskCfg = config.tasks[taskName]!;
   const seeds = saes.map((s) => s.seed);
   const decoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_dec')));
-  const encoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_enc', true))); // -> [d_sae, d_in]
+  // -> [d_sae, d_in]
+  const encoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_enc', true)));
   const inits = await Promise.all(seeds.map((s) => matrixFrom(paths.saeInit(s), 'W_dec')));
   const acts = (await loadSafetensors(paths.activations)).tensors.activations!;
   const axes = principalAxes(acts.data as Float32Array, acts.shape[0]!, acts.shape[1]!);
@@ -64,8 +72,10 @@ export async function analyseTask(config: Config, taskName: string, out: string,
     name: taskName,
     kind: taskCfg.kind,
     transformer: { ...tr.history, epochBudget: taskCfg.transformer.epochs, file: rel(paths.transformer) },
-    activations: { hook: taskCfg.activations.hook, position: tr.position, count: tr.count, dModel: tr.dModel, file: rel(paths.activations), spectrum },
-    saes: saes.map((s) => ({ seed: s.seed, variant: config.sae.variant, k: config.sae.k, dSae, ...s.metrics, file: rel(paths.sae(s.seed)) })),
+    activations: { hook: taskCfg.activations.hook, position: tr.position, count: tr.count, dModel: tr.dModel,
+      file: rel(paths.activations), spectrum },
+    saes: saes.map((s) => ({ seed: s.seed, variant: config.sae.variant, k: config.sae.k, dSae, ...s.metrics,
+      file: rel(paths.sae(s.seed)) })),
     ...compareDictionaries(taskName, seeds, decoders, encoders, inits, config.analysis, axes),
   };
 }
@@ -78,7 +88,8 @@ const SUBSPACE_LEVELS = [0.9, 0.99, 0.999] as const;
  * directions, for m holding each of SUBSPACE_LEVELS of the variance (metrics/subspace.ts), with the
  * analytic chance level for dimension m and Welch's test of the decoders against the untrained ones.
  */
-export function subspaceLevels(seeds: number[], decoders: Matrix[], encoders: Matrix[], inits: Matrix[], axes: PrincipalAxes) {
+export function subspaceLevels(seeds: number[], decoders: Matrix[], encoders: Matrix[], inits: Matrix[],
+    axes: PrincipalAxes) {
   const dSae = decoders[0]!.rows;
   return SUBSPACE_LEVELS.map((variance) => {
     const m = componentsFor(axes.eigenvalues, variance);
@@ -91,7 +102,8 @@ export function subspaceLevels(seeds: number[], decoders: Matrix[], encoders: Ma
     return finiteOrNull({
       variance, m, analytic: m === 1 ? 1 : analyticBaseline(m, dSae), // in one dimension every |cos| is 1
       decoder, encoder: summary(enc), untrained, vsUntrained: welchTTest(values(decoder), values(untrained)),
-      excluded: { decoder: dec.map((p) => p.excluded), encoder: enc.map((p) => p.excluded), untrained: init.map((p) => p.excluded) },
+      excluded: { decoder: dec.map((p) => p.excluded), encoder: enc.map((p) => p.excluded),
+        untrained: init.map((p) => p.excluded) },
     });
   });
 }
@@ -101,7 +113,8 @@ const INIT_SHAPE_TRIALS = 10;
 
 /** `randomBaseline.initShapes` for [d_sae, d_in] dictionaries; seeded by shape, so tasks of one size share it. */
 export function initShapes(dIn: number, dSae: number, analysis: Config['analysis']) {
-  return finiteOrNull(initShapeBaselines(dIn, dSae, INIT_SHAPE_TRIALS, new Rng(analysis.seed).fork(`init-shapes/${dSae}x${dIn}`)));
+  return finiteOrNull(initShapeBaselines(dIn, dSae, INIT_SHAPE_TRIALS,
+    new Rng(analysis.seed).fork(`init-shapes/${dSae}x${dIn}`)));
 }
 
 /**
@@ -111,7 +124,8 @@ export function initShapes(dIn: number, dSae: number, analysis: Config['analysis
  * random. The pipeline calls it on the files it wrote; a reader can call it on the published weight files.
  */
 export function compareDictionaries(
-  taskName: string, seeds: number[], decoders: Matrix[], encoders: Matrix[], inits: Matrix[], analysis: Config['analysis'], axes: PrincipalAxes,
+  taskName: string, seeds: number[], decoders: Matrix[], encoders: Matrix[], inits: Matrix[],
+  analysis: Config['analysis'], axes: PrincipalAxes,
 ) {
   const trained = pwmccMatrix(decoders);
   const trainedPairs = pairSummary(seeds, trained);
@@ -121,7 +135,8 @@ export function compareDictionaries(
   const randomMatched: number[] = [];
   for (const p of trainedPairs.pairs) {
     matched.push(hungarianMatch(decoders[p.i]!, decoders[p.j]!).meanMatchedCosine);
-    shared.push(sharedFraction(decoders[p.i]!, decoders[p.j]!, encoders[p.i]!, encoders[p.j]!, analysis.sharedThreshold));
+    shared.push(sharedFraction(decoders[p.i]!, decoders[p.j]!, encoders[p.i]!, encoders[p.j]!,
+      analysis.sharedThreshold));
     randomMatched.push(hungarianMatch(inits[p.i]!, inits[p.j]!).meanMatchedCosine);
   }
   const dIn = decoders[0]!.cols;
@@ -141,8 +156,10 @@ export function compareDictionaries(
       sharedFraction: { mean: mean(shared), values: shared },
       randomMeanMatchedCosine: mean(randomMatched),
     },
-    bootstrap: bootstrapMeanPwmcc(trained, new Rng(analysis.seed).fork(`bootstrap/${taskName}`), analysis.bootstrapIterations),
-    trainedVsRandom: finiteOrNull(trainedVsRandom(trainedPairs.pairs.map((p) => p.value), randomPairs.pairs.map((p) => p.value), analytic)),
+    bootstrap: bootstrapMeanPwmcc(trained, new Rng(analysis.seed).fork(`bootstrap/${taskName}`),
+      analysis.bootstrapIterations),
+    trainedVsRandom: finiteOrNull(trainedVsRandom(trainedPairs.pairs.map((p) => p.value),
+      randomPairs.pairs.map((p) => p.value), analytic)),
   };
 }
 

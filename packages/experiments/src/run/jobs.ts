@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { loadSafetensors, loadTransformer, saveSae, saveSafetensors, saveTransformer, writeJsonAtomic } from '@saelab/models';
+import { loadSafetensors, loadTransformer, saveSae, saveSafetensors, saveTransformer,
+  writeJsonAtomic } from '@saelab/models';
 import type { Config } from '../config/schema.js';
 import { makeTask } from '../tasks/index.js';
 import { extractActivations } from '../train/activations.js';
@@ -14,7 +15,9 @@ import { trainSae, type SaeMetrics } from '../train/sae.js';
 import { trainTransformer, type TransformerHistory } from '../train/transformer.js';
 import { stageKeys, taskPaths } from './layout.js';
 
-export interface TransformerRecord { key: string; activationsKey: string; history: TransformerHistory; position: number; count: number; dModel: number; }
+export interface TransformerRecord {
+  key: string; activationsKey: string; history: TransformerHistory; position: number; count: number; dModel: number;
+}
 export interface SaeRecord { key: string; seed: number; metrics: SaeMetrics; }
 /** What a job returns: its record, marked `replayed` when everything was already done and nothing ran. */
 export type JobResult<R> = R & { replayed?: true };
@@ -30,7 +33,8 @@ async function readRecord<T extends { key: string }>(path: string, key: string):
 }
 
 /** Trains (or resumes, or skips) a task's transformer, then extracts its activations. */
-export async function transformerJob(config: Config, taskName: string, out: string, backend: string, progress: Progress = silent): Promise<JobResult<TransformerRecord>> {
+export async function transformerJob(config: Config, taskName: string, out: string, backend: string,
+    progress: Progress = silent): Promise<JobResult<TransformerRecord>> {
   const keys = stageKeys(config, taskName, backend);
   const paths = taskPaths(out, taskName);
   await mkdir(paths.work, { recursive: true });
@@ -42,7 +46,8 @@ export async function transformerJob(config: Config, taskName: string, out: stri
   const trainedHere = !model || !history;
   if (!model || !history) {
     const ckpt = paths.transformerCheckpoint(keys.transformer);
-    const trained = await trainTransformer(task, taskCfg.transformer, { checkpointPath: ckpt, progress, label: `${taskName}: transformer` });
+    const trained = await trainTransformer(task, taskCfg.transformer,
+      { checkpointPath: ckpt, progress, label: `${taskName}: transformer` });
     model = trained.model;
     history = trained.history;
     await saveTransformer(paths.transformer, model);
@@ -71,23 +76,29 @@ export async function transformerJob(config: Config, taskName: string, out: stri
 }
 
 /** Trains (or resumes, or skips) the SAE of one task and seed on the task's saved activations. */
-export async function saeJob(config: Config, taskName: string, seed: number, out: string, backend: string, progress: Progress = silent): Promise<JobResult<SaeRecord>> {
+export async function saeJob(config: Config, taskName: string, seed: number, out: string, backend: string,
+    progress: Progress = silent): Promise<JobResult<SaeRecord>> {
   const keys = stageKeys(config, taskName, backend);
   const paths = taskPaths(out, taskName);
   const key = keys.sae(seed);
   const done = await readRecord<SaeRecord>(paths.saeRecord(seed), key);
-  if (done && existsSync(`${paths.sae(seed)}.safetensors`) && existsSync(paths.saeInit(seed))) return { ...done, replayed: true };
+  if (done && existsSync(`${paths.sae(seed)}.safetensors`) && existsSync(paths.saeInit(seed))) {
+    return { ...done, replayed: true };
+  }
   const { tensors, metadata } = await loadSafetensors(paths.activations);
   if (metadata.key !== keys.activations) {
-    throw new Error(`${paths.activations} was made by a different transformer or activation config; run the transformer stage first`);
+    throw new Error(`${paths.activations} was made by a different transformer or activation config; run the `
+      + `transformer stage first`);
   }
   const acts = tensors.activations!;
   const dIn = acts.shape[1]!;
   const { sae, initDecoder, metrics } = await trainSae(acts.data as Float32Array, dIn, config.sae, seed,
     { checkpointPath: paths.saeCheckpoint(seed, key), progress, label: `${taskName}: SAE seed ${seed}` });
   const taskCfg = config.tasks[taskName]!;
-  await saveSae(paths.sae(seed), sae, { hookName: taskCfg.activations.hook, seed, task: taskName, config: config.name });
-  await saveSafetensors(paths.saeInit(seed), { W_dec: { shape: [initDecoder.rows, initDecoder.cols], data: initDecoder.data } }, { seed: String(seed) });
+  await saveSae(paths.sae(seed), sae, { hookName: taskCfg.activations.hook, seed, task: taskName,
+    config: config.name });
+  await saveSafetensors(paths.saeInit(seed), { W_dec: { shape: [initDecoder.rows, initDecoder.cols],
+    data: initDecoder.data } }, { seed: String(seed) });
   const record: SaeRecord = { key, seed, metrics };
   await writeJsonAtomic(paths.saeRecord(seed), record);
   await rm(paths.saeCheckpoint(seed, key), { force: true });

@@ -11,7 +11,9 @@ import type { Config, TaskConfig } from '../config/schema.js';
 export function hashOf(value: unknown): string {
   const canonical = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(canonical);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    }
     return v;
   };
   return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, 16);

@@ -37,10 +37,12 @@ async function claimOutput(out: string, config: Config): Promise<void> {
   if (existsSync(path)) {
     const m = JSON.parse(await readFile(path, 'utf8')) as { config: string; schemaVersion: number };
     if (m.config !== config.name || m.schemaVersion !== SCHEMA_VERSION) {
-      throw new Error(`${out} holds a run of config '${m.config}' (schema ${m.schemaVersion}); this run is '${config.name}' (schema ${SCHEMA_VERSION}). Pass another --out, or delete that folder.`);
+      throw new Error(`${out} holds a run of config '${m.config}' (schema ${m.schemaVersion}); this run is `
+        + `'${config.name}' (schema ${SCHEMA_VERSION}). Pass another --out, or delete that folder.`);
     }
   } else if (existsSync(join(out, 'results.json'))) {
-    throw new Error(`${out} already holds a results.json from an unknown run; pass another --out, or delete that folder.`);
+    throw new Error(`${out} already holds a results.json from an unknown run; pass another --out, or delete that `
+      + `folder.`);
   }
   await writeJsonAtomic(path, { config: config.name, schemaVersion: SCHEMA_VERSION });
 }
@@ -90,17 +92,21 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
   };
 
   const adopted = await adoptFinishedStages(config, o.out, o.backend, o.reuse ?? []);
-  for (const [task, dir] of Object.entries(adopted)) o.onStage?.(`${task}: transformer and activations reused from ${dir} (same stage key)`);
+  for (const [task, dir] of Object.entries(adopted)) {
+    o.onStage?.(`${task}: transformer and activations reused from ${dir} (same stage key)`);
+  }
   // One pool for both training stages: a task's SAEs wait only for that task's transformer (and its activations).
   const jobs: ScheduledJob[] = [
     ...taskNames.map((task) => ({ spec: { kind: 'transformer' as const, task } })),
-    ...taskNames.flatMap((task, t) => config.seeds.map((seed) => ({ spec: { kind: 'sae' as const, task, seed }, after: [t] }))),
+    ...taskNames.flatMap((task, t) => config.seeds.map((seed) =>
+      ({ spec: { kind: 'sae' as const, task, seed }, after: [t] }))),
   ];
   const outcomes = await runJobs<unknown>(jobs, pool);
   const stage = <R>(name: string, from: number, to: number): JobResult<R>[] => {
     const done = outcomes.slice(from, to);
     // The stages overlap: each lasts from its first job's start to its last job's end.
-    durationsMs[name] = Math.round(Math.max(...done.map((j) => j.finishedMs)) - Math.min(...done.map((j) => j.startedMs)));
+    durationsMs[name] = Math.round(Math.max(...done.map((j) => j.finishedMs)) - Math.min(...done.map((j) =>
+      j.startedMs)));
     const results = done.map((j) => j.result as JobResult<R>);
     keepIfReplayed(name, results);
     return results;
@@ -114,13 +120,16 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     const from = previous?.reusedTransformers?.[task];
     if (from !== undefined && transformers[i]!.replayed && !(task in reused)) reused[task] = from;
   });
-  o.onStage?.(`transformers: ${taskNames.map((t, i) => `${t} ${transformers[i]!.history.epochs} epochs, val acc ${(100 * transformers[i]!.history.valAccuracy).toFixed(1)}%`).join('; ')}`);
+  o.onStage?.(`transformers: ${taskNames.map((t, i) => `${t} ${transformers[i]!.history.epochs} epochs, val acc `
+    + `${(100 * transformers[i]!.history.valAccuracy).toFixed(1)}%`).join('; ')}`);
   o.onStage?.(`SAEs: ${saes.length} trained (${config.seeds.length} seeds x ${taskNames.length} tasks)`);
 
   await setBackend(o.backend);
   const tasks = await timed('analysis', () => Promise.all(taskNames.map((task, t) =>
-    analyseTask(config, task, o.out, transformers[t]!, saes.slice(t * config.seeds.length, (t + 1) * config.seeds.length)))));
-  o.onStage?.(`analysis: ${tasks.map((t) => `${t.name} PWMCC ${t.pwmcc.mean.toFixed(3)} (random ${t.randomBaseline.empirical.mean.toFixed(3)})`).join('; ')}`);
+    analyseTask(config, task, o.out, transformers[t]!, saes.slice(t * config.seeds.length,
+      (t + 1) * config.seeds.length)))));
+  o.onStage?.(`analysis: ${tasks.map((t) => `${t.name} PWMCC ${t.pwmcc.mean.toFixed(3)} `
+    + `(random ${t.randomBaseline.empirical.mean.toFixed(3)})`).join('; ')}`);
 
   const measured: MeasuredResults = {
     schemaVersion: SCHEMA_VERSION,
@@ -128,7 +137,8 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     environment: {
       node: process.version, backend: o.backend, gitCommit: git('rev-parse', 'HEAD') ?? 'unknown',
       gitDirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '', startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(), platform: `${platform()} ${process.arch}`, cpus: availableParallelism(), durationsMs,
+      finishedAt: new Date().toISOString(), platform: `${platform()} ${process.arch}`, cpus: availableParallelism(),
+      durationsMs,
       ...(Object.keys(reused).length ? { reusedTransformers: reused } : {}),
       ...(replayedStages.length ? { replayedStages } : {}),
     },

@@ -44,10 +44,12 @@ export interface PoolOptions {
   reporter: Reporter;
 }
 
-export const jobId = (s: JobSpec) => (s.kind === 'transformer' ? `${s.task}/transformer` : `${s.task}/sae-seed${s.seed}`);
+export const jobId = (s: JobSpec) => (s.kind === 'transformer'
+  ? `${s.task}/transformer` : `${s.task}/sae-seed${s.seed}`);
 
 /** Runs one job in this thread. */
-export function runJob(spec: JobSpec, config: Config, out: string, backend: string, progress: Progress): Promise<unknown> {
+export function runJob(spec: JobSpec, config: Config, out: string, backend: string,
+    progress: Progress): Promise<unknown> {
   return spec.kind === 'transformer'
     ? transformerJob(config, spec.task, out, backend, progress)
     : saeJob(config, spec.task, spec.seed, out, backend, progress);
@@ -71,10 +73,14 @@ export function workersFor(backend: string, asked: number): number {
  */
 export function schedule<T>(n: number, after: readonly (readonly number[] | undefined)[], slots: number,
   run: (index: number, taken: number[]) => Promise<T>, need: readonly number[] = []): Promise<T[]> {
-  if (!(Number.isInteger(slots) && slots >= 1)) throw new Error(`schedule: slots (${slots}) must be a positive integer`);
+  if (!(Number.isInteger(slots) && slots >= 1)) {
+    throw new Error(`schedule: slots (${slots}) must be a positive integer`);
+  }
   for (let i = 0; i < n; i++) {
     for (const d of after[i] ?? []) {
-      if (!Number.isInteger(d) || d < 0 || d >= i) throw new Error(`schedule: job ${i} waits for job ${d}; a job may only wait for earlier jobs`);
+      if (!Number.isInteger(d) || d < 0 || d >= i) {
+        throw new Error(`schedule: job ${i} waits for job ${d}; a job may only wait for earlier jobs`);
+      }
     }
   }
   const width = (i: number) => Math.min(slots, Math.max(1, need[i] ?? 1));
@@ -88,7 +94,8 @@ export function schedule<T>(n: number, after: readonly (readonly number[] | unde
     const pump = (): void => {
       if (failed) return;
       if (finished === n) return resolve(results);
-      for (let i = state.findIndex((_, j) => ready(j)); i >= 0 && width(i) <= free.length; i = state.findIndex((_, j) => ready(j))) {
+      for (let i = state.findIndex((_, j) => ready(j)); i >= 0
+          && width(i) <= free.length; i = state.findIndex((_, j) => ready(j))) {
         const taken = free.splice(0, width(i));
         state[i] = 'running';
         run(i, taken).then((r) => {
@@ -110,7 +117,9 @@ export function schedule<T>(n: number, after: readonly (readonly number[] | unde
 /** Wide jobs run in this thread on all of the backend's threads (see the file's comment). */
 const isWide = (spec: JobSpec) => spec.kind === 'transformer';
 
-/** Runs every job, each after the jobs it waits for; returns their outcomes in order. The first failure stops the rest. */
+/**
+ * Runs every job, each after the jobs it waits for; returns their outcomes in order. The first failure stops the rest.
+ */
 export async function runJobs<T>(jobs: readonly ScheduledJob[], o: PoolOptions): Promise<JobOutcome<T>[]> {
   const size = Math.max(1, workersFor(o.backend, o.workers));
   const narrow = jobs.filter((j) => !isWide(j.spec)).length;
@@ -127,7 +136,8 @@ export async function runJobs<T>(jobs: readonly ScheduledJob[], o: PoolOptions):
     return { result, startedMs, finishedMs: performance.now() };
   };
   try {
-    return await schedule(jobs.length, jobs.map((j) => j.after), slots, run, jobs.map((j) => (isWide(j.spec) ? slots : 1)));
+    return await schedule(jobs.length, jobs.map((j) => j.after), slots, run,
+      jobs.map((j) => (isWide(j.spec) ? slots : 1)));
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -32,8 +32,10 @@ export interface RegeneratedActivations {
  * another's transformer (corrected reuses husai's copy transformer) does not extract them twice.
  */
 const cache = new Map<string, Promise<RegeneratedActivations>>();
-export function regenerateActivations(transformerPath: string, taskName: string, taskCfg: Config['tasks'][string], backend: string) {
-  const key = `${createHash('sha256').update(readFileSync(transformerPath)).digest('hex')} ${JSON.stringify(taskCfg)} ${backend}`;
+export function regenerateActivations(transformerPath: string, taskName: string, taskCfg: Config['tasks'][string],
+    backend: string) {
+  const key = `${createHash('sha256').update(readFileSync(transformerPath)).digest('hex')} ${JSON.stringify(taskCfg)} `
+    + `${backend}`;
   if (!cache.has(key)) {
     cache.set(key, (async () => {
       const model = await loadTransformer(transformerPath);

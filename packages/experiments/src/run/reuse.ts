@@ -31,11 +31,13 @@ async function readRecord(path: string): Promise<TransformerRecord | undefined> 
  */
 async function publishedRecord(dir: string, task: string): Promise<TransformerRecord | undefined> {
   try {
-    const results = parseResults(JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')), join(dir, 'results.json'));
+    const results = parseResults(JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')),
+      join(dir, 'results.json'));
     const t = results.tasks.find((x) => x.name === task);
     const config = ConfigSchema.safeParse(results.config);
     if (!t || !config.success) return undefined;
-    const { epochs, trainLoss, valAccuracyCurve, valAccuracy, valTokenAccuracy, trainAccuracy, stoppedEarly } = t.transformer;
+    const { epochs, trainLoss, valAccuracyCurve, valAccuracy, valTokenAccuracy, trainAccuracy, stoppedEarly } =
+      t.transformer;
     return {
       key: stageKeys(config.data, task, results.environment.backend).transformer, activationsKey: '',
       history: { epochs, trainLoss, valAccuracyCurve, valAccuracy, valTokenAccuracy, trainAccuracy, stoppedEarly },
@@ -51,7 +53,8 @@ async function publishedRecord(dir: string, task: string): Promise<TransformerRe
  * stage key (and its activations, where their key matches too) from the first folder in `from` that has
  * one. Returns, per task, the folder it came from (relative to `out`), for the run's record.
  */
-export async function adoptFinishedStages(config: Config, out: string, backend: string, from: readonly string[]): Promise<Record<string, string>> {
+export async function adoptFinishedStages(config: Config, out: string, backend: string,
+    from: readonly string[]): Promise<Record<string, string>> {
   const adopted: Record<string, string> = {};
   for (const task of Object.keys(config.tasks)) {
     const keys = stageKeys(config, task, backend);

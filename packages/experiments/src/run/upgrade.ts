@@ -17,7 +17,8 @@ import { check } from '@saelab/results';
 import { ConfigSchema, type Config } from '../config/schema.js';
 import { pwmccMatrix } from '../metrics/pwmcc.js';
 import { principalAxes, spectrumOf } from '../metrics/spectrum.js';
-import { checkWritten, ResultsV1Schema, SCHEMA_VERSION, type MeasuredResults, type Results, type ResultsV1 } from '../results/schema.js';
+import { checkWritten, ResultsV1Schema, SCHEMA_VERSION, type MeasuredResults, type Results,
+  type ResultsV1 } from '../results/schema.js';
 import { computeVerdicts } from '../verdicts/index.js';
 import { initShapes, matrixFrom, pairSummary, subspaceLevels } from './analysis.js';
 import { initialDecoder, regenerateActivations } from './regenerate.js';
@@ -26,7 +27,8 @@ import { manifestPath } from './layout.js';
 type TaskV1 = ResultsV1['tasks'][number];
 
 /** What schema 2 adds to one task, from the folder's files. */
-async function upgradeTask(dir: string, config: Config, backend: string, t: TaskV1): Promise<MeasuredResults['tasks'][number]> {
+async function upgradeTask(dir: string, config: Config, backend: string,
+    t: TaskV1): Promise<MeasuredResults['tasks'][number]> {
   const taskCfg = config.tasks[t.name];
   if (!taskCfg) throw new Error(`${join(dir, 'results.json')}: task '${t.name}' is not in its config`);
   const file = (s: TaskV1['saes'][number]) => join(dir, `${s.file}.safetensors`);
@@ -38,8 +40,9 @@ async function upgradeTask(dir: string, config: Config, backend: string, t: Task
   const { acts, n } = await regenerateActivations(join(dir, t.transformer.file), t.name, taskCfg, backend);
   const axes = principalAxes(acts, n, dIn);
   if (JSON.stringify(spectrumOf(axes.eigenvalues)) !== JSON.stringify(t.activations.spectrum)) {
-    throw new Error(`${join(dir, t.transformer.file)}: the activations it gives do not have the spectrum results.json records for task `
-      + `'${t.name}', so they are not the ones its SAEs were trained on; rerun the study with \`npx saelab run --config ${config.name}\``);
+    throw new Error(`${join(dir, t.transformer.file)}: the activations it gives do not have the spectrum results.json `
+      + `records for task '${t.name}', so they are not the ones its SAEs were trained on; rerun the study with `
+      + `\`npx saelab run --config ${config.name}\``);
   }
   return {
     ...t,
@@ -53,13 +56,16 @@ async function upgradeTask(dir: string, config: Config, backend: string, t: Task
 export async function upgradeResults(dir: string): Promise<number> {
   const file = join(dir, 'results.json');
   const raw = JSON.parse(await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new Error(`${file}: cannot read it (${e.code ?? e.message}); pass the folder of a run that holds results.json`);
+    throw new Error(`${file}: cannot read it (${e.code ?? e.message}); pass the folder of a run that holds `
+      + `results.json`);
   })) as { schemaVersion?: unknown };
   if (raw.schemaVersion === SCHEMA_VERSION) {
     // Current already: decide its verdicts again with today's rules (its numbers stay); rewrite only if they changed.
     const { verdicts, ...measured } = checkWritten(raw, file);
     const decided: Results = { ...measured, verdicts: computeVerdicts(measured) };
-    if (JSON.stringify(decided.verdicts) !== JSON.stringify(verdicts)) await writeJsonAtomic(file, checkWritten(decided, file));
+    if (JSON.stringify(decided.verdicts) !== JSON.stringify(verdicts)) {
+      await writeJsonAtomic(file, checkWritten(decided, file));
+    }
     return SCHEMA_VERSION;
   }
   const v1 = check(ResultsV1Schema, raw, file);
@@ -75,6 +81,8 @@ export async function upgradeResults(dir: string): Promise<number> {
   checkWritten(results, file);
   await writeJsonAtomic(file, results);
   // The folder's run manifest names the schema its results follow; a later `saelab run` there resumes under it.
-  if (existsSync(manifestPath(dir))) await writeJsonAtomic(manifestPath(dir), { config: config.name, schemaVersion: SCHEMA_VERSION });
+  if (existsSync(manifestPath(dir))) {
+    await writeJsonAtomic(manifestPath(dir), { config: config.name, schemaVersion: SCHEMA_VERSION });
+  }
   return 1;
 }

@@ -33,7 +33,8 @@ export function extractActivations(model: Transformer, inputs: Split, seqLen: nu
   });
   for (let i = 0; i < out.length; i++) {
     if (!Number.isFinite(out[i]!)) {
-      throw new Error(`activations at ${hook}, position ${position}: row ${Math.floor(i / D)} holds ${out[i]}; the transformer diverged, retrain it (delete its checkpoint)`);
+      throw new Error(`activations at ${hook}, position ${position}: row ${Math.floor(i / D)} holds ${out[i]}; the `
+        + `transformer diverged, retrain it (delete its checkpoint)`);
     }
   }
   progress.finish(`${o.label ?? 'activations'}: ${inputs.n} x ${D} from ${hook} at position ${position}`);

@@ -14,6 +14,7 @@ export const silent: Progress = { start() {}, update() {}, finish() {} };
 export class NonFiniteLossError extends Error {
   override readonly name = 'NonFiniteLossError';
   constructor(stage: string, epoch: number, detail: string) {
-    super(`${stage}: the loss became ${detail} in epoch ${epoch}; finished stages are kept. Lower the learning rate or check the inputs for NaN, then run again to resume.`);
+    super(`${stage}: the loss became ${detail} in epoch ${epoch}; finished stages are kept. Lower the learning rate or `
+      + `check the inputs for NaN, then run again to resume.`);
   }
 }

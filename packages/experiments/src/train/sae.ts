@@ -22,7 +22,9 @@ export interface SaeMetrics {
   lossCurve: number[]; // mean loss per epoch
 }
 
-interface SaeState { epoch: number; lossCurve: number[]; trainedVsInitCurve: number[]; firings: number[]; sinceFired: number[]; }
+interface SaeState {
+  epoch: number; lossCurve: number[]; trainedVsInitCurve: number[]; firings: number[]; sinceFired: number[];
+}
 
 /** The decoder as a [d_sae, d_in] matrix for the metrics. */
 export function decoderMatrix(sae: SparseAutoencoder): Matrix {
@@ -30,13 +32,15 @@ export function decoderMatrix(sae: SparseAutoencoder): Matrix {
 }
 
 /** Per-column mean and the variance over all elements of x [n, d] (global mean, unbiased). */
-export function dataStatistics(x: Float32Array, d: number): { mean: Float64Array; variance: number; globalMean: number } {
+export function dataStatistics(x: Float32Array,
+    d: number): { mean: Float64Array; variance: number; globalMean: number } {
   const n = x.length / d;
   const mean = new Float64Array(d);
   let total = 0;
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i]!)) {
-      throw new Error(`activation row ${Math.floor(i / d)} holds ${x[i]}: the activations are corrupt; delete the task's activations.safetensors (and its transformer, if it diverged) to recompute them`);
+      throw new Error(`activation row ${Math.floor(i / d)} holds ${x[i]}: the activations are corrupt; delete the `
+        + `task's activations.safetensors (and its transformer, if it diverged) to recompute them`);
     }
     mean[i % d]! += x[i]!;
     total += x[i]!;
@@ -57,7 +61,8 @@ export function buildSae(cfg: SaeTraining, dIn: number, seed: number, dataMean?:
 }
 
 export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining, seed: number,
-  o: { checkpointPath?: string; progress?: Progress; label?: string } = {}): Promise<{ sae: SparseAutoencoder; initDecoder: Matrix; metrics: SaeMetrics }> {
+  o: { checkpointPath?: string; progress?: Progress; label?: string } = {},
+): Promise<{ sae: SparseAutoencoder; initDecoder: Matrix; metrics: SaeMetrics }> {
   const progress = o.progress ?? silent;
   const label = o.label ?? `SAE seed ${seed}`;
   const n = acts.length / dIn;
@@ -82,7 +87,9 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
       const start = step * cfg.batchSize;
       const end = Math.min(start + cfg.batchSize, n);
       const batch = new Float32Array((end - start) * dIn);
-      for (let i = start; i < end; i++) batch.set(acts.subarray(order[i]! * dIn, (order[i]! + 1) * dIn), (i - start) * dIn);
+      for (let i = start; i < end; i++) {
+        batch.set(acts.subarray(order[i]! * dIn, (order[i]! + 1) * dIn), (i - start) * dIn);
+      }
       // tidy(): the step's tensors go back to the backend at its end, so the next step reuses warm memory.
       const value = tidy(() => sae.trainStep(tensor(batch, [end - start, dIn]), opt, stats.variance, (loss) => {
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(label, epoch, String(loss));
@@ -109,12 +116,15 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
     trainedVsInitCurve: state.trainedVsInitCurve,
     lossCurve: state.lossCurve,
   };
-  progress.finish(`${label}: loss ${metrics.loss.toFixed(4)}, L0 ${metrics.l0.toFixed(2)}, EV ${metrics.explainedVariance.toFixed(4)}, dead ${(100 * metrics.deadFraction).toFixed(1)}%, trained-vs-init ${metrics.trainedVsInit.toFixed(3)}`);
+  progress.finish(`${label}: loss ${metrics.loss.toFixed(4)}, L0 ${metrics.l0.toFixed(2)}, EV `
+    + `${metrics.explainedVariance.toFixed(4)}, dead ${(100 * metrics.deadFraction).toFixed(1)}%, trained-vs-init `
+    + `${metrics.trainedVsInit.toFixed(3)}`);
   return { sae, initDecoder, metrics };
 }
 
 /** L0, explained variance and FVU of an SAE over the whole activation set. */
-export function evaluateSae(sae: SparseAutoencoder, acts: Float32Array, dIn: number, stats = dataStatistics(acts, dIn), chunk = 4096): { l0: number; explainedVariance: number; fvu: number } {
+export function evaluateSae(sae: SparseAutoencoder, acts: Float32Array, dIn: number, stats = dataStatistics(acts, dIn),
+    chunk = 4096): { l0: number; explainedVariance: number; fvu: number } {
   const n = acts.length / dIn;
   let nonzero = 0;
   let errSum = 0;

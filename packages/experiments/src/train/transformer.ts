@@ -35,7 +35,8 @@ export function buildTransformer(task: TaskData, cfg: TransformerTraining): Tran
 }
 
 /** Sequence and per-token accuracy of the model's argmax over the window, in chunks, off the tape. */
-export function accuracy(model: Transformer, task: TaskData, split: Split, chunk = 1024): { sequence: number; token: number } {
+export function accuracy(model: Transformer, task: TaskData, split: Split,
+    chunk = 1024): { sequence: number; token: number } {
   const P = task.window[1] - task.window[0];
   let seqRight = 0;
   let tokRight = 0;
@@ -63,13 +64,16 @@ export function accuracy(model: Transformer, task: TaskData, split: Split, chunk
   return { sequence: seqRight / split.n, token: tokRight / (split.n * P) };
 }
 
-export async function trainTransformer(task: TaskData, cfg: TransformerTraining, o: TrainOptions = {}): Promise<{ model: Transformer; history: TransformerHistory }> {
+export async function trainTransformer(task: TaskData, cfg: TransformerTraining,
+    o: TrainOptions = {}): Promise<{ model: Transformer; history: TransformerHistory }> {
   const progress = o.progress ?? silent;
   const label = o.label ?? `${task.name} transformer`;
   const model = buildTransformer(task, cfg);
   const params = model.parameters();
-  const opt = cfg.optimizer === 'adamw' ? new AdamW(params, { lr: cfg.lr, weightDecay: cfg.weightDecay }) : new Adam(params, { lr: cfg.lr, weightDecay: cfg.weightDecay });
-  let history: TransformerHistory = { epochs: 0, trainLoss: [], valAccuracyCurve: [], valAccuracy: 0, valTokenAccuracy: 0, trainAccuracy: 0, stoppedEarly: false };
+  const opt = cfg.optimizer === 'adamw' ? new AdamW(params, { lr: cfg.lr, weightDecay: cfg.weightDecay })
+    : new Adam(params, { lr: cfg.lr, weightDecay: cfg.weightDecay });
+  let history: TransformerHistory = { epochs: 0, trainLoss: [], valAccuracyCurve: [], valAccuracy: 0,
+    valTokenAccuracy: 0, trainAccuracy: 0, stoppedEarly: false };
   history = (await resumeFrom<TransformerHistory>(o.checkpointPath, model, opt)) ?? history;
   const P = task.window[1] - task.window[0];
   const stepsPerEpoch = Math.ceil(task.train.n / cfg.batchSize);
@@ -115,6 +119,7 @@ export async function trainTransformer(task: TaskData, cfg: TransformerTraining,
   const final = accuracy(model, task, task.val);
   history.valAccuracy = final.sequence;
   history.valTokenAccuracy = final.token;
-  progress.finish(`${label}: ${history.epochs} epochs, val accuracy ${(100 * history.valAccuracy).toFixed(1)}% (token ${(100 * history.valTokenAccuracy).toFixed(1)}%), train ${(100 * history.trainAccuracy).toFixed(1)}%`);
+  progress.finish(`${label}: ${history.epochs} epochs, val accuracy ${(100 * history.valAccuracy).toFixed(1)}% (token `
+    + `${(100 * history.valTokenAccuracy).toFixed(1)}%), train ${(100 * history.trainAccuracy).toFixed(1)}%`);
   return { model, history };
 }

@@ -74,20 +74,26 @@ function ciMatches(values: number[], r: MeasuredResults): boolean {
 const CLAIM_RULES: Rule[] = [
   {
     // The original's "Val Acc" counted correct tokens (task_generalization.py: val_correct / (seq_len * n)).
-    claim: { id: 'copy-val-acc', label: 'Copy: validation accuracy (per token, as the original counted it)', reported: '100%',
+    claim: { id: 'copy-val-acc', label: 'Copy: validation accuracy (per token, as the original counted it)',
+      reported: '100%',
       tolerance: '>= 99.5%' },
-    style: 'percent', shape: 'single', paths: taskField('copy', 'transformer', 'valTokenAccuracy'), pass: (v) => v.every(between(0.995, 1)),
+    style: 'percent', shape: 'single', paths: taskField('copy', 'transformer', 'valTokenAccuracy'),
+    pass: (v) => v.every(between(0.995, 1)),
   },
   {
     claim: { id: 'copy-pwmcc-mean', label: 'Copy: mean PWMCC', reported: '0.306', tolerance: '0.306 +/- 0.010' },
-    style: 'pwmcc', shape: 'single', paths: taskField('copy', 'pwmcc', 'mean'), pass: (v) => v.every(within(0.306, 0.01)),
+    style: 'pwmcc', shape: 'single', paths: taskField('copy', 'pwmcc', 'mean'),
+    pass: (v) => v.every(within(0.306, 0.01)),
   },
   {
-    claim: { id: 'copy-pwmcc-std', label: 'Copy: std of the 10 pairwise PWMCC', reported: '0.001', tolerance: '0.001 +/- 0.002' },
-    style: 'pwmcc', shape: 'single', paths: taskField('copy', 'pwmcc', 'std'), pass: (v) => v.every(within(0.001, 0.002)),
+    claim: { id: 'copy-pwmcc-std', label: 'Copy: std of the 10 pairwise PWMCC', reported: '0.001',
+      tolerance: '0.001 +/- 0.002' },
+    style: 'pwmcc', shape: 'single', paths: taskField('copy', 'pwmcc', 'std'),
+    pass: (v) => v.every(within(0.001, 0.002)),
   },
   {
-    claim: { id: 'copy-pwmcc-range', label: 'Copy: range of pairwise PWMCC', reported: '[0.305, 0.307]', tolerance: 'each end +/- 0.010' },
+    claim: { id: 'copy-pwmcc-range', label: 'Copy: range of pairwise PWMCC', reported: '[0.305, 0.307]',
+      tolerance: 'each end +/- 0.010' },
     style: 'pwmcc', shape: 'interval', paths: ends(taskField('copy', 'pwmcc'), 'min', 'max'),
     pass: ([lo, hi]) => within(0.305, 0.01)(lo!) && within(0.307, 0.01)(hi!),
   },
@@ -98,27 +104,34 @@ const CLAIM_RULES: Rule[] = [
   {
     claim: { id: 'copy-ev', label: 'Copy: explained variance per SAE', reported: '0.9940-0.9944',
       tolerance: 'every SAE in [0.9930, 0.9954]' },
-    style: 'ev', shape: 'range', paths: saeRange('copy', 'explainedVariance'), pass: (v) => v.every(between(0.993, 0.9954)),
+    style: 'ev', shape: 'range', paths: saeRange('copy', 'explainedVariance'),
+    pass: (v) => v.every(between(0.993, 0.9954)),
   },
   {
-    claim: { id: 'copy-dead', label: 'Copy: dead latents per SAE', reported: '1.9-3.6%', tolerance: 'every SAE in [0.9%, 4.6%]' },
-    style: 'percent', shape: 'range', paths: saeRange('copy', 'deadFraction'), pass: (v) => v.every(between(0.009, 0.046)),
+    claim: { id: 'copy-dead', label: 'Copy: dead latents per SAE', reported: '1.9-3.6%',
+      tolerance: 'every SAE in [0.9%, 4.6%]' },
+    style: 'percent', shape: 'range', paths: saeRange('copy', 'deadFraction'),
+    pass: (v) => v.every(between(0.009, 0.046)),
   },
   {
     claim: { id: 'modular-pwmcc-mean', label: 'Modular: mean PWMCC', reported: '0.309', tolerance: '0.309 +/- 0.010' },
-    style: 'pwmcc', shape: 'single', paths: taskField('modular', 'pwmcc', 'mean'), pass: (v) => v.every(within(0.309, 0.01)),
+    style: 'pwmcc', shape: 'single', paths: taskField('modular', 'pwmcc', 'mean'),
+    pass: (v) => v.every(within(0.309, 0.01)),
   },
   {
     claim: {
-      id: 'modular-pwmcc-std', label: 'Modular: std of the pairwise PWMCC', reported: '0.023', tolerance: '0.023 +/- 0.010',
+      id: 'modular-pwmcc-std', label: 'Modular: std of the pairwise PWMCC', reported: '0.023',
+      tolerance: '0.023 +/- 0.010',
       note: 'The report typed this std in rather than computing it, and later corrected it to 0.002.',
     },
-    style: 'pwmcc', shape: 'single', paths: taskField('modular', 'pwmcc', 'std'), pass: (v) => v.every(within(0.023, 0.01)),
+    style: 'pwmcc', shape: 'single', paths: taskField('modular', 'pwmcc', 'std'),
+    pass: (v) => v.every(within(0.023, 0.01)),
   },
   {
     claim: {
       id: 'z', label: 'Copy vs modular: z', reported: '0.41', tolerance: '0.41 +/- 0.25',
-      note: 'The z-test used the typed-in modular std of 0.023; with the real stds the same difference gives a far larger z.',
+      note: 'The z-test used the typed-in modular std of 0.023; with the real stds the same difference gives a far '
+        + 'larger z.',
     },
     style: 'fixed2', shape: 'single', paths: comparisonField('z'), pass: (v) => v.every(within(0.41, 0.25)),
   },
@@ -134,7 +147,8 @@ const CLAIM_RULES: Rule[] = [
     claim: {
       id: 'ci', label: 'Copy vs modular: 95% CI of the difference', reported: '[-0.011, 0.017]',
       tolerance: 'each end +/- 0.003 (the size of the reported difference)',
-      note: 'The report\'s interval is for modular - copy; ours is for copy - modular, so it is compared with [-0.017, 0.011].',
+      note: 'The report\'s interval is for modular - copy; ours is for copy - modular, so it is compared with [-0.017, '
+        + '0.011].',
     },
     style: 'pwmcc', shape: 'interval', paths: ends(comparisonField('ci'), 0, 1), pass: ciMatches,
   },

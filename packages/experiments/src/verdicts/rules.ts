@@ -10,7 +10,10 @@ export const RULES = {
   alpha: 0.05,
 } as const;
 
-/** The number at `path` in `root`, or null where results.json records an undefined statistic; throws if there is neither. */
+/**
+ * The number at `path` in `root`, or null where results.json records an undefined statistic; throws if there is
+ * neither.
+ */
 export function valueAt(root: unknown, path: readonly (string | number)[]): number | null {
   let node: unknown = root;
   for (const key of path) {

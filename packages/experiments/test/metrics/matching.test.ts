@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Rng } from '@saelab/tensor';
-import { cosineMatrix, hungarianMatch, linearAssignment, randomDictionary, sharedFraction, type Matrix } from '../../src/metrics/index.js';
+import { cosineMatrix, hungarianMatch, linearAssignment, randomDictionary, sharedFraction,
+  type Matrix } from '../../src/metrics/index.js';
 
 function totalCost(cost: ArrayLike<number>, n: number, assignment: ArrayLike<number>): number {
   let s = 0;
@@ -192,7 +193,8 @@ describe('hungarianMatch', () => {
 
   it('refuses different latent counts', () => {
     const rng = new Rng(13);
-    expect(() => hungarianMatch(randomDictionary(4, 3, rng), randomDictionary(5, 3, rng))).toThrow(/equal latent counts, got 4 and 5/);
+    expect(() => hungarianMatch(randomDictionary(4, 3, rng), randomDictionary(5, 3, rng)))
+      .toThrow(/equal latent counts, got 4 and 5/);
   });
 });
 
@@ -233,6 +235,7 @@ describe('sharedFraction', () => {
 
   it('names an encoder that is not in the decoder\'s layout', () => {
     const wrong = randomDictionary(64, 32, rng);
-    expect(() => sharedFraction(dec, dec, wrong, wrong)).toThrow(/encoder A shape \[64, 32\] must match decoder A shape \[32, 64\]/);
+    expect(() => sharedFraction(dec, dec, wrong, wrong))
+      .toThrow(/encoder A shape \[64, 32\] must match decoder A shape \[32, 64\]/);
   });
 });

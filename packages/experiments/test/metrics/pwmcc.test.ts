@@ -18,7 +18,8 @@ function basis(d: number, which: number[]): Matrix {
 
 /** Applies f(row values, row index) to each row, returning a new dictionary. */
 function mapRows(m: Matrix, f: (row: number[], r: number) => number[]): Matrix {
-  const rows = Array.from({ length: m.rows }, (_, r) => f(Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)), r));
+  const rows = Array.from({ length: m.rows }, (_, r) => f(Array.from(m.data.subarray(r * m.cols,
+    (r + 1) * m.cols)), r));
   return dict(rows);
 }
 
@@ -35,7 +36,8 @@ const dictArb = fc.record({ rows: fc.integer({ min: 1, max: 8 }), cols: fc.integ
   .chain(({ rows, cols }) => dictOf(rows, cols));
 
 /** Two dictionaries in the same space, with possibly different latent counts. */
-const pairArb = dictArb.chain((a) => fc.integer({ min: 1, max: 8 }).chain((rows) => dictOf(rows, a.cols).map((b) => ({ a, b }))));
+const pairArb = dictArb.chain((a) => fc.integer({ min: 1, max: 8 })
+  .chain((rows) => dictOf(rows, a.cols).map((b) => ({ a, b }))));
 
 const runs = { numRuns: 60 };
 
@@ -61,7 +63,8 @@ describe('cosineMatrix', () => {
 
   it('names a mismatched dIn or a wrong data length', () => {
     expect(() => cosineMatrix(basis(3, [0]), basis(4, [0]))).toThrow(/dIn differs \(3 vs 4\)/);
-    expect(() => cosineMatrix({ data: new Float32Array(5), rows: 2, cols: 3 }, basis(3, [0]))).toThrow(/5 values.*needs 6/);
+    expect(() => cosineMatrix({ data: new Float32Array(5), rows: 2, cols: 3 }, basis(3, [0])))
+      .toThrow(/5 values.*needs 6/);
   });
 });
 
@@ -136,7 +139,8 @@ describe('pwmccMatrix and summarisePairs', () => {
   });
 
   it('names the pair whose shapes disagree', () => {
-    expect(() => pwmccMatrix([basis(3, [0]), basis(3, [1]), basis(4, [0])])).toThrow(/dictionaries 0 and 2: .*dIn differs/);
+    expect(() => pwmccMatrix([basis(3, [0]), basis(3, [1]), basis(4, [0])]))
+      .toThrow(/dictionaries 0 and 2: .*dIn differs/);
   });
 
   it('summarises the upper triangle with a population std', () => {
@@ -147,7 +151,8 @@ describe('pwmccMatrix and summarisePairs', () => {
       [0.6, 0.5, 0.9, 1],
     ];
     const s = summarisePairs(m);
-    expect(s.pairs.map((p) => [p.i, p.j, p.value])).toEqual([[0, 1, 0.2], [0, 2, 0.4], [0, 3, 0.6], [1, 2, 0.3], [1, 3, 0.5], [2, 3, 0.9]]);
+    expect(s.pairs.map((p) => [p.i, p.j, p.value])).toEqual([[0, 1, 0.2], [0, 2, 0.4], [0, 3, 0.6], [1, 2, 0.3],
+      [1, 3, 0.5], [2, 3, 0.9]]);
     // Values 0.2 0.3 0.4 0.5 0.6 0.9: mean 2.9/6. Sum of squares 1.71, so the sum of squared
     // deviations is 1.71 - 2.9^2/6 = 1.85/6 and the population variance 1.85/36: std sqrt(1.85)/6.
     expect(s.mean).toBeCloseTo(2.9 / 6, 12);

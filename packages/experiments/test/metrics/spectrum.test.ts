@@ -43,7 +43,8 @@ describe('activationSpectrum', () => {
 
   it('never needs more components than the data has dimensions', () => {
     fc.assert(fc.property(
-      fc.integer({ min: 2, max: 10 }), fc.array(fc.double({ min: 0.1, max: 10, noNaN: true }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 1e6 }),
+      fc.integer({ min: 2, max: 10 }), fc.array(fc.double({ min: 0.1, max: 10, noNaN: true }),
+        { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 1e6 }),
       (dim, sdsRaw, seed) => {
         const sds = sdsRaw.slice(0, dim);
         const s = activationSpectrum(inSubspace(300, dim, sds, new Rng(seed)), 300, dim);

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { erfScalar, Rng } from '@saelab/tensor';
 import {
-  bootstrapMeanPwmcc, mean, median, normalTwoSidedP, oneSampleTTest, populationStd, quantile, sampleStd, trainedVsRandom,
+  bootstrapMeanPwmcc, mean, median, normalTwoSidedP, oneSampleTTest, populationStd, quantile, sampleStd,
+  trainedVsRandom,
   welchTTest, zTest, zTestFromSummary,
 } from '../../src/metrics/index.js';
 
@@ -40,7 +41,8 @@ describe('zTest (the original\'s test)', () => {
     expect(normalTwoSidedP(1.96)).toBeCloseTo(normalP(1.96), 12);
   });
 
-  it('reproduces the report from its published summaries (modular 0.309 +/- 0.023 vs copy 0.306 +/- 0.001, n = 10 each)', () => {
+  it('reproduces the report from its published summaries (modular 0.309 +/- 0.023 vs copy 0.306 +/- 0.001, '
+    + 'n = 10 each)', () => {
     // se = sqrt(0.023^2/10 + 0.001^2/10) = 0.0072801; z = 0.003 / se = 0.412; the report: z 0.41,
     // p 0.68, d 0.18, CI [-0.011, 0.017].
     const r = zTestFromSummary({ mean: 0.309, std: 0.023, n: 10 }, { mean: 0.306, std: 0.001, n: 10 });
@@ -123,7 +125,8 @@ describe('bootstrapMeanPwmcc', () => {
     const a = bootstrapMeanPwmcc(matrixOf(values), new Rng(7), 2000);
     const b = bootstrapMeanPwmcc(matrixOf(values), new Rng(7), 2000);
     expect(a).toEqual(b);
-    expect(bootstrapMeanPwmcc(matrixOf(values), new Rng(8), 2000)).not.toEqual(a); // 5 seeds: CIs may coincide, se will not
+    // 5 seeds: CIs may coincide, se will not
+    expect(bootstrapMeanPwmcc(matrixOf(values), new Rng(8), 2000)).not.toEqual(a);
   });
 
   it('reports the observed mean, inside its CI', () => {

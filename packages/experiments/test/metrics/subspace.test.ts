@@ -21,7 +21,8 @@ describe('subspace PWMCC', () => {
   });
 
   it('of random dictionaries is the analytic chance level for dimension m, within 3 standard errors', () => {
-    fc.assert(fc.property(fc.integer({ min: 2, max: 24 }), fc.integer({ min: 16, max: 160 }), fc.integer({ min: 0, max: 1e6 }), (m, n, seed) => {
+    fc.assert(fc.property(fc.integer({ min: 2, max: 24 }), fc.integer({ min: 16, max: 160 }),
+        fc.integer({ min: 0, max: 1e6 }), (m, n, seed) => {
       const d = m + 8;
       const rng = new Rng(seed);
       const value = subspacePwmcc(randomDictionary(n, d, rng), randomDictionary(n, d, rng), standardAxes(d), m);
@@ -35,7 +36,8 @@ describe('subspace PWMCC', () => {
     const [d, m, n] = [128, 8, 256];
     const rng = new Rng(7);
     const a = randomDictionary(n, d, rng);
-    // b shares a's first m coordinates (what training would have shaped) and has its own random rest (an untrained remainder).
+    // b shares a's first m coordinates (what training would have shaped) and has its own random rest (an untrained
+    // remainder).
     const b: Matrix = { data: Float32Array.from(randomDictionary(n, d, rng).data), rows: n, cols: d };
     for (let r = 0; r < n; r++) for (let c = 0; c < m; c++) b.data[r * d + c] = a.data[r * d + c]!;
     expect(subspacePwmcc(a, b, standardAxes(d), m)).toBeGreaterThan(0.999);
@@ -44,7 +46,8 @@ describe('subspace PWMCC', () => {
 
   it('leaves out rows that keep less than 5% of their norm in the subspace, and counts them', () => {
     const d = 4;
-    const dict: Matrix = { data: Float32Array.from([1, 0, 0, 0, 0.04, 1, 0, 0, 0.06, 1, 0, 0, 0, 0, 0, 0]), rows: 4, cols: d };
+    const dict: Matrix = { data: Float32Array.from([1, 0, 0, 0, 0.04, 1, 0, 0, 0.06, 1, 0, 0, 0, 0, 0, 0]),
+      rows: 4, cols: d };
     const { rows, excluded } = projectRows(dict, standardAxes(d), 1);
     expect(excluded).toBe(2); // 0.04 / |row| < 0.05, and the zero row
     expect(Array.from(rows.data)).toEqual([1, Math.fround(0.06)]);
