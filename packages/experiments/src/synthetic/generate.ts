@@ -87,7 +87,10 @@ export function firingProbabilities(cfg: Pick<SyntheticDataConfig, 'features' | 
   const m = cfg.meanActive;
   if (!(m > 0 && m <= n)) throw new Error(`firingProbabilities: meanActive (${m}) must be in (0, features = ${n}]`);
   const tau = n * EXPONENTIAL_TAU_FRACTION;
-  const q = Array.from({ length: n }, (_, i) => (cfg.decay === 'exponential' ? Math.exp(-i / tau) : (i + 1) ** -POWER_ALPHA));
+  const shape = cfg.decay === 'exponential'
+    ? (i: number) => Math.exp(-i / tau)
+    : (i: number) => (i + 1) ** -POWER_ALPHA;
+  const q = Array.from({ length: n }, (_, i) => shape(i));
   const tail = new Float64Array(n + 1); // tail[c] = sum_{i >= c} q_i, summed from the small end
   for (let i = n - 1; i >= 0; i--) tail[i] = tail[i + 1]! + q[i]!;
   for (let c = 0; c < n && c < m; c++) {
