@@ -21,7 +21,8 @@ const peers = specs.map((spec) => {
   const root = resolve(path!);
   const env = Object.fromEntries(settings.map((s) => s.split('=') as [string, string]));
   const dir = `${root}/packages/models`;
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/peer.ts'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/peer.ts'],
+    { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   const run = async (name: string, steps: number, warmup: number): Promise<number[]> => {
     proc.stdin.write(`run ${name} ${steps} ${warmup}\n`);
@@ -35,7 +36,8 @@ const peers = specs.map((spec) => {
 
 const rounds = Number(process.env.ROUNDS ?? 10);
 const which = process.env.STEPS ?? 'both';
-const plans = [['sae', 20, 30], ['transformer', 3, 3]].filter(([n]) => which === 'both' || which === n) as [string, number, number][];
+const plans = [['sae', 20, 30], ['transformer', 3, 3]]
+  .filter(([n]) => which === 'both' || which === n) as [string, number, number][];
 try {
   for (const [name, steps, warmup] of plans) {
     const times = peers.map(() => [] as number[]);
@@ -48,7 +50,8 @@ try {
     const base = median(times[0]!);
     for (const [i, p] of peers.entries()) {
       const m = median(times[i]!);
-      console.log(`${name}: ${p.root}: ${m.toFixed(2)} ms per step (median of ${rounds} rounds of ${steps}), ${(base / m).toFixed(3)}x the first`);
+      console.log(`${name}: ${p.root}: ${m.toFixed(2)} ms per step (median of ${rounds} rounds of ${steps}), `
+        + `${(base / m).toFixed(3)}x the first`);
     }
   }
 } finally {

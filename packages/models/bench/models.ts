@@ -44,7 +44,8 @@ const PYTHON = process.env.SAELAB_PYTORCH_PYTHON ?? '/usr/bin/python3';
 const PEER = fileURLToPath(new URL('./pytorch_peer.py', import.meta.url));
 const PEER_SETTINGS = {
   'default allocator': {},
-  'malloc tuned': { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '1073741824', MALLOC_TOP_PAD_: '268435456' },
+  'malloc tuned': { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '1073741824',
+    MALLOC_TOP_PAD_: '268435456' },
 };
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
@@ -55,7 +56,8 @@ class Peer {
   private stderr = '';
 
   constructor(readonly setting: string, env: Record<string, string>) {
-    this.proc = spawn(PYTHON, [PEER, '2'], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2', ...env } });
+    this.proc = spawn(PYTHON, [PEER, '2'], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2',
+      ...env } });
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }
@@ -65,7 +67,9 @@ class Peer {
     this.proc.stdin.write(`run ${name} ${steps} ${warmup}\n`);
     const { value, done } = await this.lines.next();
     const fields = done ? [] : String(value).split(' ');
-    if (fields[0] !== 'TIMES' || fields.length !== steps + 2) throw new Error(`PyTorch peer (${this.setting}) failed:\n${this.stderr}`);
+    if (fields[0] !== 'TIMES' || fields.length !== steps + 2) {
+      throw new Error(`PyTorch peer (${this.setting}) failed:\n${this.stderr}`);
+    }
     return fields.slice(2).map(Number);
   }
 
@@ -77,7 +81,8 @@ class Peer {
 interface Plan { name: 'sae' | 'transformer'; label: string; make: () => () => void; steps: number; warmup: number }
 
 /** Alternates rounds of our step and each peer's; returns the medians (ms per step) over all rounds. */
-async function compare(plan: Plan, peers: Peer[], rounds: number): Promise<{ ours: number; peers: Map<string, number> }> {
+async function compare(plan: Plan, peers: Peer[],
+    rounds: number): Promise<{ ours: number; peers: Map<string, number> }> {
   const step = plan.make();
   const mine: number[] = [];
   const theirs = new Map<string, number[]>(peers.map((p) => [p.setting, []]));
@@ -102,7 +107,8 @@ function report(plan: Plan, rounds: number, ms: number, peers: Map<string, numbe
     return null;
   }
   for (const [setting, theirs] of peers) {
-    console.log(`  PyTorch (${setting}): ${theirs.toFixed(2)} ms, rounds interleaved with ours -> ours is ${(theirs / ms).toFixed(2)}x`);
+    console.log(`  PyTorch (${setting}): ${theirs.toFixed(2)} ms, rounds interleaved with ours -> ours is `
+      + `${(theirs / ms).toFixed(2)}x`);
   }
   return Math.min(...peers.values()) / ms;
 }

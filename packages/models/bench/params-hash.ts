@@ -7,7 +7,8 @@
  * Run: npx tsx bench/params-hash.ts
  */
 import { createHash } from 'node:crypto';
-import { Adam, defaultBackendName, disposeBackends, normal, releaseMemory, Rng, setBackend, tensor, tidy, type Tensor } from '@saelab/tensor';
+import { Adam, defaultBackendName, disposeBackends, normal, releaseMemory, Rng, setBackend, tensor, tidy,
+  type Tensor } from '@saelab/tensor';
 import { makeSae, Transformer } from '../src/index.js';
 
 const hash = (params: Tensor[]): string => {

@@ -1,8 +1,8 @@
 /**
  * Where the time of a training step goes, per backend method: every method of the backend
  * instance is wrapped with a performance.now() stopwatch, then the SAE and transformer steps of
- * bench/steps.ts (those bench/models.ts times) run and a table of milliseconds per step is printed, biggest first. Unary,
- * binary and reduce calls are split by op, matmuls by shape, so that "binary" does not hide
+ * bench/steps.ts (those bench/models.ts times) run and a table of milliseconds per step is printed, biggest first.
+ * Unary, binary and reduce calls are split by op, matmuls by shape, so that "binary" does not hide
  * which op costs.
  * Page faults are counted too: on virtual machines a first touch of fresh memory can cost ~10 us a page.
  * Run: npx tsx bench/profile.ts [sae|transformer] (both by default); SAELAB_BACKEND picks the backend,
@@ -25,13 +25,16 @@ function keyOf(method: string, args: unknown[]): string {
     const [batch, M, K, N, tA, tB] = dims as [number, number, number, number, boolean, boolean];
     return `${method} ${batch}x[${M}x${K}x${N}]${tA ? ' tA' : ''}${tB ? ' tB' : ''}`;
   }
-  if (method === 'permute') return `permute [${(args[1] as number[]).join(',')}] by [${(args[2] as number[]).join(',')}]`;
+  if (method === 'permute') {
+    return `permute [${(args[1] as number[]).join(',')}] by [${(args[2] as number[]).join(',')}]`;
+  }
   return method;
 }
 
 /** The Backend interface's methods (helpers a backend calls internally are not timed on their own). */
 const METHODS = [
-  'fromHost', 'toHost', 'zeros', 'unary', 'binary', 'where', 'layerNorm', 'layerNormGrad', 'reduce', 'matmul', 'permute',
+  'fromHost', 'toHost', 'zeros', 'unary', 'binary', 'where', 'layerNorm', 'layerNormGrad', 'reduce',
+  'matmul', 'permute',
   'slice', 'pad', 'expand', 'gatherRows', 'scatterAddRows', 'gatherLast', 'scatterLast', 'gatherDot', 'gatherCombine',
   'scatterOuter', 'topk', 'adam', 'matmulBias', 'geluBackward', 'softmax', 'softmaxGrad', 'release',
 ];
@@ -78,15 +81,19 @@ async function profile(title: string, steps: number, warmup: number, step: () =>
   const faults = (process.resourceUsage().minorPageFault - faults0) / steps;
   const rows = [...table.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const inside = rows.reduce((s, [, e]) => s + e.ms, 0) / steps;
-  console.log(`\n${title}: ${wall.toFixed(2)} ms per step, ${inside.toFixed(2)} ms inside backend methods, ${faults.toFixed(0)} page faults`);
+  console.log(`\n${title}: ${wall.toFixed(2)} ms per step, ${inside.toFixed(2)} ms inside backend methods, `
+    + `${faults.toFixed(0)} page faults`);
   for (const [key, e] of rows.slice(0, Number(process.env.TOP ?? 30))) {
     const faults = `${(e.faults / steps).toFixed(0)} faults`;
-    console.log(`  ${(e.ms / steps).toFixed(3).padStart(9)} ms  ${String(e.calls / steps).padStart(5)} calls  ${faults.padStart(12)}  ${key}`);
+    console.log(`  ${(e.ms / steps).toFixed(3).padStart(9)} ms  ${String(e.calls / steps).padStart(5)} calls  `
+      + `${faults.padStart(12)}  ${key}`);
   }
 }
 
 const which = process.argv[2];
-if (process.env.WARM) { let big: Float32Array | null = new Float32Array(8 * 1024 * 1024 + 1024); big[0] = 1; big = null; }
+if (process.env.WARM) {
+  let big: Float32Array | null = new Float32Array(8 * 1024 * 1024 + 1024); big[0] = 1; big = null;
+}
 const backend = await setBackend(defaultBackendName());
 instrument(backend);
 console.log(`backend: ${backend.name}`);

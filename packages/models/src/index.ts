@@ -2,15 +2,20 @@
  * @saelab/models: the protocol's transformer, the SAE architectures (a registry: TopK as husai and as openai
  * train it), and the safetensors files they are saved in.
  */
-export { Transformer, PROTOCOL_TRANSFORMER, type TransformerConfig, type ForwardOptions, type ForwardResult } from './transformer.js';
+export { Transformer, PROTOCOL_TRANSFORMER, type TransformerConfig, type ForwardOptions,
+  type ForwardResult } from './transformer.js';
 export {
-  makeSae, saeArchitecture, saeArchitectures, saeArchitectureNames, SparseAutoencoder, TopKSAE, HusaiTopKSAE, OpenaiTopKSAE,
-  type SaeArchitecture, type SaeArchitectureName, type SaeCode, type SaeConfig, type SaeOf, type SaeOutput, type SaeVariant,
+  makeSae, saeArchitecture, saeArchitectures, saeArchitectureNames, SparseAutoencoder, TopKSAE, HusaiTopKSAE,
+  OpenaiTopKSAE,
+  type SaeArchitecture, type SaeArchitectureName, type SaeCode, type SaeConfig, type SaeOf, type SaeOutput,
+  type SaeVariant,
   type TopKConfig,
 } from './sae/index.js';
-export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type Dtype, type NamedTensor, type LoadedTensor } from './io/safetensors.js';
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type Dtype, type NamedTensor,
+  type LoadedTensor } from './io/safetensors.js';
 export { writeFileAtomic, writeJsonAtomic } from './io/atomic.js';
 export {
-  saeStateDict, saveSae, loadSae, transformerStateDict, saveTransformer, loadTransformer, saveCheckpoint, loadCheckpoint,
+  saeStateDict, saveSae, loadSae, transformerStateDict, saveTransformer, loadTransformer, saveCheckpoint,
+  loadCheckpoint,
   type SaeFileConfig,
 } from './io/weights.js';

@@ -9,7 +9,8 @@
  * positions 0..10 are work that never reaches it.
  */
 import {
-  type Adam, add, crossEntropy, gatherRows, gelu, layerNorm, matmul, Module, normal, ones, permute, reshape, Rng, slice, softmax,
+  type Adam, add, crossEntropy, gatherRows, gelu, layerNorm, matmul, Module, normal, ones, permute, reshape, Rng,
+  slice, softmax,
   tensor, zeros, type Tensor,
 } from '@saelab/tensor';
 
@@ -63,7 +64,8 @@ class Attention extends Module {
     const [B, T] = x.shape as [number, number, number];
     const P = xq.shape[1]!;
     // [B, T, D] @ [D, H*Dh] -> [B, T, H, Dh] -> [B, H, T, Dh]
-    const heads = (y: Tensor, W: Tensor, b: Tensor, len: number) => permute(reshape(matmul(y, W, { bias: b }), [B, len, H, Dh]), [0, 2, 1, 3]);
+    const heads = (y: Tensor, W: Tensor, b: Tensor, len: number) =>
+      permute(reshape(matmul(y, W, { bias: b }), [B, len, H, Dh]), [0, 2, 1, 3]);
     const q = heads(xq, this.W_Q, this.b_Q, P);
     const k = heads(x, this.W_K, this.b_K, T);
     const v = heads(x, this.W_V, this.b_V, T);
@@ -152,7 +154,9 @@ export class Transformer extends Module {
     const [, T] = tokens.shape as [number, number];
     if (T > this.cfg.nCtx) throw new Error(`Transformer: sequence length ${T} exceeds n_ctx ${this.cfg.nCtx}`);
     const [from, to] = options.window ?? [0, T];
-    if (!(0 <= from && from < to && to <= T)) throw new Error(`Transformer: output window [${from}, ${to}) is not inside [0, ${T})`);
+    if (!(0 <= from && from < to && to <= T)) {
+      throw new Error(`Transformer: output window [${from}, ${to}) is not inside [0, ${T})`);
+    }
     const wanted = new Set(options.hooks ?? []);
     const cache = new Map<string, Tensor>();
     const hook = (name: string, x: Tensor) => {
@@ -205,7 +209,9 @@ export class Transformer extends Module {
 
 function validateConfig(c: Required<TransformerConfig>): void {
   for (const key of ['nLayers', 'dModel', 'nHeads', 'dHead', 'dMlp', 'dVocab', 'nCtx'] as const) {
-    if (!Number.isInteger(c[key]) || c[key] < 1) throw new Error(`Transformer config: ${key} (${c[key]}) must be a positive integer`);
+    if (!Number.isInteger(c[key]) || c[key] < 1) {
+      throw new Error(`Transformer config: ${key} (${c[key]}) must be a positive integer`);
+    }
   }
   if (!(c.initRange > 0)) throw new Error(`Transformer config: initRange (${c.initRange}) must be > 0`);
 }

@@ -15,7 +15,8 @@ import { Adam, loadBackend, normal, Rng, runnableBackends, tensor, withBackend, 
 import { makeSae, Transformer, type SaeConfig } from '../src/index.js';
 
 const listed = process.env.SAELAB_TEST_BACKENDS;
-const backends = (listed ? listed.split(',').map((s) => s.trim()) : await runnableBackends()).filter((n) => n !== 'wasm');
+const backends = (listed ? listed.split(',').map((s) => s.trim()) : await runnableBackends())
+  .filter((n) => n !== 'wasm');
 const RTOL = 1e-5;
 const STEPS = 5;
 /** The SAEs compared: both variants; openai's latents die after 32 samples (one batch), so AuxK runs from step 2. */

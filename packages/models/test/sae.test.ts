@@ -1,7 +1,8 @@
 /** TopK SAEs: hand-worked losses, the sparse path against a dense one, and the decoder constraints. */
 import { describe, expect, it } from 'vitest';
 import {
-  abs, Adam, add, matmul, mean, mul, noGrad, normal, ones, Rng, scatterLast, square, sub, sum, tensor, topk, type Tensor,
+  abs, Adam, add, matmul, mean, mul, noGrad, normal, ones, Rng, scatterLast, square, sub, sum, tensor, topk,
+  type Tensor,
 } from '@saelab/tensor';
 import { makeSae, type SaeConfig, type TopKSAE } from '../src/index.js';
 
@@ -68,7 +69,8 @@ describe('TopKSAE (husai)', () => {
     const sparse = grads((sae) => sae.forward(x).loss);
     const dense = grads((sae) => denseHusaiLoss(sae, x));
     expect(sparse.loss).toBeCloseTo(dense.loss, 5);
-    sparse.g.forEach((g, k) => g.forEach((v, i) => expect(Math.abs(v - dense.g[k]![i]!)).toBeLessThan(1e-5 * (1 + Math.abs(v)))));
+    sparse.g.forEach((g, k) => g.forEach((v, i) => expect(Math.abs(v - dense.g[k]![i]!))
+      .toBeLessThan(1e-5 * (1 + Math.abs(v)))));
   });
 
   it('keeps decoder rows at unit norm through training steps, and b_dec fixed at zero', () => {
@@ -88,13 +90,15 @@ describe('TopKSAE (husai)', () => {
     const sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 6);
     const opt = new Adam(sae.parameters(), { lr: 1e-2 });
     const before = sae.parameters().map((p) => Array.from(p.toArray()));
-    expect(() => sae.trainStep(normal([32, 8], new Rng(7)), opt, 1, () => { throw new Error('diverged'); })).toThrow('diverged');
+    expect(() => sae.trainStep(normal([32, 8], new Rng(7)), opt, 1, () => { throw new Error('diverged'); }))
+      .toThrow('diverged');
     expect(sae.parameters().map((p) => Array.from(p.toArray()))).toEqual(before);
     expect(opt.stepCount).toBe(0);
   });
 
   it('rejects k > d_sae with both numbers in the message', () => {
-    expect(() => makeSae({ dIn: 128, dSae: 1024, k: 2048, variant: 'husai' }, 1)).toThrow('k (2048) must be <= d_sae (1024)');
+    expect(() => makeSae({ dIn: 128, dSae: 1024, k: 2048, variant: 'husai' }, 1))
+      .toThrow('k (2048) must be <= d_sae (1024)');
   });
 });
 
@@ -133,7 +137,8 @@ describe('TopKSAE (openai)', () => {
     out.loss.backward();
     // Latents outside the top-k code get encoder gradient only through AuxK.
     const gEnc = sae.W_enc.grad!.toArray();
-    const reached = Array.from({ length: 32 }, (_, l) => l).filter((l) => !chosen.has(l) && gEnc.slice(l * 8, l * 8 + 8).some((v) => v !== 0));
+    const reached = Array.from({ length: 32 }, (_, l) => l)
+      .filter((l) => !chosen.has(l) && gEnc.slice(l * 8, l * 8 + 8).some((v) => v !== 0));
     expect(reached.length).toBeGreaterThan(0);
   });
 

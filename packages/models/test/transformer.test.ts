@@ -36,8 +36,10 @@ function handForward(w: Map<string, number[]>, cfg: TransformerConfig, toks: num
     for (let l = 0; l < cfg.nLayers; l++) {
       const pre = `blocks.${l}.`;
       const x = resid.map((r) => ln(r, W(`${pre}ln1.w`), W(`${pre}ln1.b`)));
-      const proj = (name: string, bias: string) => x.map((r) => matvec(r, W(pre + name), cfg.nHeads * cfg.dHead).map((v, i) => v + W(pre + bias)[i]!));
-      const q = proj('attn.W_Q', 'attn.b_Q'); const k = proj('attn.W_K', 'attn.b_K'); const v = proj('attn.W_V', 'attn.b_V');
+      const proj = (name: string, bias: string) => x.map((r) => matvec(r, W(pre + name), cfg.nHeads * cfg.dHead)
+        .map((v, i) => v + W(pre + bias)[i]!));
+      const q = proj('attn.W_Q', 'attn.b_Q'); const k = proj('attn.W_K', 'attn.b_K');
+      const v = proj('attn.W_V', 'attn.b_V');
       const z = seq.map(() => new Array<number>(cfg.nHeads * cfg.dHead).fill(0));
       for (let h = 0; h < cfg.nHeads; h++) {
         const o = h * cfg.dHead;
@@ -50,25 +52,32 @@ function handForward(w: Map<string, number[]>, cfg: TransformerConfig, toks: num
           const m = Math.max(...scores);
           const e = scores.map((s) => Math.exp(s - m));
           const tot = e.reduce((a, b) => a + b, 0);
-          for (let t = 0; t <= p; t++) for (let i = 0; i < cfg.dHead; i++) z[p]![o + i]! += (e[t]! / tot) * v[t]![o + i]!;
+          for (let t = 0; t <= p; t++) {
+            for (let i = 0; i < cfg.dHead; i++) z[p]![o + i]! += (e[t]! / tot) * v[t]![o + i]!;
+          }
         }
       }
-      const mid = resid.map((r, p) => r.map((val, i) => val + matvec(z[p]!, W(`${pre}attn.W_O`), D)[i]! + W(`${pre}attn.b_O`)[i]!));
+      const mid = resid.map((r, p) => r.map((val, i) => val + matvec(z[p]!, W(`${pre}attn.W_O`), D)[i]!
+        + W(`${pre}attn.b_O`)[i]!));
       resid = mid.map((r) => {
-        const hIn = matvec(ln(r, W(`${pre}ln2.w`), W(`${pre}ln2.b`)), W(`${pre}mlp.W_in`), cfg.dMlp).map((val, i) => val + W(`${pre}mlp.b_in`)[i]!);
+        const hIn = matvec(ln(r, W(`${pre}ln2.w`), W(`${pre}ln2.b`)), W(`${pre}mlp.W_in`), cfg.dMlp)
+          .map((val, i) => val + W(`${pre}mlp.b_in`)[i]!);
         const act = hIn.map((a) => 0.5 * a * (1 + erf(a / Math.SQRT2)));
         const out = matvec(act, W(`${pre}mlp.W_out`), D);
         return r.map((val, i) => val + out[i]! + W(`${pre}mlp.b_out`)[i]!);
       });
     }
-    return resid.map((r) => matvec(ln(r, W('ln_final.w'), W('ln_final.b')), W('W_U'), cfg.dVocab).map((val, i) => val + W('b_U')[i]!));
+    return resid.map((r) => matvec(ln(r, W('ln_final.w'), W('ln_final.b')), W('W_U'), cfg.dVocab)
+      .map((val, i) => val + W('b_U')[i]!));
   });
 }
 
 /** Perturbs every parameter a little so biases and norms are not trivially 0 and 1. */
 function jiggle(model: Transformer, seed: number): void {
   const rng = new Rng(seed);
-  for (const p of model.parameters()) p.assign(tensor(Array.from(p.toArray(), (v) => v + 0.1 * rng.normal()), p.shape, p.backend));
+  for (const p of model.parameters()) {
+    p.assign(tensor(Array.from(p.toArray(), (v) => v + 0.1 * rng.normal()), p.shape, p.backend));
+  }
 }
 
 describe('Transformer', () => {
@@ -96,11 +105,14 @@ describe('Transformer', () => {
         return v[(b * T + from + p) * C + c]!;
       });
     };
-    const close = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-5));
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a)
+      .forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-5));
     close(part.logits.toArray(), sliceT(full.logits, 2, 4));
-    close(part.cache.get('blocks.1.hook_resid_post')!.toArray(), sliceT(full.cache.get('blocks.1.hook_resid_post')!, 2, 4));
+    close(part.cache.get('blocks.1.hook_resid_post')!.toArray(),
+      sliceT(full.cache.get('blocks.1.hook_resid_post')!, 2, 4));
     close(part.cache.get('blocks.0.hook_resid_post')!.toArray(), full.cache.get('blocks.0.hook_resid_post')!.toArray());
-    expect(() => model.forward(x, { hooks: ['blocks.9.hook_resid_post'] })).toThrow(/unknown hook 'blocks.9.hook_resid_post'/);
+    expect(() => model.forward(x, { hooks: ['blocks.9.hook_resid_post'] }))
+      .toThrow(/unknown hook 'blocks.9.hook_resid_post'/);
     expect(() => model.forward(x, { window: [3, 9] })).toThrow(/output window \[3, 9\)/);
   });
 
@@ -162,7 +174,8 @@ describe('Transformer', () => {
     const values = (m: Transformer) => m.parameters().map((p) => Array.from(p.toArray()));
     expect(values(stepped)).toEqual(values(byHand));
     const before = values(stepped);
-    expect(() => stepped.trainStep(x, targets, opt, [1, 5], () => { throw new Error('diverged'); })).toThrow('diverged');
+    expect(() => stepped.trainStep(x, targets, opt, [1, 5], () => { throw new Error('diverged'); }))
+      .toThrow('diverged');
     expect(values(stepped)).toEqual(before);
     expect(opt.stepCount).toBe(3);
   });

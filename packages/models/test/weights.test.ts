@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Adam, normal, Rng, tensor } from '@saelab/tensor';
 import {
-  loadCheckpoint, loadSae, loadSafetensors, loadTransformer, saveCheckpoint, makeSae, saveSae, saveTransformer, Transformer,
+  loadCheckpoint, loadSae, loadSafetensors, loadTransformer, saveCheckpoint, makeSae, saveSae, saveTransformer,
+  Transformer,
 } from '../src/index.js';
 
 const dir = () => mkdtemp(join(tmpdir(), 'saelab-weights-'));
@@ -23,9 +24,12 @@ describe('weight files', () => {
     // W_enc is stored transposed: element [i, l] is latent l's weight on input i.
     expect(tensors.W_enc!.data[3 * 32 + 5]).toBe(sae.W_enc.toArray()[5 * 8 + 3]);
     const cfg = JSON.parse(await readFile(join(d, 'sae-seed3.cfg.json'), 'utf8'));
-    expect(cfg).toMatchObject({ d_in: 8, d_sae: 32, k: 4, architecture: 'topk', variant: 'openai', hook_name: 'blocks.1.hook_resid_post', seed: 3, dtype: 'float32' });
+    expect(cfg).toMatchObject({ d_in: 8, d_sae: 32, k: 4, architecture: 'topk', variant: 'openai',
+      hook_name: 'blocks.1.hook_resid_post', seed: 3, dtype: 'float32' });
     const back = (await loadSae(join(d, 'sae-seed3'))).sae;
-    for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) expect(Array.from(back[key].toArray())).toEqual(Array.from(sae[key].toArray()));
+    for (const key of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) {
+      expect(Array.from(back[key].toArray())).toEqual(Array.from(sae[key].toArray()));
+    }
   });
 
   it('restores every hyperparameter it saved, AuxK settings included', async () => {
@@ -46,7 +50,8 @@ describe('weight files', () => {
     await saveSae(join(d, 'sae'), sae, { hookName: 'blocks.1.hook_resid_post', seed: 3, task: 'copy' });
     // Key order and all: results/husai/*/sae-seed*.cfg.json are this, byte for byte.
     expect(await readFile(join(d, 'sae.cfg.json'), 'utf8')).toBe(`${JSON.stringify({
-      d_in: 8, d_sae: 32, k: 4, architecture: 'topk', variant: 'husai', activation_fn: 'topk', activation_fn_kwargs: { k: 4 },
+      d_in: 8, d_sae: 32, k: 4, architecture: 'topk', variant: 'husai', activation_fn: 'topk',
+      activation_fn_kwargs: { k: 4 },
       apply_b_dec_to_input: false, hook_name: 'blocks.1.hook_resid_post', dtype: 'float32', seed: 3, task: 'copy',
     }, null, 2)}\n`);
     const back = (await loadSae(join(d, 'sae'))).sae;
@@ -106,6 +111,7 @@ describe('weight files', () => {
     const small = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 1);
     await saveCheckpoint(join(d, 'ck.safetensors'), small, new Adam(small.parameters()), {});
     const big = makeSae({ dIn: 8, dSae: 64, k: 4, variant: 'husai' }, 1);
-    await expect(loadCheckpoint(join(d, 'ck.safetensors'), big, new Adam(big.parameters()))).rejects.toThrow(/does not fit this model.*delete the checkpoint/);
+    await expect(loadCheckpoint(join(d, 'ck.safetensors'), big, new Adam(big.parameters()))).rejects
+      .toThrow(/does not fit this model.*delete the checkpoint/);
   });
 });

@@ -3,8 +3,10 @@
  * file and returns it typed, with the numbers and the verdicts the experiment decided from them.
  */
 export {
-  check, InitShapesSchema, SubspaceLevelSchema, parseResults, ResultsSchema, ResultsV1Schema, RunConfigSchema, SaeResultSchema, SCHEMA_VERSION,
-  TaskResultSchema, type InitShapes, type MeasuredResults, type Results, type ResultsV1, type SaeResult, type SubspaceLevel, type TaskResult,
+  check, InitShapesSchema, SubspaceLevelSchema, parseResults, ResultsSchema, ResultsV1Schema, RunConfigSchema,
+  SaeResultSchema, SCHEMA_VERSION,
+  TaskResultSchema, type InitShapes, type MeasuredResults, type Results, type ResultsV1, type SaeResult,
+  type SubspaceLevel, type TaskResult,
 } from './schema.js';
 export * from './verdicts.js';
 export { protocolChange, taskVerdict, type ProtocolChange, type TaskChange } from './protocols.js';

@@ -18,11 +18,19 @@ export const PathSchema = z.array(z.union([z.string(), z.number().int()]));
  * interval (the bootstrap resamples seeds, the unit drawn at random); else above or below it.
  */
 export const AgreementSchema = z.enum(['stable', 'chance', 'above chance', 'below chance']);
-/** How far the decoders moved from their initialisation: all barely (trainedVsInit >= barelyMoved), all well away, or some of each. */
+/**
+ * How far the decoders moved from their initialisation: all barely (trainedVsInit >= barelyMoved), all well away, or
+ * some of each.
+ */
 export const MovementSchema = z.enum(['barely', 'moved', 'mixed']);
-/** 'within k' when 99% of the activations' variance lies in at most k principal components: any k directions reconstruct them. */
+/**
+ * 'within k' when 99% of the activations' variance lies in at most k principal components: any k directions reconstruct
+ * them.
+ */
 export const DimensionSchema = z.enum(['within k', 'beyond k']);
-/** A one-sample test against a reference value at the rules' alpha: significantly above, below, or consistent with it. */
+/**
+ * A one-sample test against a reference value at the rules' alpha: significantly above, below, or consistent with it.
+ */
 export const SideSchema = z.enum(['above', 'below', 'consistent']);
 
 export const TaskVerdictSchema = z.object({

@@ -12,7 +12,9 @@ import { basename, dirname, join } from 'node:path';
 /** Counts writes in this process; with the pid it makes every temp name unique without randomness. */
 let writeCount = 0;
 
-/** Writes bytes or text atomically: a temp file beside the target, fsync, then rename over it. Creates parent folders. */
+/**
+ * Writes bytes or text atomically: a temp file beside the target, fsync, then rename over it. Creates parent folders.
+ */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const folder = dirname(path);
   await mkdir(folder, { recursive: true });
@@ -41,7 +43,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const text = JSON.stringify(value, null, 2) as string | undefined;
   // JSON.stringify returns undefined (not a string) for undefined, functions and symbols.
-  if (text === undefined) throw new Error(`cannot write ${path} as JSON: the value is ${typeof value}, which JSON cannot represent`);
+  if (text === undefined) {
+    throw new Error(`cannot write ${path} as JSON: the value is ${typeof value}, which JSON cannot represent`);
+  }
   await writeFileAtomic(path, text + '\n');
 }
 

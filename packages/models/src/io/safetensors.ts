@@ -16,7 +16,9 @@ import { writeFileAtomic } from './atomic.js';
 
 export type Dtype = 'F32' | 'F64' | 'I32' | 'I64' | 'F16' | 'BF16' | 'U8' | 'BOOL';
 export interface NamedTensor { shape: number[]; data: Float32Array | Float64Array | Int32Array; }
-export interface LoadedTensor { dtype: Dtype; shape: number[]; data: Float32Array | Float64Array | Int32Array | Uint8Array; }
+export interface LoadedTensor {
+  dtype: Dtype; shape: number[]; data: Float32Array | Float64Array | Int32Array | Uint8Array;
+}
 type Decoded = { tensors: Record<string, LoadedTensor>; metadata: Record<string, string> };
 type Fail = (what: string) => Error;
 
@@ -32,7 +34,8 @@ const I64_LIMIT = 2n ** 53n;
 interface Entry { name: string; dtype: Dtype; shape: number[]; begin: number; end: number; }
 
 /** Serialises tensors (in insertion order) and string metadata into safetensors bytes. */
-export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(tensors: Record<string, NamedTensor>,
+    metadata: Record<string, string> = {}): Uint8Array {
   return encode(tensors, metadata, '<buffer>');
 }
 
@@ -44,7 +47,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(bytes.length - 8)) {
-    throw fail(`header length ${headerLength} exceeds the ${bytes.length - 8} bytes after the length prefix (truncated download?)`);
+    throw fail(`header length ${headerLength} exceeds the ${bytes.length - 8} bytes after the length prefix (truncated `
+      + `download?)`);
   }
   if (headerLength > MAX_HEADER_BYTES) {
     throw fail(`header length ${headerLength} exceeds the 100 MB limit (not a safetensors file?)`);
@@ -65,7 +69,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
 }
 
 /** Writes a safetensors file atomically (temp file in the same folder, fsync, rename). */
-export async function saveSafetensors(path: string, tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Promise<void> {
+export async function saveSafetensors(path: string, tensors: Record<string, NamedTensor>,
+    metadata: Record<string, string> = {}): Promise<void> {
   await writeFileAtomic(path, encode(tensors, metadata, path));
 }
 
@@ -76,7 +81,8 @@ export async function loadSafetensors(path: string): Promise<Decoded> {
     bytes = await readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`safetensors file ${path} does not exist (check the path, or run the step that writes it first)`, { cause: err });
+      throw new Error(`safetensors file ${path} does not exist (check the path, or run the step that writes it first)`,
+        { cause: err });
     }
     throw err;
   }
@@ -87,7 +93,9 @@ export async function loadSafetensors(path: string): Promise<Decoded> {
 function encode(tensors: Record<string, NamedTensor>, metadata: Record<string, string>, target: string): Uint8Array {
   const fail: Fail = (what) => new Error(`cannot write safetensors file ${target}: ${what}`);
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== 'string') throw fail(`metadata "${key}" is ${describe(value)}; metadata values must be strings (JSON.stringify it first)`);
+    if (typeof value !== 'string') {
+      throw fail(`metadata "${key}" is ${describe(value)}; metadata values must be strings (JSON.stringify it first)`);
+    }
   }
   // Object.entries is insertion order, except that integer-like names ("0", "12") come first: a
   // JavaScript property-order rule. Harmless, since the header records every tensor's offsets.
@@ -98,7 +106,9 @@ function encode(tensors: Record<string, NamedTensor>, metadata: Record<string, s
     const bad: Fail = (what) => fail(`tensor "${name}" ${what}`);
     if (name === METADATA_KEY) throw fail(`"${METADATA_KEY}" is reserved for metadata; rename the tensor`);
     checkShape(shape, bad);
-    if (data.length !== product(shape)) throw bad(`has ${data.length} elements but shape [${shape}] needs ${product(shape)}`);
+    if (data.length !== product(shape)) {
+      throw bad(`has ${data.length} elements but shape [${shape}] needs ${product(shape)}`);
+    }
     header.push([name, { dtype: dtypeOf(data, bad), shape, data_offsets: [dataLength, dataLength + data.byteLength] }]);
     dataLength += data.byteLength;
   }
@@ -151,7 +161,9 @@ function parseMetadata(raw: unknown, fail: Fail): Record<string, string> {
   if (raw === undefined) return {};
   if (!isObject(raw)) throw fail(`"${METADATA_KEY}" is ${describe(raw)}, not an object of strings`);
   for (const [key, value] of Object.entries(raw)) {
-    if (typeof value !== 'string') throw fail(`"${METADATA_KEY}" value "${key}" is ${describe(value)}, but metadata values must be strings`);
+    if (typeof value !== 'string') {
+      throw fail(`"${METADATA_KEY}" value "${key}" is ${describe(value)}, but metadata values must be strings`);
+    }
   }
   return raw as Record<string, string>;
 }
@@ -171,7 +183,8 @@ function parseEntry(name: string, raw: unknown, dataLength: number, fail: Fail):
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw bad(`has data_offsets [${begin}, ${end}] that end before they begin`);
   if (end > dataLength) {
-    throw bad(`has data_offsets [${begin}, ${end}] past the end of the ${dataLength}-byte data section (truncated file?)`);
+    throw bad(`has data_offsets [${begin}, ${end}] past the end of the ${dataLength}-byte data section (truncated `
+      + `file?)`);
   }
   const expected = product(shape) * ITEM_SIZE[dtype as Dtype];
   if (end - begin !== expected) throw bad(`spans ${end - begin} bytes but ${dtype} shape [${shape}] needs ${expected}`);
@@ -185,13 +198,20 @@ function checkTiling(entries: Entry[], dataLength: number, fail: Fail): void {
   let covered = 0;
   let previous = '';
   for (const e of sorted) {
-    if (e.begin < covered) throw fail(`tensor "${e.name}" (bytes ${e.begin}..${e.end}) overlaps tensor "${previous}", which ends at ${covered}`);
-    if (e.begin > covered) throw fail(`bytes ${covered}..${e.begin} of the data section, before tensor "${e.name}", are a gap that belongs to no tensor`);
+    if (e.begin < covered) {
+      throw fail(`tensor "${e.name}" (bytes ${e.begin}..${e.end}) overlaps tensor "${previous}", which ends at `
+        + `${covered}`);
+    }
+    if (e.begin > covered) {
+      throw fail(`bytes ${covered}..${e.begin} of the data section, before tensor "${e.name}", are a gap that belongs `
+        + `to no tensor`);
+    }
     covered = e.end;
     previous = e.name;
   }
   if (covered < dataLength) {
-    throw fail(`${dataLength - covered} trailing bytes follow the last tensor (the data section is ${dataLength} bytes, tensors cover ${covered})`);
+    throw fail(`${dataLength - covered} trailing bytes follow the last tensor (the data section is ${dataLength} `
+      + `bytes, tensors cover ${covered})`);
   }
 }
 
@@ -217,7 +237,8 @@ function readElements(e: Entry, raw: Uint8Array, fail: Fail): LoadedTensor['data
       for (let i = 0; i < count; i++) {
         const value = le.getBigInt64(8 * i, true);
         if (value > I64_LIMIT || value < -I64_LIMIT) {
-          throw fail(`tensor "${e.name}" element ${i} is ${value}, beyond ±2^53, so no JavaScript number holds it exactly`);
+          throw fail(`tensor "${e.name}" element ${i} is ${value}, beyond ±2^53, so no JavaScript number holds it `
+            + `exactly`);
         }
         out[i] = Number(value);
       }

@@ -84,14 +84,18 @@ export async function saveTransformer(path: string, model: Transformer): Promise
 /** Loads a transformer written by `saveTransformer`. */
 export async function loadTransformer(path: string): Promise<Transformer> {
   const { tensors, metadata } = await loadSafetensors(path);
-  if (!metadata.config) throw new Error(`${path}: no transformer config in the metadata; was it written by saveTransformer?`);
+  if (!metadata.config) {
+    throw new Error(`${path}: no transformer config in the metadata; was it written by saveTransformer?`);
+  }
   const model = new Transformer(JSON.parse(metadata.config) as TransformerConfig, 0);
   const expected = transformerStateDict(model);
   noGrad(() => {
     const params = new Map(model.namedParameters());
     for (const [name, spec] of Object.entries(expected)) {
       const t = tensors[name];
-      if (!t || t.shape.join() !== spec.shape.join()) throw new Error(`${path}: tensor ${name} must have shape [${spec.shape.join(', ')}]`);
+      if (!t || t.shape.join() !== spec.shape.join()) {
+        throw new Error(`${path}: tensor ${name} must have shape [${spec.shape.join(', ')}]`);
+      }
       const ours = internalName(name);
       const p = params.get(ours)!;
       const { nHeads: H, dHead: Dh, dModel: D } = model.cfg;
@@ -104,7 +108,8 @@ export async function loadTransformer(path: string): Promise<Transformer> {
 }
 
 function internalName(tlName: string): string {
-  return ({ 'embed.W_E': 'W_E', 'pos_embed.W_pos': 'W_pos', 'unembed.W_U': 'W_U', 'unembed.b_U': 'b_U' } as Record<string, string>)[tlName] ?? tlName;
+  return ({ 'embed.W_E': 'W_E', 'pos_embed.W_pos': 'W_pos', 'unembed.W_U': 'W_U',
+    'unembed.b_U': 'b_U' } as Record<string, string>)[tlName] ?? tlName;
 }
 
 /** A training checkpoint: parameters under their own names, Adam moments, and a JSON state blob. */
@@ -127,11 +132,14 @@ export async function loadCheckpoint(path: string, module: Module, opt: Adam): P
   const pick = (key: string, p: Tensor) => {
     const t = tensors[key];
     if (!t || t.shape.join() !== p.shape.join()) {
-      throw new Error(`checkpoint ${path} does not fit this model: ${key} ${t ? `has shape [${t.shape.join(', ')}]` : 'is missing'}, expected [${p.shape.join(', ')}]; delete the checkpoint to start over`);
+      throw new Error(`checkpoint ${path} does not fit this model: ${key} `
+        + `${t ? `has shape [${t.shape.join(', ')}]` : 'is missing'}, expected [${p.shape.join(', ')}]; delete the `
+        + `checkpoint to start over`);
     }
     return t.data;
   };
-  noGrad(() => named.forEach(([name, p]) => p.assign(tensor(Array.from(pick(`param.${name}`, p)), p.shape, p.backend))));
+  noGrad(() => named.forEach(([name, p]) => p.assign(tensor(Array.from(pick(`param.${name}`, p)), p.shape,
+    p.backend))));
   opt.loadState({
     step: Number(metadata.adamStep ?? 0),
     m: named.map(([name, p]) => pick(`adam_m.${name}`, p)),
