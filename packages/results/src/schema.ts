@@ -27,7 +27,8 @@ const sample = z.object({ values: z.array(num), mean: num, std: num });
 const PairSummary = z.object({
   seeds: z.array(z.number()),
   matrix: z.array(z.array(num)),
-  pairs: z.array(z.object({ i: z.number().int(), j: z.number().int(), seedA: z.number(), seedB: z.number(), value: num })),
+  pairs: z.array(z.object({ i: z.number().int(), j: z.number().int(), seedA: z.number(), seedB: z.number(),
+    value: num })),
   mean: num, std: num, min: num, max: num, median: num,
 });
 
@@ -74,7 +75,10 @@ const TaskResultV1 = z.object({
   }),
   activations: z.object({
     hook: z.string(), position: z.number().int(), count: z.number().int(), dModel: z.number().int(), file: z.string(),
-    /** PCA of the activations (metrics/spectrum.ts): eigenvalues largest first, components for 90/99/99.9% of the variance. */
+    /**
+     * PCA of the activations (metrics/spectrum.ts): eigenvalues largest first, components for 90/99/99.9% of the
+     * variance.
+     */
     spectrum: z.object({
       eigenvalues: z.array(num),
       componentsFor: z.object({ '0.9': z.number().int(), '0.99': z.number().int(), '0.999': z.number().int() }),
@@ -91,7 +95,8 @@ const TaskResultV1 = z.object({
   matching: z.object({
     threshold: num,
     meanMatchedCosine: z.object({ mean: num, values: z.array(num) }), // Hungarian one-to-one on decoder |cos|
-    sharedFraction: z.object({ mean: num, values: z.array(num) }), // matched pairs above threshold on encoder and decoder
+    // matched pairs above threshold on encoder and decoder
+    sharedFraction: z.object({ mean: num, values: z.array(num) }),
     randomMeanMatchedCosine: num, // the same for the initial decoders
   }),
   bootstrap: z.object({ mean: num, ci95: z.tuple([num, num]), se: num, iterations: z.number().int() }),
@@ -123,7 +128,8 @@ export const SubspaceLevelSchema = z.object({
   encoder: PairSummary,
   untrained: PairSummary,
   vsUntrained: ttest,
-  excluded: z.object({ decoder: z.array(z.number().int()), encoder: z.array(z.number().int()), untrained: z.array(z.number().int()) }),
+  excluded: z.object({ decoder: z.array(z.number().int()), encoder: z.array(z.number().int()),
+    untrained: z.array(z.number().int()) }),
 });
 
 export const TaskResultSchema = TaskResultV1.extend({
@@ -188,7 +194,8 @@ export type SubspaceLevel = z.infer<typeof SubspaceLevelSchema>;
 export type MeasuredResults = Omit<Results, 'verdicts'>;
 
 /** The schema version a parsed JSON value claims, or undefined. */
-const versionOf = (value: unknown): unknown => (typeof value === 'object' && value !== null ? (value as { schemaVersion?: unknown }).schemaVersion : undefined);
+const versionOf = (value: unknown): unknown => (typeof value === 'object' && value !== null
+  ? (value as { schemaVersion?: unknown }).schemaVersion : undefined);
 
 /** Validates parsed results.json content; `source` names the file in errors. */
 export function parseResults(value: unknown, source: string): Results {
@@ -205,6 +212,7 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, source: st
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.slice(0, 10).map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
-  throw new Error(`${source} is not a valid saelab results file (schema version ${String(versionOf(value) ?? 'missing')}, `
-    + `expected ${SCHEMA_VERSION}):\n${issues.join('\n')}\nRegenerate it with \`npx saelab run --config <name>\`.`);
+  throw new Error(`${source} is not a valid saelab results file (schema version `
+    + `${String(versionOf(value) ?? 'missing')}, expected ${SCHEMA_VERSION}):\n${issues.join('\n')}\n`
+    + `Regenerate it with \`npx saelab run --config <name>\`.`);
 }
