@@ -41,8 +41,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  accuracy, activationSpectrum, compareDictionaries, computeVerdicts, ConfigSchema, evaluateSae, finiteOrNull, initialDecoder,
-  makeTask, matrixFrom, parseResults, principalAxes, pwmcc, regenerateActivations, welchTTest, zTest, type Config, type TaskResult,
+  accuracy, activationSpectrum, compareDictionaries, computeVerdicts, ConfigSchema, evaluateSae, finiteOrNull,
+  initialDecoder,
+  makeTask, matrixFrom, parseResults, principalAxes, pwmcc, regenerateActivations, welchTTest, zTest, type Config,
+  type TaskResult,
 } from '@saelab/experiments';
 import { loadSae } from '@saelab/models';
 import { setBackend } from '@saelab/tensor';
@@ -68,7 +70,8 @@ function repositoryFiles(dir: string): Set<string> {
 }
 
 const files = repositoryFiles(resultsRoot);
-const configs = [...files].map((f) => /^([^/]+)\/results\.json$/.exec(f)?.[1]).filter((c): c is string => c !== undefined).sort();
+const configs = [...files].map((f) => /^([^/]+)\/results\.json$/.exec(f)?.[1])
+  .filter((c): c is string => c !== undefined).sort();
 
 /** Every mismatch between a recomputed value and results.json's, by path; numbers to TOLERANCE. */
 function mismatches(recomputed: unknown, recorded: unknown, path: string, out: string[] = []): string[] {
@@ -77,11 +80,15 @@ function mismatches(recomputed: unknown, recorded: unknown, path: string, out: s
       out.push(`${path}: recomputed ${recomputed}, results.json ${recorded} (diff ${recomputed - recorded})`);
     }
   } else if (Array.isArray(recomputed) && Array.isArray(recorded)) {
-    if (recomputed.length !== recorded.length) out.push(`${path}: recomputed ${recomputed.length} entries, results.json ${recorded.length}`);
+    if (recomputed.length !== recorded.length) out.push(`${path}: recomputed ${recomputed.length} entries, `
+      + `results.json ${recorded.length}`);
     else recomputed.forEach((v, i) => mismatches(v, recorded[i], `${path}[${i}]`, out));
   } else if (recomputed && recorded && typeof recomputed === 'object' && typeof recorded === 'object') {
     const keys = new Set([...Object.keys(recomputed), ...Object.keys(recorded)]);
-    for (const k of keys) mismatches((recomputed as Record<string, unknown>)[k], (recorded as Record<string, unknown>)[k], `${path}.${k}`, out);
+    for (const k of keys) {
+      mismatches((recomputed as Record<string, unknown>)[k],
+        (recorded as Record<string, unknown>)[k], `${path}.${k}`, out);
+    }
   } else if (recomputed !== recorded) {
     out.push(`${path}: recomputed ${JSON.stringify(recomputed)}, results.json ${JSON.stringify(recorded)}`);
   }
@@ -90,7 +97,8 @@ function mismatches(recomputed: unknown, recorded: unknown, path: string, out: s
 
 /** Everything results.json says about one task that its SAEs' weight files determine. */
 async function recomputeFromWeights(dir: string, config: Config, task: TaskResult, backend: string) {
-  const { acts, n } = await regenerateActivations(join(dir, task.transformer.file), task.name, config.tasks[task.name]!, backend);
+  const { acts, n } = await regenerateActivations(join(dir, task.transformer.file), task.name,
+    config.tasks[task.name]!, backend);
   const seeds = task.saes.map((s) => s.seed);
   const file = (s: TaskResult['saes'][number]) => join(dir, `${s.file}.safetensors`);
   const decoders = await Promise.all(task.saes.map((s) => matrixFrom(file(s), 'W_dec')));
@@ -107,7 +115,8 @@ async function recomputeFromWeights(dir: string, config: Config, task: TaskResul
 
 if (configs.length === 0) {
   it('finds committed results', () => {
-    expect.fail(`no results/<config>/results.json in the repository under ${resultsRoot}: run \`npx turbo run experiment\` and commit its results`);
+    expect.fail(`no results/<config>/results.json in the repository under ${resultsRoot}: run \`npx turbo run `
+      + `experiment\` and commit its results`);
   });
 }
 
@@ -118,21 +127,26 @@ describe.each(configs)('results/%s', (name) => {
   // Each task's recomputation, shared by its test and the two-task comparison.
   const recomputed = new Map<string, ReturnType<typeof recomputeFromWeights>>();
   const fromWeights = (task: TaskResult) => {
-    if (!recomputed.has(task.name)) recomputed.set(task.name, recomputeFromWeights(dir, config, task, results.environment.backend));
+    if (!recomputed.has(task.name)) {
+      recomputed.set(task.name, recomputeFromWeights(dir, config, task, results.environment.backend));
+    }
     return recomputed.get(task.name)!;
   };
 
   it('names only files that are in the repository, and run.json names its config', async () => {
     expect(results.tasks.length, 'results.json lists no task').toBeGreaterThan(0);
-    const named = results.tasks.flatMap((t) => [t.transformer.file, ...t.saes.flatMap((s) => [`${s.file}.safetensors`, `${s.file}.cfg.json`])]);
+    const named = results.tasks.flatMap((t) => [t.transformer.file,
+      ...t.saes.flatMap((s) => [`${s.file}.safetensors`, `${s.file}.cfg.json`])]);
     const missing = named.filter((f) => !files.has(`${name}/${f}`));
     expect(missing, `files named in results/${name}/results.json but not in the repository`).toEqual([]);
-    const run = JSON.parse(readFileSync(join(dir, '.work/run.json'), 'utf8')) as { config: string; schemaVersion: number };
+    const run = JSON.parse(readFileSync(join(dir, '.work/run.json'),
+      'utf8')) as { config: string; schemaVersion: number };
     expect(run).toEqual({ config: config.name, schemaVersion: results.schemaVersion });
     for (const t of results.tasks) {
       for (const s of t.saes) {
         const cfg = JSON.parse(readFileSync(join(dir, `${s.file}.cfg.json`), 'utf8')) as Record<string, unknown>;
-        expect(cfg, `${s.file}.cfg.json`).toMatchObject({ d_in: t.activations.dModel, d_sae: s.dSae, k: s.k, variant: s.variant, seed: s.seed, hook_name: t.activations.hook });
+        expect(cfg, `${s.file}.cfg.json`).toMatchObject({ d_in: t.activations.dModel, d_sae: s.dSae, k: s.k,
+          variant: s.variant, seed: s.seed, hook_name: t.activations.hook });
       }
     }
   });
@@ -156,33 +170,42 @@ describe.each(configs)('results/%s', (name) => {
         ...mismatches(r.trainedVsRandom, task.trainedVsRandom, 'trainedVsRandom'),
       ];
       expect(diff, `results/${name}/results.json, task ${task.name}`).toEqual([]);
-      console.log(`${name}/${task.name}: weights-based statistics recomputed in ${((performance.now() - t0) / 1000).toFixed(1)} s; PWMCC ${r.pwmcc.mean}`);
+      console.log(`${name}/${task.name}: weights-based statistics recomputed in `
+        + `${((performance.now() - t0) / 1000).toFixed(1)} s; PWMCC ${r.pwmcc.mean}`);
     });
 
-    it('the activations\' spectrum, L0, explained variance and FVU of every SAE, and the transformer\'s validation accuracy, on regenerated activations', async () => {
+    it('the activations\' spectrum, L0, explained variance and FVU of every SAE, and the transformer\'s validation '
+        + 'accuracy, on regenerated activations', async () => {
       await setBackend(results.environment.backend);
       const t0 = performance.now();
       const taskCfg = config.tasks[task.name]!;
       const data = makeTask(task.name, taskCfg);
-      const { model, acts, n } = await regenerateActivations(join(dir, task.transformer.file), task.name, taskCfg, results.environment.backend);
+      const { model, acts, n } = await regenerateActivations(join(dir, task.transformer.file), task.name, taskCfg,
+        results.environment.backend);
       const tActs = performance.now();
-      expect([n, data.activationPosition, model.cfg.dModel]).toEqual([task.activations.count, task.activations.position, task.activations.dModel]);
+      expect([n, data.activationPosition, model.cfg.dModel])
+        .toEqual([task.activations.count, task.activations.position, task.activations.dModel]);
       const diff: string[] = [];
       // The PCA spectrum (schema since 9e01caa); a results.json written before it has none to check.
       if (task.activations.spectrum !== undefined) {
-        mismatches(activationSpectrum(acts, n, model.cfg.dModel), task.activations.spectrum, 'activations.spectrum', diff);
+        mismatches(activationSpectrum(acts, n, model.cfg.dModel), task.activations.spectrum,
+          'activations.spectrum', diff);
       }
       for (const [i, s] of task.saes.entries()) {
         const { sae } = await loadSae(join(dir, s.file));
-        mismatches(evaluateSae(sae, acts, model.cfg.dModel), { l0: s.l0, explainedVariance: s.explainedVariance, fvu: s.fvu }, `saes[${i}] (seed ${s.seed})`, diff);
+        mismatches(evaluateSae(sae, acts, model.cfg.dModel),
+          { l0: s.l0, explainedVariance: s.explainedVariance, fvu: s.fvu }, `saes[${i}] (seed ${s.seed})`, diff);
       }
       const tSaes = performance.now();
       const val = accuracy(model, data, data.val);
       mismatches({ valAccuracy: val.sequence, valTokenAccuracy: val.token },
-        { valAccuracy: task.transformer.valAccuracy, valTokenAccuracy: task.transformer.valTokenAccuracy }, 'transformer', diff);
+        { valAccuracy: task.transformer.valAccuracy, valTokenAccuracy: task.transformer.valTokenAccuracy },
+          'transformer', diff);
       expect(diff, `results/${name}/results.json, task ${task.name}`).toEqual([]);
       const sec = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
-      console.log(`${name}/${task.name}: activations ${n} x ${model.cfg.dModel} in ${sec(t0, tActs)} s, ${task.saes.length} SAEs evaluated in ${sec(tActs, tSaes)} s, validation accuracy in ${sec(tSaes, performance.now())} s`);
+      console.log(`${name}/${task.name}: activations ${n} x ${model.cfg.dModel} in ${sec(t0, tActs)} s, `
+        + `${task.saes.length} SAEs evaluated in ${sec(tActs, tSaes)} s, validation accuracy in `
+        + `${sec(tSaes, performance.now())} s`);
     }, 900_000);
   });
 

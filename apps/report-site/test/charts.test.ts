@@ -1,8 +1,10 @@
 import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { headlineChart, trainedVsRandomChart } from '../src/lib/charts/overview.js';
-import { distributionChart, heatmapChart, matchedCosineChart, sharedFractionChart, spectrumChart } from '../src/lib/charts/task.js';
-import { saeLossChart, trainedVsInitChart, transformerAccuracyChart, transformerLossChart } from '../src/lib/charts/training.js';
+import { distributionChart, heatmapChart, matchedCosineChart, sharedFractionChart,
+  spectrumChart } from '../src/lib/charts/task.js';
+import { saeLossChart, trainedVsInitChart, transformerAccuracyChart,
+  transformerLossChart } from '../src/lib/charts/training.js';
 import { REPORTED } from '@saelab/experiments/fixture';
 
 const parse = (html: string) => new JSDOM(html).window.document;
@@ -17,7 +19,8 @@ describe('charts', () => {
     expect(doc.querySelectorAll('g[aria-label="bar"] rect')).toHaveLength(2);
     expect(doc.querySelectorAll('g[aria-label="dot"] circle')).toHaveLength(20);
     expect(doc.querySelectorAll('g[aria-label="rule"] line').length).toBeGreaterThanOrEqual(3);
-    expect(doc.querySelector('svg[aria-label]')!.getAttribute('aria-description')).toContain('sequence copying, husai: 0.3060');
+    expect(doc.querySelector('svg[aria-label]')!.getAttribute('aria-description'))
+      .toContain('sequence copying, husai: 0.3060');
   });
 
   it('writes each PWMCC in its heatmap cell', () => {
@@ -28,12 +31,14 @@ describe('charts', () => {
   });
 
   it('draws every other chart with marks and a text alternative', () => {
-    for (const chart of [distributionChart(copy), matchedCosineChart(copy), sharedFractionChart(copy), transformerLossChart(copy), transformerAccuracyChart(copy),
+    for (const chart of [distributionChart(copy), matchedCosineChart(copy), sharedFractionChart(copy),
+      transformerLossChart(copy), transformerAccuracyChart(copy),
       saeLossChart(copy), trainedVsInitChart(copy), trainedVsRandomChart(runs)]) {
       const doc = parse(chart.html);
       expect(doc.querySelector('svg[aria-label]')).not.toBeNull();
       expect(chart.description.length).toBeGreaterThan(20);
-      expect(doc.querySelectorAll('g[aria-label="dot"] circle, g[aria-label="bar"] rect, g[aria-label="line"] path, g[aria-label="rule"] line').length).toBeGreaterThan(0);
+      expect(doc.querySelectorAll('g[aria-label="dot"] circle, g[aria-label="bar"] rect, g[aria-label="line"] path, '
+        + 'g[aria-label="rule"] line').length).toBeGreaterThan(0);
     }
   });
 

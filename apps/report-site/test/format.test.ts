@@ -20,13 +20,15 @@ describe('config differences', () => {
   it('lists exactly what corrected changes from husai', () => {
     const changes = diffConfigs(loadConfig('husai'), loadConfig('corrected'));
     expect(changes.map((c) => c.path)).toEqual([
-      'tasks.modular.readAt', 'tasks.modular.transformer.weightDecay', 'tasks.modular.transformer.epochs', 'sae.variant',
+      'tasks.modular.readAt', 'tasks.modular.transformer.weightDecay', 'tasks.modular.transformer.epochs',
+      'sae.variant',
     ]);
     expect(changes[0]).toEqual({ path: 'tasks.modular.readAt', a: 'answer', b: 'equals' });
   });
 
   it('tabulates each run\'s settings', () => {
-    const rows = settings([{ name: 'husai', results: makeResults('husai', [{ kind: 'copy', pairs: Array(10).fill(0.3) }]) }]);
+    const rows = settings([{ name: 'husai', results: makeResults('husai',
+      [{ kind: 'copy', pairs: Array(10).fill(0.3) }]) }]);
     expect(rows.find((r) => r.label === 'SAE seeds')!.values).toEqual(['42, 123, 456, 789, 1011']);
     expect(rows.find((r) => r.label === 'SAE k, expansion')!.values).toEqual(['k 32, 8x']);
   });

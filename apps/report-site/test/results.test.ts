@@ -22,7 +22,8 @@ describe('loading results', () => {
 
   it('names the folder and the fix when there are no results', () => {
     const dir = folder();
-    expect(() => loadRuns(dir)).toThrow(`results folder ${dir} holds no <config>/results.json. Generate results with \`npx saelab run`);
+    expect(() => loadRuns(dir)).toThrow(`results folder ${dir} holds no <config>/results.json. Generate results with `
+      + `\`npx saelab run`);
     expect(() => loadRuns(join(dir, 'nope'))).toThrow(`results folder ${join(dir, 'nope')} does not exist`);
   });
 
@@ -31,7 +32,8 @@ describe('loading results', () => {
     const bad = makeResults('husai', [copy]) as unknown as { tasks: { pwmcc: Record<string, unknown> }[] };
     delete bad.tasks[0]!.pwmcc.mean;
     write(dir, 'husai', bad);
-    expect(() => loadRuns(dir)).toThrow(/husai\/results\.json is not a valid saelab results file[\s\S]*tasks\.0\.pwmcc\.mean/);
+    expect(() => loadRuns(dir))
+      .toThrow(/husai\/results\.json is not a valid saelab results file[\s\S]*tasks\.0\.pwmcc\.mean/);
     write(dir, 'husai', '{ not json');
     expect(() => loadRuns(dir)).toThrow(/husai\/results\.json is not valid JSON/);
   });
@@ -50,7 +52,8 @@ describe('loading results', () => {
 
   it('publishes results.json, the transformer and each SAE\'s weights and cfg, never activations', () => {
     const files = publishedFiles({ name: 'husai', results: makeResults('husai', [copy]) });
-    expect(files.slice(0, 4)).toEqual(['results.json', 'copy/transformer.safetensors', 'copy/sae-seed42.safetensors', 'copy/sae-seed42.cfg.json']);
+    expect(files.slice(0, 4)).toEqual(['results.json', 'copy/transformer.safetensors', 'copy/sae-seed42.safetensors',
+      'copy/sae-seed42.cfg.json']);
     expect(files).toHaveLength(2 + 2 * 5);
     expect(files.some((f) => f.includes('activations'))).toBe(false);
   });

@@ -20,7 +20,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** Leaf-level differences between configs a and b (arrays compared whole), in key order. */
 export function diffConfigs(a: unknown, b: unknown, prefix = ''): ConfigChange[] {
   if (isObject(a) && isObject(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => prefix !== '' || !DESCRIPTIVE.has(k));
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .filter((k) => prefix !== '' || !DESCRIPTIVE.has(k));
     return keys.flatMap((k) => diffConfigs(a[k], b[k], prefix ? `${prefix}.${k}` : k));
   }
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ path: prefix, a, b }];
@@ -48,23 +49,27 @@ function field(root: unknown, ...keys: string[]): unknown {
 
 /** A task's own settings: its scalar fields, e.g. "copy: vocab 20, length 10" or "modular: p 113, readAt equals". */
 const taskSettings = (t: Record<string, unknown>) => Object.entries(t)
-  .filter(([k, v]) => k !== 'kind' && (typeof v === 'number' || typeof v === 'string') && !/seed|fraction|examples/i.test(k))
+  .filter(([k, v]) => k !== 'kind' && (typeof v === 'number' || typeof v === 'string')
+    && !/seed|fraction|examples/i.test(k))
   .map(([k, v]) => `${k} ${String(v)}`).join(', ');
 
 const ROWS: [string, (c: Config) => string][] = [
   ['SAE seeds', (c) => c.seeds.join(', ')],
   ['SAE variant', (c) => c.sae.variant],
   ['SAE k, expansion', (c) => `k ${c.sae.k}, ${String(c.sae.expansion)}x`],
-  ['SAE training', (c) => `${String(c.sae.epochs)} epochs, Adam lr ${String(c.sae.lr)}, batch ${String(c.sae.batchSize)}`],
+  ['SAE training', (c) => `${String(c.sae.epochs)} epochs, Adam lr ${String(c.sae.lr)}, batch `
+    + `${String(c.sae.batchSize)}`],
   ['Tasks', (c) => Object.entries(c.tasks).map(([name, t]) => `${name} (${t.kind}: ${taskSettings(t)})`).join('; ')],
   ['Transformers', (c) => Object.entries(c.tasks).filter(([, t]) => isObject(t.transformer)).map(([name, t]) => {
     const m = (k: string) => field(t, 'transformer', k);
     const wd = m('weightDecay') ? ` wd ${String(m('weightDecay'))}` : '';
-    return `${name}: ${String(m('nLayers'))} layers, d_model ${String(m('dModel'))}, ${String(m('optimizer'))} lr ${String(m('lr'))}${wd}, `
-      + `${String(m('epochs'))} epochs${m('stopWhen') ? ' (budget)' : ''}`;
+    return `${name}: ${String(m('nLayers'))} layers, d_model ${String(m('dModel'))}, ${String(m('optimizer'))} lr `
+      + `${String(m('lr'))}${wd}, ${String(m('epochs'))} epochs${m('stopWhen') ? ' (budget)' : ''}`;
   }).join('; ')],
-  ['Activation site', (c) => [...new Set(Object.values(c.tasks).map((t) => field(t, 'activations', 'hook')).filter(Boolean))].join(', ')],
-  ['Bootstrap, shared threshold', (c) => `${String(c.analysis.bootstrapIterations)} resamples; ${c.analysis.sharedThreshold}`],
+  ['Activation site', (c) => [...new Set(Object.values(c.tasks).map((t) => field(t, 'activations', 'hook'))
+    .filter(Boolean))].join(', ')],
+  ['Bootstrap, shared threshold', (c) => `${String(c.analysis.bootstrapIterations)} resamples; `
+    + `${c.analysis.sharedThreshold}`],
 ];
 
 /** The main settings of each run, as table rows. */

@@ -7,180 +7,15 @@
  * addition, the std the report typed in) are stated as text, chosen by the verdicts' config facts.
  * Numbers are NumRefs.
  */
-import { protocolChange, type Agreement, type ClaimVerdict } from '@saelab/results';
-import { valueAt, type NumRef } from './refs.js';
+import { protocolChange, type Agreement } from '@saelab/results';
+import { type NumRef } from './refs.js';
 import { taskTitle, type Run } from './run.js';
-import { dimensionRefs, rangeSegments, taskRef, verdictOf, type Segment } from './summary.js';
+import { rangeSegments, taskRef, verdictOf, type Segment } from './summary.js';
 import { diffConfigs, showValue } from './config-diff.js';
 import { listInWords } from './format.js';
+import { claimOf, measured, taskFinding, type Finding } from './findings-task.js';
 
-export interface Finding {
-  /** Stable id (the section's anchor on the page). */
-  id: string;
-  title: string;
-  paragraphs: Segment[][];
-}
-
-/** The claim verdict with this id, in one run. */
-const claimOf = (run: Run, id: string) => run.results.verdicts.claims.find((v) => v.id === id);
-
-/** A verdict's measured values as segments: one value (also for a range whose ends are equal), "a-b", or "[a, b]". */
-function measured(run: Run, v: ClaimVerdict): Segment[] {
-  const [a, b] = v.paths.map((path): NumRef => ({ config: run.name, path, style: v.style }));
-  if (!a) return [];
-  if (v.shape === 'single' || !b) return [a];
-  if (v.shape === 'range' && valueAt(run.results, a.path) === valueAt(run.results, b.path)) return [a];
-  return v.shape === 'range' ? [a, '-', b] : ['[', a, ', ', b, ']'];
-}
-
-/** Where the protocol reads a task and whether the label leaks there, and whether its transformer solved it. */
-function readSentences(run: Run, t: number): Segment[] {
-  const task = run.results.tasks[t]!;
-  const v = verdictOf(run, t);
-  const num = taskRef(run, t);
-  const trained: Segment[] = ['The transformer reached ', num(['transformer', 'valAccuracy'], 'percent'),
-    ' validation accuracy after ', num(['transformer', 'epochs'], 'int'), ' epochs. '];
-  if (!v.solved) {
-    const solved = (run.results.verdicts.rules.solvedAccuracy * 100).toFixed(0);
-    trained.push(`It did not solve its task (below ${solved}% validation accuracy) within its budget of `,
-      num(['transformer', 'epochBudget'], 'int'), ' epochs, so the SAEs decompose the activations of a model that computes '
-      + 'the answer only part of the time. ');
-  }
-  const at = task.activations.position;
-  if (v.labelLeak) {
-    return [`This protocol reads ${taskTitle(task.kind)} at position ${at}, which holds the answer itself: a causal model `
-      + 'sees the label there (label leakage), so reading it takes no computation. ', ...trained];
-  }
-  if (v.readAt === 'equals') {
-    return [`This protocol reads ${taskTitle(task.kind)} at the equals sign (position ${at}), where the answer must be computed. `,
-      ...trained];
-  }
-  return trained;
-}
-
-/** Whether the transformer was reused from another run (environment.reusedTransformers). */
-function reuseSentence(run: Run, t: number): Segment[] {
-  const task = run.results.tasks[t]!;
-  const from = run.results.environment.reusedTransformers?.[task.name];
-  if (!from) return [];
-  return [`The transformer of this task was trained once, by the ${runOfFolder(from)} run, and reused here (same stage key), `
-    + 'so on this task the protocols differ only in what follows the transformer. '];
-}
-
-/** The run a reused transformer came from: the last part of its folder (results/<config>). */
-export const runOfFolder = (folder: string): string => folder.split(/[\\/]/).filter((p) => p && p !== '.').pop() ?? folder;
-
-const agreementWords = (run: Run): Record<Agreement, string> => ({
-  stable: 'at or above the stability threshold',
-  chance: 'no better than chance: the bootstrap interval holds the untrained decoders\' mean',
-  'above chance': `above the untrained decoders, but far short of the ${run.results.verdicts.rules.stabilityThreshold.toFixed(2)} `
-    + 'a stable dictionary would reach',
-  'below chance': 'below even the untrained decoders',
-});
-
-/** Seed agreement against its controls, with the report's number where this run follows the report. */
-function agreementSentences(run: Run, t: number): Segment[] {
-  const task = run.results.tasks[t]!;
-  const { followsReport } = run.results.verdicts;
-  const num = taskRef(run, t);
-  const out: Segment[] = ['Seeds agree at a mean PWMCC of ', num(['pwmcc', 'mean']), ' (bootstrap 95% interval ',
-    num(['bootstrap', 'ci95', 0]), '-', num(['bootstrap', 'ci95', 1]), ')'];
-  const claim = followsReport ? claimOf(run, `${task.kind}-pwmcc-mean`) : undefined;
-  if (claim && claim.status !== 'not measured') {
-    out.push(claim.status === 'reproduced' ? `, which reproduces the report's ${claim.reported}`
-      : `, where the report had ${claim.reported} (not reproduced)`);
-  }
-  out.push('. Untrained decoders with the same seeds give ', num(['randomBaseline', 'empirical', 'mean']),
-    ' (the analytic chance level is ', num(['randomBaseline', 'analytic']), '): trained minus untrained is ',
-    num(['trainedVsRandom', 'diff']), ' (Welch p ', num(['trainedVsRandom', 'welch', 'p'], 'p'),
-    `), ${agreementWords(run)[verdictOf(run, t).agreement]}. `);
-  if (followsReport && task.kind === 'copy') {
-    const also = ['copy-ev', 'copy-l0'].map((id) => claimOf(run, id)).filter((v): v is ClaimVerdict => v?.status === 'reproduced');
-    if (also.length > 0) {
-      const names: Record<string, string> = { 'copy-ev': 'explained variance', 'copy-l0': 'L0' };
-      also.forEach((v, i) => out.push(i === 0 ? 'The report\'s ' : i === also.length - 1 ? ' and ' : ', ', `${names[v.id]} (`,
-        ...measured(run, v), ')'));
-      out.push(also.length > 1 ? ' reproduce too. ' : ' reproduces too. ');
-    }
-  }
-  return out;
-}
-
-function movementSentence(run: Run, t: number): Segment[] {
-  const m = verdictOf(run, t).movement;
-  if (m === null) return [];
-  const range = rangeSegments(run, t, 'trainedVsInit', 'pwmcc');
-  switch (m) {
-    case 'barely': return ['Yet training barely moved the decoders: each one\'s PWMCC with its own initialisation is ', ...range,
-      ' (1 means unchanged). '];
-    case 'moved': return ['The decoders moved away from their initialisation (PWMCC of each with its own start: ', ...range, '). '];
-    case 'mixed': return ['Some decoders barely moved from their initialisation and some did (PWMCC of each with its own start: ',
-      ...range, `; at least ${run.results.verdicts.rules.barelyMoved} counts as barely moved). `];
-  }
-}
-
-/** The dimension argument, in plain words, with its consequence for what PWMCC can show. */
-function dimensionSentences(run: Run, t: number): Segment[] {
-  const v = verdictOf(run, t);
-  const refs = dimensionRefs(run, t);
-  if (!refs) return [];
-  const { d, n, pr, k, ev } = refs;
-  const stable = v.agreement === 'stable';
-  if (d === 'within k') {
-    return [stable ? 'The activations need only ' : 'Why: the activations need only ', n,
-      ' principal components for 99% of their variance (participation ratio ', pr, '), while each sample uses k = ', k,
-      ' latents. With k at or above the data\'s dimension, the k decoder directions a sample uses span the subspace it lies in '
-      + 'whatever those directions are, so even a random decoder can reconstruct it, and reconstruction succeeds (explained variance ',
-      ...ev, ') without the SAE having to learn particular directions. ', stable
-        ? 'Reconstruction alone therefore does not explain why the seeds agree here. '
-        : 'There is nothing for seeds to agree on, so on this task PWMCC cannot tell whether seeds learn the same features. '];
-  }
-  const out: Segment[] = ['The activations need ', n, ' principal components for 99% of their variance (participation ratio ', pr,
-    '), more than the k = ', k, ' latents each sample uses, so here a decoder cannot reconstruct them merely by spanning their '
-    + 'subspace (explained variance ', ...ev, '). '];
-  if (v.movement === 'barely' && v.agreement === 'chance') {
-    out.push('Still, the decoders stayed close to their random starts, so chance-level agreement here compares nearly untrained '
-      + 'dictionaries. ');
-  }
-  return out;
-}
-
-const SUBSPACE_WORDS: Record<Agreement, string> = {
-  stable: 'which clears the stability threshold',
-  chance: 'no more than the untrained decoders agree there',
-  'above chance': 'more than the untrained decoders agree there',
-  'below chance': 'less than even the untrained decoders agree there',
-};
-
-/** Agreement where the data lives: subspace PWMCC at 99% of the variance, decoders and encoders. */
-export function subspaceSentences(run: Run, t: number): Segment[] {
-  const v = verdictOf(run, t);
-  const level = run.results.tasks[t]!.subspace.findIndex((l) => l.variance === 0.99);
-  if (v.subspaceAgreement === null || level < 0) return [];
-  const num = taskRef(run, t);
-  const at = (...path: (string | number)[]) => ['subspace', level, ...path];
-  return ['Within the activations\' span (their top ', num(at('m'), 'int'), ' principal directions, 99% of the variance), the '
-    + 'decoders of different seeds agree at a mean PWMCC of ', num(at('decoder', 'mean')), ', against ', num(at('untrained', 'mean')),
-  ' for the untrained decoders projected the same way (Welch p ', num(at('vsUntrained', 'p'), 'p'), '; the chance level in ',
-  num(at('m'), 'int'), ' dimensions is ', num(at('analytic')), `): ${SUBSPACE_WORDS[v.subspaceAgreement]} (difference `,
-  num(at('vsUntrained', 'diff')), '). Their encoders agree at ',
-  num(at('encoder', 'mean')), ' there and at ', num(['encoderPwmcc', 'mean']), ' in the full space. '];
-}
-
-const capitalised = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}`;
-
-function taskFinding(run: Run, t: number): Finding {
-  const task = run.results.tasks[t]!;
-  return {
-    id: `${run.name}-${task.name}`,
-    title: `${capitalised(taskTitle(task.kind))}, ${run.name} protocol`,
-    paragraphs: [
-      [...readSentences(run, t), ...reuseSentence(run, t), ...agreementSentences(run, t)],
-      [...movementSentence(run, t), ...dimensionSentences(run, t)],
-      subspaceSentences(run, t),
-    ].filter((p) => p.length > 0),
-  };
-}
+export { runOfFolder, subspaceSentences, type Finding } from './findings-task.js';
 
 const SIDE_WORDS = {
   above: ', so the untrained decoders sit above it. ',
@@ -204,38 +39,47 @@ function baselineFinding(run: Run): Finding | undefined {
     const v = verdictOf(run, t);
     const num = taskRef(run, t);
     const on = listInWords(ts.map((i) => taskTitle(run.results.tasks[i]!.kind)));
-    paragraphs.push(['Untrained decoders agree at ', num(['randomBaseline', 'empirical', 'mean']), ` on ${on}; the analytic baseline is `,
+    paragraphs.push(['Untrained decoders agree at ', num(['randomBaseline', 'empirical', 'mean']),
+      ` on ${on}; the analytic baseline is `,
       num(['randomBaseline', 'analytic']), ' (one-sample t-test of the untrained pairs against it: p ',
       num(['trainedVsRandom', 'analytic', 'random', 'p'], 'p'), ')', SIDE_WORDS[v.untrainedVsAnalytic!]]);
     if (v.untrainedVsAnalytic !== 'above') continue;
     const shapes = ['randomBaseline', 'initShapes'];
-    const sample = (which: string): Segment[] => [num([...shapes, which, 'mean']), ' (std ', num([...shapes, which, 'std']), ')'];
+    const sample = (which: string): Segment[] => [num([...shapes, which, 'mean']), ' (std ',
+      num([...shapes, which, 'std']), ')'];
     const draws = run.results.tasks[t]!.randomBaseline.initShapes.uniform.values.length;
-    paragraphs.push(['The analytic baseline assumes random directions spread evenly over the sphere. The SAEs initialise their decoder '
-      + 'rows Kaiming-uniform: each entry is uniform, so each row is a point uniform in a cube, not on a sphere. ',
-    `Pairs of random dictionaries of this size (${draws} pairs each) agree at `, ...sample('uniform'), ' with uniform entries and at ',
+    paragraphs.push(['The analytic baseline assumes random directions spread evenly over the sphere. The SAEs '
+      + 'initialise their decoder rows Kaiming-uniform: each entry is uniform, so each row is a point uniform in a '
+        + 'cube, not on a sphere. ',
+    `Pairs of random dictionaries of this size (${draws} pairs each) agree at `, ...sample('uniform'),
+    ' with uniform entries and at ',
     ...sample('gaussian'), ' with Gaussian ones (Welch p ', num([...shapes, 'welch', 'p'], 'p'), v.uniformAboveGaussian
-      ? '): directions uniform in a cube lean toward its corners and match each other slightly better, which accounts for the gap. '
+      ? '): directions uniform in a cube lean toward its corners and match each other slightly better, which accounts '
+        + 'for the gap. '
       : '): the entries\' distribution does not account for the gap at this size, so its cause is not known here. ',
-    'The right control is therefore the untrained decoders themselves (the empirical baseline), which is what the answer and the '
-      + 'task pages compare with.']);
+    'The right control is therefore the untrained decoders themselves (the empirical baseline), which is what the '
+      + 'answer and the task pages compare with.']);
   }
-  return { id: `${run.name}-baseline`, title: `Untrained decoders and the analytic baseline, ${run.name} protocol`, paragraphs };
+  return { id: `${run.name}-baseline`, title: `Untrained decoders and the analytic baseline, ${run.name} protocol`,
+    paragraphs };
 }
 
 /** Dead latents against the report's, with the reason when they differ. */
 function deadFinding(run: Run): Finding | undefined {
   const v = claimOf(run, 'copy-dead');
   if (!run.results.verdicts.followsReport || !v || v.status === 'not measured') return undefined;
-  const first: Segment[] = ['On sequence copying the report found ', v.reported, ' of latents dead; we find ', ...measured(run, v)];
+  const first: Segment[] = ['On sequence copying the report found ', v.reported, ' of latents dead; we find ',
+    ...measured(run, v)];
   return {
     id: `${run.name}-dead`,
     title: `Dead latents, ${run.name} protocol`,
     paragraphs: [v.status === 'reproduced'
       ? [...first, ', within the tolerance (', v.tolerance, ').']
-      : [...first, ', outside the tolerance (', v.tolerance, '). Our copy transformer is a different trained model from the '
-        + 'report\'s: the same architecture and data, but other random streams than PyTorch\'s, so its activations are distributed '
-        + 'differently, and how many latents never fire in the final epoch is sensitive to that distribution.']],
+      : [...first, ', outside the tolerance (', v.tolerance,
+        '). Our copy transformer is a different trained model from the '
+        + 'report\'s: the same architecture and data, but other random streams than PyTorch\'s, so its activations are '
+        + 'distributed differently, and how many latents never fire in the final epoch is sensitive to that '
+          + 'distribution.']],
   };
 }
 
@@ -246,25 +90,34 @@ function zTestFinding(runs: readonly Run[]): Finding | undefined {
   if (!claims) return undefined;
   const reported = (id: string) => claims.find((c) => c.id === id)!.reported;
   const paragraphs: Segment[][] = [[`The report compared the two tasks with a two-sample z-test (z ${reported('z')}, `
-    + `p ${reported('p')}) that used a modular std of ${reported('modular-pwmcc-std')}, typed in rather than computed.`]];
+    + `p ${reported('p')}) that used a modular std of ${reported('modular-pwmcc-std')}, typed in rather than `
+    + 'computed.']];
   for (const r of measuredRuns) {
     const c = r.results.comparison!;
     const [a, b] = c.tasks.map((name) => r.results.tasks.findIndex((t) => t.name === name)) as [number, number];
-    const ref = (path: (string | number)[], style: NumRef['style'] = 'pwmcc'): NumRef => ({ config: r.name, path, style });
-    paragraphs.push([`Under ${r.name}, the pairwise PWMCC values have stds of `, ref(['tasks', a, 'pwmcc', 'std']), ` (${c.tasks[0]}) and `,
-      ref(['tasks', b, 'pwmcc', 'std']), ` (${c.tasks[1]}), so the same small difference in means (`, ref(['comparison', 'zTest', 'diff']),
+    const ref = (path: (string | number)[], style: NumRef['style'] = 'pwmcc'): NumRef =>
+      ({ config: r.name, path, style });
+    paragraphs.push([`Under ${r.name}, the pairwise PWMCC values have stds of `,
+      ref(['tasks', a, 'pwmcc', 'std']), ` (${c.tasks[0]}) and `,
+      ref(['tasks', b, 'pwmcc', 'std']), ` (${c.tasks[1]}), so the same small difference in means (`,
+      ref(['comparison', 'zTest', 'diff']),
       ') gives z = ', ref(['comparison', 'zTest', 'z'], 'fixed2'), r.results.verdicts.comparison?.significant
-        ? '. So the tasks\' means do differ, if only slightly; that says nothing about whether either agrees above chance.'
+        ? '. So the tasks\' means do differ, if only slightly; that says nothing about whether either agrees above '
+          + 'chance.'
         : '. Even with the measured stds the tasks\' means do not differ significantly.']);
   }
   return { id: 'z-test', title: 'The report\'s z-test', paragraphs };
 }
 
 const AGREEMENT_SHORT: Record<Agreement, string> = {
-  stable: 'stable', chance: 'chance level', 'above chance': 'above chance, far from stable', 'below chance': 'below chance',
+  stable: 'stable', chance: 'chance level', 'above chance': 'above chance, far from stable',
+  'below chance': 'below chance',
 };
 
-/** Why the second protocol still cannot answer the question: the tasks where its decoders barely moved, or its activations fit in k. */
+/**
+ * Why the second protocol still cannot answer the question: the tasks where its decoders barely moved, or its
+ * activations fit in k.
+ */
 function unresolvedReasons(run: Run, change: NonNullable<ReturnType<typeof protocolChange>>): string {
   const titles = (pick: (v: (typeof change.tasks)[number]['verdicts'][1]) => boolean) => listInWords(change.tasks
     .filter((t) => pick(t.verdicts[1])).map((t) => taskTitle(run.results.tasks[t.at[1]]!.kind)));
@@ -272,9 +125,11 @@ function unresolvedReasons(run: Run, change: NonNullable<ReturnType<typeof proto
   const within = titles((v) => v.dimension === 'within k');
   const reasons = [barely && `its decoders still barely leave their random start (on ${barely})`,
     within && `its activations still span no more dimensions than k (on ${within})`].filter(Boolean).join(', and ');
-  return `The corrected protocol does not settle the question: ${reasons}, so full-space PWMCC just above chance cannot say whether `
-    + 'seeds learn the same features; the subspace PWMCC of each task above measures agreement where the data lives instead. A test of '
-    + 'the question needs activations richer than k dimensions, SAEs whose decoders move, and a task whose features are known.';
+  return `The corrected protocol does not settle the question: ${reasons}, so full-space PWMCC just above chance `
+    + `cannot say whether `
+    + 'seeds learn the same features; the subspace PWMCC of each task above measures agreement where the data lives '
+    + 'instead. A test of the question needs activations richer than k dimensions, SAEs whose decoders move, and a '
+      + 'task whose features are known.';
 }
 
 /**
@@ -291,17 +146,21 @@ function protocolFinding(runs: readonly Run[]): Finding | undefined {
     const h = taskRef(husai, t);
     const k = taskRef(corrected, c);
     return [`On ${taskTitle(husai.results.tasks[t]!.kind)}, mean PWMCC goes from `, h(['pwmcc', 'mean']),
-      ` (husai: ${AGREEMENT_SHORT[vh.agreement]}) to `, k(['pwmcc', 'mean']), ` (corrected: ${AGREEMENT_SHORT[vc.agreement]}), `
-      + 'against untrained decoders at ', k(['randomBaseline', 'empirical', 'mean']), '; each decoder\'s PWMCC with its own start is ',
-      ...rangeSegments(corrected, c, 'trainedVsInit', 'pwmcc'), ' under corrected (', ...rangeSegments(husai, t, 'trainedVsInit', 'pwmcc'),
-      ' under husai), and 99% of the activations\' variance lies in ', k(['activations', 'spectrum', 'componentsFor', '0.99'], 'int'),
+      ` (husai: ${AGREEMENT_SHORT[vh.agreement]}) to `, k(['pwmcc',
+        'mean']), ` (corrected: ${AGREEMENT_SHORT[vc.agreement]}), `
+      + 'against untrained decoders at ', k(['randomBaseline', 'empirical', 'mean']),
+      '; each decoder\'s PWMCC with its own start is ',
+      ...rangeSegments(corrected, c, 'trainedVsInit', 'pwmcc'), ' under corrected (',
+      ...rangeSegments(husai, t, 'trainedVsInit', 'pwmcc'),
+      ' under husai), and 99% of the activations\' variance lies in ',
+      k(['activations', 'spectrum', 'componentsFor', '0.99'], 'int'),
       ' components for k = ', k(['saes', 0, 'k'], 'int'), ' latents. '];
   });
   paragraphs.push([change.changed
     ? 'Some of these verdicts differ between the protocols (see each task above). '
     : 'The verdicts are the same under both protocols. ',
-  change.unresolved ? unresolvedReasons(corrected, change) : 'Under the corrected protocol the decoders moved and the activations '
-    + 'span more dimensions than k, so its PWMCC compares learned dictionaries.']);
+  change.unresolved ? unresolvedReasons(corrected, change) : 'Under the corrected protocol the decoders moved and the '
+    + 'activations span more dimensions than k, so its PWMCC compares learned dictionaries.']);
   return { id: 'protocols', title: 'Does the corrected protocol change the conclusion?', paragraphs };
 }
 
@@ -323,16 +182,23 @@ function recipeFindings(runs: readonly Run[]): Finding[] {
         if (changes.length === 0 || changes.some((c) => !c.path.startsWith('transformer.'))) continue;
         const f = taskRef(failed, t);
         const k = taskRef(other, o);
-        const what = changes.map((c) => `${c.path.slice('transformer.'.length)} ${showValue(c.a)} (${failed.name}) against ${showValue(c.b)} (${other.name})`).join('; ');
-        paragraphs.push([`On ${taskTitle(task.kind)}, the transformer trained with ${what}. Under ${failed.name} it reached `,
-          f(['transformer', 'valAccuracy'], 'percent'), ' validation accuracy after ', f(['transformer', 'epochs'], 'int'),
-          ` epochs and did not solve its task; under ${other.name} it reached `, k(['transformer', 'valAccuracy'], 'percent'),
-          ' after ', k(['transformer', 'epochs'], 'int'), ' epochs. Nothing else in how the transformer was trained differs, so the '
-          + `recipe is what failed; the curves are on the task pages of both runs, and ${failed.name}'s SAEs, trained on a model that `
+        const what = changes.map((c) => `${c.path.slice('transformer.'.length)} ${showValue(c.a)} (${failed.name}) `
+          + `against ${showValue(c.b)} (${other.name})`).join('; ');
+        paragraphs.push([`On ${taskTitle(task.kind)}, the transformer trained with ${what}. Under ${failed.name} it `
+          + `reached `,
+          f(['transformer', 'valAccuracy'], 'percent'), ' validation accuracy after ',
+          f(['transformer', 'epochs'], 'int'),
+          ` epochs and did not solve its task; under ${other.name} it reached `,
+          k(['transformer', 'valAccuracy'], 'percent'),
+          ' after ', k(['transformer', 'epochs'], 'int'), ' epochs. Nothing else in how the transformer was trained '
+            + 'differs, so the '
+          + `recipe is what failed; the curves are on the task pages of both runs, and ${failed.name}'s SAEs, trained `
+            + `on a model that `
           + 'did not compute the answer, are kept as that finding.']);
       }
       if (paragraphs.length > 0) {
-        out.push({ id: `${failed.name}-${task.name}-recipe`, title: `A recipe that failed: ${taskTitle(task.kind)}, ${failed.name}`, paragraphs });
+        out.push({ id: `${failed.name}-${task.name}-recipe`,
+          title: `A recipe that failed: ${taskTitle(task.kind)}, ${failed.name}`, paragraphs });
       }
     });
   }
@@ -357,8 +223,8 @@ export function findings(runs: readonly Run[]): Finding[] {
   if (!runs.some((r) => r.name === 'corrected')) {
     out.push({
       id: 'corrected', title: 'The corrected protocol',
-      paragraphs: [['Its results are not here yet (no corrected/results.json in the results folder this site was built from). Once '
-        + 'they are, this page gives its findings beside these, written by the same rules.']],
+      paragraphs: [['Its results are not here yet (no corrected/results.json in the results folder this site was built '
+        + 'from). Once they are, this page gives its findings beside these, written by the same rules.']],
     });
   }
   return out;

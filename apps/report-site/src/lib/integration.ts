@@ -31,11 +31,14 @@ export function saelabResults(): AstroIntegration {
         for (const run of runs) {
           for (const file of publishedFiles(run)) {
             const rel = normalize(file);
-            if (rel.startsWith('..') || rel.startsWith(sep)) throw new Error(`${join(run.dir, 'results.json')}: file '${file}' points outside the results folder`);
+            if (rel.startsWith('..') || rel.startsWith(sep)) {
+              throw new Error(`${join(run.dir, 'results.json')}: file '${file}' points outside the results folder`);
+            }
             const to = join(site, DOWNLOADS_DIR, run.name, rel);
             await mkdir(dirname(to), { recursive: true });
             await copyFile(join(run.dir, rel), to).catch((e: NodeJS.ErrnoException) => {
-              throw new Error(`${join(run.dir, rel)} is listed in ${join(run.dir, 'results.json')} but cannot be copied (${e.code ?? e.message}); regenerate the run with \`npx saelab run --config ${run.name}\`.`);
+              throw new Error(`${join(run.dir, rel)} is listed in ${join(run.dir, 'results.json')} but cannot be `
+                + `copied (${e.code ?? e.message}); regenerate the run with \`npx saelab run --config ${run.name}\`.`);
             });
             count++;
           }

@@ -23,7 +23,8 @@ export function resolveResultsDir(env: NodeJS.ProcessEnv, repoRoot: string): str
   return isAbsolute(given) ? given : resolve(env.INIT_CWD ?? process.cwd(), given);
 }
 
-const HOW_TO_FIX = 'Generate results with `npx saelab run --config <name> --out <dir>/<name>` (e.g. --config smoke), or point SAELAB_RESULTS at a folder that holds <config>/results.json.';
+const HOW_TO_FIX = 'Generate results with `npx saelab run --config <name> --out <dir>/<name>` (e.g. --config smoke), '
+  + 'or point SAELAB_RESULTS at a folder that holds <config>/results.json.';
 
 /** Reads and validates every `<dir>/<config>/results.json`; throws if there is none or one is invalid. */
 export function loadRuns(dir: string): LoadedRun[] {
@@ -43,11 +44,13 @@ function loadRun(dir: string, name: string): LoadedRun {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message}). Regenerate it with \`npx saelab run --config ${name}\`.`);
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}). Regenerate it with \`npx saelab run --config `
+      + `${name}\`.`);
   }
   const results = parseResults(raw, file);
   if (results.config.name !== name) {
-    throw new Error(`${file} holds config '${results.config.name}' but sits in a folder named '${name}'; the folder name must be the config name (move it to ${join(dir, '..', results.config.name)}).`);
+    throw new Error(`${file} holds config '${results.config.name}' but sits in a folder named '${name}'; the folder `
+      + `name must be the config name (move it to ${join(dir, '..', results.config.name)}).`);
   }
   return { name, dir, results };
 }

@@ -15,7 +15,8 @@ export type Segment = string | NumRef;
 export const verdictOf = (run: Run, t: number) => taskVerdict(run.results, t);
 
 /** Indices of the SAEs with the lowest and highest value of a per-SAE metric (a range to quote). */
-export function saeRange(task: TaskResult, field: 'trainedVsInit' | 'explainedVariance' | 'deadFraction' | 'l0'): [number, number] {
+export function saeRange(task: TaskResult, field: 'trainedVsInit' | 'explainedVariance' | 'deadFraction'
+    | 'l0'): [number, number] {
   const order = task.saes.map((s, i) => ({ i, v: s[field] })).sort((a, b) => a.v - b.v);
   return [order[0]!.i, order[order.length - 1]!.i];
 }
@@ -25,7 +26,8 @@ export const taskRef = (run: Run, t: number) => (path: Path, style: NumberStyle 
   ({ config: run.name, path: ['tasks', t, ...path], style });
 
 /** "a-b" over the task's SAEs for a per-SAE metric, as segments. */
-export function rangeSegments(run: Run, t: number, field: Parameters<typeof saeRange>[1], style: NumberStyle): Segment[] {
+export function rangeSegments(run: Run, t: number, field: Parameters<typeof saeRange>[1],
+    style: NumberStyle): Segment[] {
   const [lo, hi] = saeRange(run.results.tasks[t]!, field);
   const num = taskRef(run, t);
   return [num(['saes', lo, field], style), '-', num(['saes', hi, field], style)];
@@ -57,12 +59,16 @@ export function dimensionSentence(run: Run, t: number): Segment[] {
   const { d, n, pr, k, ev } = refs;
   if (d === 'within k') {
     const than = task.activations.spectrum.componentsFor['0.99'] < task.saes[0]!.k ? 'fewer than' : 'no more than';
-    return ['The activations span about ', n, ' dimensions (99% of their variance lies in ', n, ' principal components; participation ratio ', pr,
-      `), ${than} the k = `, k, ' latents each sample uses, so a decoder reconstructs them whatever its directions (explained variance ', ...ev,
+    return ['The activations span about ', n, ' dimensions (99% of their variance lies in ', n,
+      ' principal components; participation ratio ', pr,
+      `), ${than} the k = `, k, ' latents each sample uses, so a decoder reconstructs them whatever its directions '
+        + '(explained variance ', ...ev,
       ') and the SAEs are not pushed to learn shared features. '];
   }
-  return ['The activations need ', n, ' principal components for 99% of their variance (participation ratio ', pr, '), more than the k = ', k,
-    ' latents each sample uses, so a decoder cannot reconstruct them merely by spanning their subspace (explained variance ', ...ev, '). '];
+  return ['The activations need ', n, ' principal components for 99% of their variance (participation ratio ', pr,
+    '), more than the k = ', k,
+    ' latents each sample uses, so a decoder cannot reconstruct them merely by spanning their subspace (explained '
+      + 'variance ', ...ev, '). '];
 }
 
 const VERDICT: Record<Agreement, string> = {
@@ -73,7 +79,8 @@ const VERDICT: Record<Agreement, string> = {
 };
 
 const SUBSPACE_SHORT: Record<Agreement, string> = {
-  stable: 'which is stable', chance: 'no better than chance', 'above chance': 'above chance', 'below chance': 'below chance',
+  stable: 'which is stable', chance: 'no better than chance', 'above chance': 'above chance',
+  'below chance': 'below chance',
 };
 
 /** `lead` opens the sentence: "Under the husai protocol, on" for a run's first task, "On" after. */
@@ -99,14 +106,16 @@ function taskSentences(run: Run, t: number, lead: string): Segment[] {
     out.push('The decoders moved away from their initialisation (PWMCC of each with its own start: ', ...range,
       '), so the agreement reflects what they learned. ');
   } else {
-    out.push(`Some decoders barely moved from their initialisation and some did (PWMCC of each with its own start: `, ...range,
+    out.push(`Some decoders barely moved from their initialisation and some did (PWMCC of each with its own start: `,
+      ...range,
       `; at least ${barelyMoved} counts as barely moved), so read this agreement with care. `);
   }
   out.push(...dimensionSentence(run, t));
   const level = task.subspace.findIndex((l) => l.variance === 0.99);
   if (v.subspaceAgreement !== null && level >= 0) {
     const at = (...path: (string | number)[]) => num(['subspace', level, ...path]);
-    out.push('Measured where the data lives (decoder rows projected onto the activations\' top ', num(['subspace', level, 'm'], 'int'),
+    out.push('Measured where the data lives (decoder rows projected onto the activations\' top ',
+      num(['subspace', level, 'm'], 'int'),
       ' principal directions), seeds agree at ', at('decoder', 'mean'), ' against ', at('untrained', 'mean'),
       ` for untrained decoders, ${SUBSPACE_SHORT[v.subspaceAgreement]}. `);
   }
@@ -116,15 +125,17 @@ function taskSentences(run: Run, t: number, lead: string): Segment[] {
 /** The one-paragraph answer to the study's question, for the runs present. */
 export function answerParagraph(runs: readonly Run[]): Segment[] {
   const out: Segment[] = [
-    'The original report found PWMCC near 0.30 on both tasks and read it as proof that SAEs trained with different seeds learn different features. ',
+    'The original report found PWMCC near 0.30 on both tasks and read it as proof that SAEs trained with different '
+      + 'seeds learn different features. ',
   ];
   for (const run of runs) {
-    run.results.tasks.forEach((_, t) => out.push(...taskSentences(run, t, t === 0 ? `Under the ${run.name} protocol, on` : 'On')));
+    run.results.tasks.forEach((_, t) => out.push(...taskSentences(run, t, t === 0
+      ? `Under the ${run.name} protocol, on` : 'On')));
   }
   const verdicts = runs.flatMap((r) => r.results.verdicts.tasks);
   if (verdicts.some((v) => v.agreement === 'chance' && v.movement === 'barely')) {
-    out.push('Agreement at chance between SAEs that hardly left their random start is what SAEs that learned nothing would '
-      + 'show, so there these numbers cannot say whether seeds learn different features.');
+    out.push('Agreement at chance between SAEs that hardly left their random start is what SAEs that learned nothing '
+      + 'would show, so there these numbers cannot say whether seeds learn different features.');
   } else if (verdicts.every((v) => v.movement === 'moved')) {
     out.push('Every SAE moved away from its initialisation, so the PWMCC values above compare learned dictionaries.');
   }

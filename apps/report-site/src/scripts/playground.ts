@@ -33,7 +33,8 @@ const $ = <T extends Element>(id: string) => document.getElementById(id) as unkn
 const SVG = 'http://www.w3.org/2000/svg';
 
 /** Replaces an SVG's content with polylines of the given series, each scaled into the box. */
-function drawLines(svg: SVGSVGElement, series: { xs: number[]; ys: number[]; cls: string }[], yRange: [number, number]) {
+function drawLines(svg: SVGSVGElement, series: { xs: number[]; ys: number[]; cls: string }[],
+    yRange: [number, number]) {
   const [w, h, pad] = [320, 180, 8];
   const xsAll = series.flatMap((s) => s.xs);
   const [x0, x1] = [Math.min(...xsAll), Math.max(...xsAll)];
@@ -65,7 +66,10 @@ async function train(): Promise<void> {
   status.textContent = 'loading the backend...';
   const backend = await chooseBackend();
   $<HTMLElement>('backend').textContent = backend.name;
-  if (backend.error) $<HTMLElement>('backend-error').textContent = `The wasm backend could not load (${backend.error}); running on the reference backend instead.`;
+  if (backend.error) {
+    $<HTMLElement>('backend-error').textContent = `The wasm backend could not load (${backend.error}); running on the `
+      + `reference backend instead.`;
+  }
 
   const xs = Array.from({ length: CONFIG.points }, (_, i) => -1 + (2 * i) / (CONFIG.points - 1));
   const target = xs.map((v) => Math.sin(3 * v));
@@ -88,8 +92,10 @@ async function train(): Promise<void> {
       $<HTMLElement>('loss-last').textContent = losses[losses.length - 1]!.toExponential(3);
       status.textContent = `training: step ${step} of ${CONFIG.steps}`;
       const logs = losses.map((l) => Math.log10(l));
-      drawLines($<SVGSVGElement>('loss-chart'), [{ xs: losses.map((_, i) => i + 1), ys: logs, cls: 'loss' }], [Math.min(...logs), Math.max(...logs)]);
-      drawLines($<SVGSVGElement>('fit-chart'), [{ xs, ys: target, cls: 'target' }, { xs, ys: prediction, cls: 'prediction' }], [-1.2, 1.2]);
+      drawLines($<SVGSVGElement>('loss-chart'), [{ xs: losses.map((_, i) => i + 1), ys: logs, cls: 'loss' }],
+        [Math.min(...logs), Math.max(...logs)]);
+      drawLines($<SVGSVGElement>('fit-chart'), [{ xs, ys: target, cls: 'target' },
+        { xs, ys: prediction, cls: 'prediction' }], [-1.2, 1.2]);
       await new Promise((r) => setTimeout(r, 0)); // let the page repaint
     }
   }

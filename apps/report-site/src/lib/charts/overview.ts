@@ -9,15 +9,18 @@ export function headlineChart(runs: readonly Run[]): Chart {
   const STABILITY_THRESHOLD = runs[0]?.results.verdicts.rules.stabilityThreshold ?? NaN;
   const configs = runs.map((r) => r.name);
   const tasks = [...new Set(runs.flatMap((r) => r.results.tasks.map((t) => taskLabel(t.kind))))];
-  const bars = runs.flatMap((r) => r.results.tasks.map((t) => ({ config: r.name, task: taskLabel(t.kind), mean: t.pwmcc.mean })));
-  const dots = runs.flatMap((r) => r.results.tasks.flatMap((t) => t.pwmcc.pairs.map((p) => ({ config: r.name, task: taskLabel(t.kind), value: p.value }))));
+  const bars = runs.flatMap((r) => r.results.tasks.map((t) =>
+    ({ config: r.name, task: taskLabel(t.kind), mean: t.pwmcc.mean })));
+  const dots = runs.flatMap((r) => r.results.tasks.flatMap((t) =>
+    t.pwmcc.pairs.map((p) => ({ config: r.name, task: taskLabel(t.kind), value: p.value }))));
   // One chance rule per task and value (the analytic baseline depends only on the dictionary size).
   const chance = [...new Map(runs.flatMap((r) => r.results.tasks.map((t) => {
     const row = { task: taskLabel(t.kind), analytic: t.randomBaseline.analytic };
     return [`${row.task}/${row.analytic}`, row] as const;
   }))).values()];
-  const description = `Mean PWMCC across seed pairs, by task and protocol: ${bars.map((b) => `${b.task}, ${b.config}: ${f4(b.mean)}`).join('; ')}. `
-    + `Analytic random baseline: ${chance.map((c) => `${c.task} ${f4(c.analytic)}`).join('; ')}. Stability threshold ${STABILITY_THRESHOLD}.`;
+  const description = `Mean PWMCC across seed pairs, by task and protocol: `
+    + `${bars.map((b) => `${b.task}, ${b.config}: ${f4(b.mean)}`).join('; ')}. Analytic random baseline: `
+      + `${chance.map((c) => `${c.task} ${f4(c.analytic)}`).join('; ')}. Stability threshold ${STABILITY_THRESHOLD}.`;
   return renderPlot('Mean PWMCC per task and protocol', description, {
     width: 920, height: 360, marginTop: 30, marginBottom: 40,
     fx: { label: null, padding: 0.15, domain: tasks }, // tasks in the results' order, not alphabetical
@@ -25,12 +28,16 @@ export function headlineChart(runs: readonly Run[]): Chart {
     y: { domain: [0, 1], label: 'PWMCC between seeds', grid: true },
     color: { domain: configs, legend: true },
     marks: [
-      Plot.barY(bars, { fx: 'task', x: 'config', y: 'mean', fill: 'config', fillOpacity: 0.45, title: (d) => `${d.config}: mean ${f4(d.mean)}` }),
-      Plot.dot(dots, { fx: 'task', x: 'config', y: 'value', stroke: 'config', r: 3, strokeWidth: 1.5, title: (d) => f4(d.value) }),
+      Plot.barY(bars, { fx: 'task', x: 'config', y: 'mean', fill: 'config', fillOpacity: 0.45,
+        title: (d) => `${d.config}: mean ${f4(d.mean)}` }),
+      Plot.dot(dots, { fx: 'task', x: 'config', y: 'value', stroke: 'config', r: 3, strokeWidth: 1.5,
+        title: (d) => f4(d.value) }),
       Plot.ruleY(chance, { fx: 'task', y: 'analytic', stroke: '#444', strokeDasharray: '5,3' }),
-      Plot.text(chance, { fx: 'task', y: 'analytic', text: () => 'random', frameAnchor: 'right', dy: -6, fontSize: 10, fill: '#444' }),
+      Plot.text(chance, { fx: 'task', y: 'analytic', text: () => 'random', frameAnchor: 'right', dy: -6, fontSize: 10,
+        fill: '#444' }),
       Plot.ruleY([STABILITY_THRESHOLD], { stroke: '#b2182b', strokeWidth: 1.5 }),
-      Plot.text([STABILITY_THRESHOLD], { y: (d) => d, text: () => `stable (${STABILITY_THRESHOLD.toFixed(2)})`, frameAnchor: 'left', dy: -6, fontSize: 10, fill: '#b2182b' }),
+      Plot.text([STABILITY_THRESHOLD], { y: (d) => d, text: () => `stable (${STABILITY_THRESHOLD.toFixed(2)})`,
+        frameAnchor: 'left', dy: -6, fontSize: 10, fill: '#b2182b' }),
       Plot.ruleY([0]),
     ],
   });
@@ -42,7 +49,8 @@ export function trainedVsRandomChart(runs: readonly Run[]): Chart {
     row: `${taskLabel(t.kind)} / ${r.name}`, config: r.name,
     mean: t.bootstrap.mean, lo: t.bootstrap.ci95[0], hi: t.bootstrap.ci95[1], random: t.randomBaseline.empirical.mean,
   })));
-  const description = rows.map((d) => `${d.row}: trained ${f4(d.mean)} (95% interval ${f4(d.lo)} to ${f4(d.hi)}), untrained ${f4(d.random)}`).join('; ') + '.';
+  const description = rows.map((d) => `${d.row}: trained ${f4(d.mean)} (95% interval ${f4(d.lo)} to ${f4(d.hi)}), `
+    + `untrained ${f4(d.random)}`).join('; ') + '.';
   return renderPlot('Trained PWMCC with bootstrap intervals against untrained decoders', description, {
     width: 640, height: 60 + 40 * rows.length, marginLeft: 170,
     x: { label: 'PWMCC between seeds', grid: true, nice: true },
@@ -51,7 +59,8 @@ export function trainedVsRandomChart(runs: readonly Run[]): Chart {
     marks: [
       Plot.ruleY(rows, { y: 'row', x1: 'lo', x2: 'hi', stroke: 'config', strokeWidth: 3 }),
       Plot.dot(rows, { y: 'row', x: 'mean', fill: 'config', r: 4, title: (d) => `trained ${f4(d.mean)}` }),
-      Plot.tickX(rows, { y: 'row', x: 'random', stroke: '#444', strokeWidth: 2, title: (d) => `untrained ${f4(d.random)}` }),
+      Plot.tickX(rows, { y: 'row', x: 'random', stroke: '#444', strokeWidth: 2,
+        title: (d) => `untrained ${f4(d.random)}` }),
     ],
   });
 }

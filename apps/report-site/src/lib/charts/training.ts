@@ -18,7 +18,8 @@ const first = (v: readonly number[]) => (v.length ? f3(v[0]!) : 'none');
 const last = (v: readonly number[]) => (v.length ? f3(v[v.length - 1]!) : 'none');
 
 /** One line per epoch (with markers when there are few epochs to see them). */
-function curve(label: string, description: string, yLabel: string, rows: { epoch: number; value: number; series?: string }[],
+function curve(label: string, description: string, yLabel: string,
+  rows: { epoch: number; value: number; series?: string }[],
   y: Plot.ScaleOptions = {}): Chart {
   const series = rows.some((r) => r.series);
   const epochs = Math.max(...rows.map((r) => r.epoch));
@@ -29,7 +30,8 @@ function curve(label: string, description: string, yLabel: string, rows: { epoch
     // Series in the order given (seed order), not sorted as strings.
     ...(series ? { color: { legend: true, domain: [...new Set(rows.map((r) => r.series))] } } : {}),
     marks: [
-      Plot.lineY(rows, { x: 'epoch', y: 'value', stroke: series ? 'series' : 'steelblue', marker: epochs <= 40 ? 'circle' : null }),
+      Plot.lineY(rows, { x: 'epoch', y: 'value', stroke: series ? 'series' : 'steelblue', marker: epochs <= 40
+        ? 'circle' : null }),
     ],
   });
 }
@@ -38,28 +40,34 @@ function curve(label: string, description: string, yLabel: string, rows: { epoch
 export function transformerLossChart(task: TaskResult): Chart {
   const tr = task.transformer;
   const description = `The ${task.name} transformer's training loss over ${tr.epochs} epochs (budget ${tr.epochBudget}`
-    + `${tr.stoppedEarly ? ', stopped early once validation accuracy held' : ''}): from ${first(tr.trainLoss)} to ${last(tr.trainLoss)}.`;
+    + `${tr.stoppedEarly ? ', stopped early once validation accuracy held' : ''}): from ${first(tr.trainLoss)} to `
+      + `${last(tr.trainLoss)}.`;
   return curve(`Transformer training loss, ${task.name}`, description, 'cross-entropy', perEpoch(tr.trainLoss));
 }
 
 /** The transformer's validation accuracy (whole answer right) by epoch. */
 export function transformerAccuracyChart(task: TaskResult): Chart {
   const tr = task.transformer;
-  const description = `The ${task.name} transformer's validation accuracy by epoch: from ${first(tr.valAccuracyCurve)} to ${last(tr.valAccuracyCurve)}.`;
-  return curve(`Transformer validation accuracy, ${task.name}`, description, 'accuracy', perEpoch(tr.valAccuracyCurve), { domain: [0, 1] });
+  const description = `The ${task.name} transformer's validation accuracy by epoch: from ${first(tr.valAccuracyCurve)} `
+    + `to ${last(tr.valAccuracyCurve)}.`;
+  return curve(`Transformer validation accuracy, ${task.name}`, description, 'accuracy', perEpoch(tr.valAccuracyCurve),
+    { domain: [0, 1] });
 }
 
 /** Each SAE's training loss by epoch. */
 export function saeLossChart(task: TaskResult): Chart {
   const rows = task.saes.flatMap((s) => perEpoch(s.lossCurve).map((d) => ({ ...d, series: `seed ${s.seed}` })));
-  const description = `Training loss of each SAE by epoch; final: ${task.saes.map((s) => `seed ${s.seed} ${f3(s.loss)}`).join(', ')}.`;
+  const description = `Training loss of each SAE by epoch; final: `
+    + `${task.saes.map((s) => `seed ${s.seed} ${f3(s.loss)}`).join(', ')}.`;
   return curve(`SAE training loss, ${task.name}`, description, 'loss', rows);
 }
 
 /** Each SAE decoder's PWMCC with its own initial decoder by epoch: near 1 means it barely moved. */
 export function trainedVsInitChart(task: TaskResult): Chart {
-  const rows = task.saes.flatMap((s) => perEpoch(s.trainedVsInitCurve).map((d) => ({ ...d, series: `seed ${s.seed}` })));
+  const rows = task.saes.flatMap((s) => perEpoch(s.trainedVsInitCurve)
+    .map((d) => ({ ...d, series: `seed ${s.seed}` })));
   const description = `PWMCC of each SAE's decoder with its own initial decoder, by epoch (1 = unchanged); final: `
     + `${task.saes.map((s) => `seed ${s.seed} ${f4(s.trainedVsInit)}`).join(', ')}.`;
-  return curve(`Decoder drift from initialisation, ${task.name}`, description, 'PWMCC with own init', rows, { domain: [0, 1] });
+  return curve(`Decoder drift from initialisation, ${task.name}`, description, 'PWMCC with own init', rows,
+    { domain: [0, 1] });
 }
