@@ -113,8 +113,8 @@ function movementSentence(run: Run, t: number): Segment[] {
   if (m === null) return [];
   const range = rangeSegments(run, t, 'trainedVsInit', 'pwmcc');
   switch (m) {
-    case 'barely': return ['Yet training barely moved the decoders: each one\'s PWMCC with its own initialisation is ', ...range,
-      ' (1 means unchanged). '];
+    case 'barely': return ['Yet training barely moved the decoders: each one\'s PWMCC with its own initialisation is ',
+      ...range, ' (1 means unchanged). '];
     case 'moved': return ['The decoders moved away from their initialisation (PWMCC of each with its own start: ',
       ...range, '). '];
     case 'mixed': return ['Some decoders barely moved from their initialisation and some did (PWMCC of each with its '
