@@ -32,6 +32,8 @@ export interface TaskSpec {
   subspacePairs?: number[];
   subspaceRandomPairs?: number[];
   subspaceWelchP?: number;
+  /** The cross-seed PWMCC curve within the span (index 0 untrained); the full-space one is the same values minus 0.4. */
+  curve?: number[];
 }
 
 /** Uniform-entry dictionaries above Gaussian ones, as measured at d_sae 1024, d_in 128. */
@@ -88,6 +90,7 @@ function task(spec: TaskSpec): TaskResult {
     })),
     pwmcc: p,
     encoderPwmcc: p,
+    ...(spec.curve && { pwmccCurve: { full: spec.curve.map((v) => v - 0.4), subspace: spec.curve, m: spec.components?.[1] ?? 19 } }),
     subspace: ([0.9, 0.99, 0.999] as const).map((variance, level) => {
       const decoder = pairSummary(spec.subspacePairs ?? spec.pairs);
       const untrained = pairSummary(spec.subspaceRandomPairs ?? random);

@@ -60,6 +60,15 @@ describe('pipeline (smoke config)', () => {
       expect(t.randomBaseline.analytic).toBeGreaterThan(0);
       expect(t.bootstrap.ci95[0]).toBeLessThanOrEqual(t.bootstrap.ci95[1]);
       expect(existsSync(join(out, t.transformer.file)) && existsSync(join(out, t.activations.file))).toBe(true);
+      // Cross-seed PWMCC as training went on: the untrained decoders first, the final decoders last.
+      const curve = t.pwmccCurve!;
+      expect(curve.full).toHaveLength(smoke.sae.epochs + 1);
+      expect(curve.full[0]).toBeCloseTo(t.randomBaseline.empirical.mean, 12);
+      expect(curve.full[smoke.sae.epochs]).toBeCloseTo(t.pwmcc.mean, 12);
+      const level = t.subspace.find((l) => l.variance === 0.99)!;
+      expect(curve.m).toBe(level.m);
+      expect(curve.subspace[0]).toBeCloseTo(level.untrained.mean, 12);
+      expect(curve.subspace[smoke.sae.epochs]).toBeCloseTo(level.decoder.mean, 12);
     }
     expect(r.comparison?.tasks).toEqual(['copy', 'modular']);
     expect(Object.keys(r.environment.durationsMs)).toEqual(['transformers', 'saes', 'analysis']);

@@ -138,6 +138,13 @@ export const TaskResultSchema = TaskResultV1.extend({
   encoderPwmcc: PairSummary,
   /** Subspace PWMCC at 90%, 99% and 99.9% of the variance, in that order. */
   subspace: z.array(SubspaceLevelSchema),
+  /**
+   * Cross-seed agreement as training went on: mean PWMCC over seed pairs of the decoders after each epoch, in the
+   * full space and projected onto the top `m` principal directions (99% of the variance); index 0 is the untrained
+   * decoders, index e the decoders after epoch e. A training-time record (the decoders of every epoch are kept only
+   * in the run's .work/); absent from runs whose SAEs trained before it was recorded.
+   */
+  pwmccCurve: z.object({ full: z.array(num), subspace: z.array(num), m: z.number().int() }).optional(),
 });
 
 const Environment = z.object({

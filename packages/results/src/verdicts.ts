@@ -49,6 +49,12 @@ export const TaskVerdictSchema = z.object({
    * Null for a task without SAEs.
    */
   subspaceAgreement: AgreementSchema.nullable(),
+  /**
+   * Whether agreement within the activations' span rose with training: the change of pwmccCurve.subspace from
+   * epoch 1 to the last epoch against twice the std of the last epoch's pairwise values there ('flat' within it).
+   * Null for a task without a curve.
+   */
+  agreementTrend: z.enum(['rising', 'flat', 'falling']).nullable(),
   /** The untrained decoders' pairwise PWMCC against the analytic chance level (null where it was not tested). */
   untrainedVsAnalytic: SideSchema.nullable(),
   /** Random uniform-entry dictionaries agree more than Gaussian ones (initShapes' Welch test at alpha). */

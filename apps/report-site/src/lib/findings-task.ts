@@ -177,6 +177,30 @@ export function subspaceSentences(run: Run, t: number): Segment[] {
   num(at('encoder', 'mean')), ' there and at ', num(['encoderPwmcc', 'mean']), ' in the full space. '];
 }
 
+const TREND_WORDS = {
+  rising: 'agreement rose with training, by more than twice the spread of the final pairs',
+  flat: 'agreement did not move by more than twice the spread of the final pairs',
+  falling: 'agreement fell with training, by more than twice the spread of the final pairs',
+} as const;
+
+/** Does agreement rise with the training budget? The cross-seed PWMCC curve at a few epochs, and its verdict. */
+export function budgetSentences(run: Run, t: number): Segment[] {
+  const v = verdictOf(run, t);
+  const task = run.results.tasks[t]!;
+  const curve = task.pwmccCurve;
+  if (!curve || v.agreementTrend === null) return [];
+  const num = taskRef(run, t);
+  const last = curve.full.length - 1;
+  const mid = Math.min(20, last);
+  const at = (series: 'full' | 'subspace', e: number) => num(['pwmccCurve', series, e]);
+  const level = task.subspace.findIndex((l) => l.variance === 0.99);
+  return ['Within the activations\' span (top ', num(['pwmccCurve', 'm'], 'int'), ' directions), the decoders of different seeds '
+    + 'agree at ', at('subspace', 0), ' untrained, ', at('subspace', 1), ' after one epoch, ', at('subspace', mid), ` after ${mid}`,
+  ...(mid < last ? [' and ', at('subspace', last), ` after ${last}`] : []), ' (full space: ', at('full', 0), ', ', at('full', 1),
+  ', ', at('full', mid), ...(mid < last ? [', ', at('full', last)] : []), `): ${TREND_WORDS[v.agreementTrend]} (std `,
+  num(['subspace', level, 'decoder', 'std']), '). '];
+}
+
 const capitalised = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}`;
 
 export function taskFinding(run: Run, t: number): Finding {
@@ -187,7 +211,7 @@ export function taskFinding(run: Run, t: number): Finding {
     paragraphs: [
       [...readSentences(run, t), ...reuseSentence(run, t), ...agreementSentences(run, t)],
       [...movementSentence(run, t), ...dimensionSentences(run, t)],
-      subspaceSentences(run, t),
+      [...subspaceSentences(run, t), ...budgetSentences(run, t)],
     ].filter((p) => p.length > 0),
   };
 }

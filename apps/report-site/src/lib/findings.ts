@@ -15,7 +15,7 @@ import { diffConfigs, showValue } from './config-diff.js';
 import { listInWords } from './format.js';
 import { claimOf, measured, taskFinding, type Finding } from './findings-task.js';
 
-export { runOfFolder, subspaceSentences, type Finding } from './findings-task.js';
+export { budgetSentences, runOfFolder, subspaceSentences, type Finding } from './findings-task.js';
 
 const SIDE_WORDS = {
   above: ', so the untrained decoders sit above it. ',

@@ -11,13 +11,14 @@ import type { Config } from '../config/schema.js';
 import {
   analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, initShapeBaselines, hungarianMatch, mean, pwmccMatrix,
   sharedFraction,
-  summarisePairs, trainedVsRandom, welchTTest, zTest, type Matrix,
+  summarisePairs, trainedVsRandom, upperTriangle, welchTTest, zTest, type Matrix,
 } from '../metrics/index.js';
 import { componentsFor, principalAxes, spectrumOf, type PrincipalAxes } from '../metrics/spectrum.js';
 import { projectRows } from '../metrics/subspace.js';
 import type { Results, TaskResult } from '../results/schema.js';
 import type { SaeRecord, TransformerRecord } from './jobs.js';
 import { taskPaths } from './layout.js';
+import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 
 /** Statistics that are infinite or NaN (zero spread) are undefined: results.json records null. */
@@ -77,7 +78,35 @@ export async function analyseTask(config: Config, taskName: string, out: string,
     saes: saes.map((s) => ({ seed: s.seed, variant: config.sae.variant, k: config.sae.k, dSae, ...s.metrics,
       file: rel(paths.sae(s.seed)) })),
     ...compareDictionaries(taskName, seeds, decoders, encoders, inits, config.analysis, axes),
+    ...await pwmccCurve(paths, saes, inits, axes, config.sae.epochs),
   };
+}
+
+/**
+ * Mean cross-seed PWMCC of the decoders after every epoch (full space, and within the top principal directions holding
+ * 99% of the variance), from the snapshots the SAE jobs kept; empty when any snapshot is missing or belongs to another
+ * SAE stage key (an SAE trained before snapshots were kept, say): then results.json has no curve.
+ */
+async function pwmccCurve(paths: ReturnType<typeof taskPaths>, saes: SaeRecord[], inits: Matrix[], axes: PrincipalAxes, epochs: number) {
+  const m = componentsFor(axes.eigenvalues, 0.99);
+  const meanPwmcc = (ds: Matrix[]) => mean(upperTriangle(pwmccMatrix(ds)).map((p) => p.value));
+  const point = (ds: Matrix[]) => [meanPwmcc(ds), meanPwmcc(ds.map((d) => projectRows(d, axes, m).rows))] as const;
+  const curve = { full: [] as number[], subspace: [] as number[], m };
+  const add = ([f, s]: readonly [number, number]) => { curve.full.push(f); curve.subspace.push(s); };
+  add(point(inits));
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const decoders: Matrix[] = [];
+    for (const s of saes) {
+      const file = paths.saeEpoch(s.seed, epoch);
+      if (!existsSync(file)) return {};
+      const { tensors, metadata } = await loadSafetensors(file);
+      if (metadata.key !== s.key) return {};
+      const w = tensors.W_dec!;
+      decoders.push({ data: w.data as Float32Array, rows: w.shape[0]!, cols: w.shape[1]! });
+    }
+    add(point(decoders));
+  }
+  return { pwmccCurve: finiteOrNull(curve) };
 }
 
 /** The fractions of the activations' variance whose principal directions subspace PWMCC is measured in. */

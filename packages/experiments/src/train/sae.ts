@@ -2,7 +2,8 @@
  * Trains one TopK SAE on an activation matrix with one seed: the seed sets both the
  * initialisation and the shuffle order (epoch e shuffles with its own fork of the seed, so a
  * resumed run is bit-identical). After every epoch it records how far the decoder has moved from
- * its initialisation (trainedVsInit, the PWMCC between the two) and checkpoints.
+ * its initialisation (trainedVsInit, the PWMCC between the two), hands the decoder to `onEpoch`
+ * (the pipeline keeps it for the cross-seed PWMCC curve) and checkpoints.
  */
 import { Adam, noGrad, releaseMemory, Rng, sub, tensor, tidy, type Tensor } from '@saelab/tensor';
 import { makeSae, saveCheckpoint, type SaeConfig, type SparseAutoencoder } from '@saelab/models';
@@ -61,7 +62,11 @@ export function buildSae(cfg: SaeTraining, dIn: number, seed: number, dataMean?:
 }
 
 export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining, seed: number,
-  o: { checkpointPath?: string; progress?: Progress; label?: string } = {},
+  o: {
+    checkpointPath?: string; progress?: Progress; label?: string;
+    /** Called with the decoder after every epoch (1-based), before that epoch's checkpoint. */
+    onEpoch?: (epoch: number, decoder: Matrix) => Promise<void>;
+  } = {},
 ): Promise<{ sae: SparseAutoencoder; initDecoder: Matrix; metrics: SaeMetrics }> {
   const progress = o.progress ?? silent;
   const label = o.label ?? `SAE seed ${seed}`;
@@ -105,6 +110,7 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
       firings: Array.from(sae.firings),
       sinceFired: Array.from(sae.sinceFired),
     };
+    await o.onEpoch?.(state.epoch, decoderMatrix(sae));
     if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, sae, opt, state);
   }
   const quality = evaluateSae(sae, acts, dIn, stats);

@@ -29,6 +29,16 @@ export function dimension(task: Pick<TaskResult, 'saes' | 'activations'>): Dimen
 
 const significant = (p: number | null) => p !== null && p < RULES.alpha;
 
+/** Rising, flat or falling agreement within the span over training (see @saelab/results' verdicts.ts). */
+export function agreementTrend(task: Pick<TaskResult, 'pwmccCurve' | 'subspace'>): 'rising' | 'flat' | 'falling' | null {
+  const curve = task.pwmccCurve?.subspace;
+  const level = task.subspace.find((l) => l.variance === 0.99);
+  if (!curve || curve.length < 3 || !level) return null;
+  const change = curve[curve.length - 1]! - curve[1]!;
+  const band = 2 * level.decoder.std;
+  return change > band ? 'rising' : change < -band ? 'falling' : 'flat';
+}
+
 /**
  * Agreement within the activations' span: the 99% level of `subspace`, against the untrained decoders projected
  * there. Never 'stable': in m dimensions chance itself is high (0.70 for m = 19, n = 1024), so the full-space
@@ -54,6 +64,7 @@ export function taskVerdict(task: TaskResult, taskConfig: Record<string, unknown
     barelyMovedCount: task.saes.filter((s) => s.trainedVsInit >= RULES.barelyMoved).length,
     dimension: dimension(task),
     subspaceAgreement: subspaceAgreement(task),
+    agreementTrend: agreementTrend(task),
     untrainedVsAnalytic: !random ? null : !significant(random.p) ? 'consistent' : random.diff > 0 ? 'above' : 'below',
     uniformAboveGaussian: significant(shapes.p) && shapes.diff > 0,
     readAt,

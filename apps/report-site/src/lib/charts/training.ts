@@ -71,3 +71,16 @@ export function trainedVsInitChart(task: TaskResult): Chart {
   return curve(`Decoder drift from initialisation, ${task.name}`, description, 'PWMCC with own init', rows,
     { domain: [0, 1] });
 }
+
+/** Mean cross-seed PWMCC of the decoders by epoch (0: untrained), in the full space and within the data's span. */
+export function pwmccCurveChart(task: TaskResult): Chart | undefined {
+  const c = task.pwmccCurve;
+  if (!c) return undefined;
+  const span = `top ${c.m} directions`;
+  const rows = [...c.full.map((value, epoch) => ({ epoch, value, series: 'full space' })),
+    ...c.subspace.map((value, epoch) => ({ epoch, value, series: span }))];
+  const description = `Mean PWMCC between the decoders of different seeds after each epoch (epoch 0: untrained), in the full `
+    + `space (${f4(c.full[0]!)} untrained, ${last(c.full)} at the end) and within the activations' ${span} (${f4(c.subspace[0]!)} `
+    + `untrained, ${last(c.subspace)} at the end).`;
+  return curve(`Cross-seed PWMCC by epoch, ${task.name}`, description, 'mean PWMCC', rows, { domain: [0, 1] });
+}
