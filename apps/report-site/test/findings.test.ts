@@ -190,11 +190,13 @@ describe('findings', () => {
   });
 
   it('says whether agreement rose with the training budget, from the cross-seed PWMCC curve', () => {
-    const curve = (end: number) => [0.69, 0.70, ...Array.from({ length: 19 }, (_, i) => 0.70 + (i + 1) * (end - 0.70) / 19)];
+    const curve = (end: number) =>
+      [0.69, 0.70, ...Array.from({ length: 19 }, (_, i) => 0.70 + (i + 1) * (end - 0.70) / 19)];
     const rising = makeResults('corrected-long', [{ kind: 'copy', pairs: chance, curve: curve(0.75) }]);
     const { all } = text(rising);
-    expect(all).toContain('Within the activations\' span (top 19 directions), the decoders of different seeds agree at 0.6900 untrained, '
-      + '0.7000 after one epoch, 0.7500 after 20 (full space: 0.2900, 0.3000, 0.3500): agreement rose with training');
+    expect(all).toContain('Within the activations\' span (top 19 directions), the decoders of different seeds agree at '
+      + '0.6900 untrained, 0.7000 after one epoch, 0.7500 after 20 (full space: 0.2900, 0.3000, 0.3500): agreement '
+        + 'rose with training');
     expect(text(makeResults('x', [{ kind: 'copy', pairs: chance, curve: curve(0.7) }])).all)
       .toContain('agreement did not move by more than twice the spread of the final pairs');
     expect(text(makeResults('x', [{ kind: 'copy', pairs: chance }])).all).not.toContain('after one epoch');

@@ -32,7 +32,9 @@ export interface TaskSpec {
   subspacePairs?: number[];
   subspaceRandomPairs?: number[];
   subspaceWelchP?: number;
-  /** The cross-seed PWMCC curve within the span (index 0 untrained); the full-space one is the same values minus 0.4. */
+  /**
+   * The cross-seed PWMCC curve within the span (index 0 untrained); the full-space one is the same values minus 0.4.
+   */
   curve?: number[];
 }
 
@@ -90,7 +92,8 @@ function task(spec: TaskSpec): TaskResult {
     })),
     pwmcc: p,
     encoderPwmcc: p,
-    ...(spec.curve && { pwmccCurve: { full: spec.curve.map((v) => v - 0.4), subspace: spec.curve, m: spec.components?.[1] ?? 19 } }),
+    ...(spec.curve && { pwmccCurve: { full: spec.curve.map((v) => v - 0.4), subspace: spec.curve,
+      m: spec.components?.[1] ?? 19 } }),
     subspace: ([0.9, 0.99, 0.999] as const).map((variance, level) => {
       const decoder = pairSummary(spec.subspacePairs ?? spec.pairs);
       const untrained = pairSummary(spec.subspaceRandomPairs ?? random);

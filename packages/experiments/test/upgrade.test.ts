@@ -13,7 +13,8 @@ const quiet: Reporter = { job: () => ({ start() {}, update() {}, finish() {} }) 
 /** What schema 1 held of schema-2 results: without the verdicts, initShapes, encoderPwmcc and subspace. */
 function downgrade(r: Results): Record<string, unknown> {
   const { verdicts: _, ...rest } = r;
-  return { ...rest, schemaVersion: 1, tasks: r.tasks.map(({ encoderPwmcc: __, subspace: ___, pwmccCurve: _____, ...t }) => {
+  return { ...rest, schemaVersion: 1, tasks: r.tasks.map(({ encoderPwmcc: __, subspace: ___, pwmccCurve: _____,
+      ...t }) => {
     const { initShapes: ____, ...randomBaseline } = t.randomBaseline;
     return { ...t, randomBaseline };
   }) };
@@ -51,7 +52,8 @@ describe('saelab upgrade', () => {
     // seeds).
     const { upgradedFrom, ...environment } = v2.environment;
     expect(upgradedFrom?.schemaVersion).toBe(1);
-    // ...but for the cross-seed PWMCC curve, a training-time record (the decoders of every epoch) no upgrade can recover.
+    // ...but for the cross-seed PWMCC curve, a training-time record (the decoders of every epoch) no upgrade can
+    // recover.
     const withoutCurves = { ...results, tasks: results.tasks.map(({ pwmccCurve: _, ...t }) => t) };
     expect({ ...v2, environment }).toEqual(JSON.parse(JSON.stringify(withoutCurves)));
     expect(JSON.parse(JSON.stringify(downgrade({ ...v2, environment })))).toEqual(v1);

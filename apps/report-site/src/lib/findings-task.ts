@@ -194,11 +194,12 @@ export function budgetSentences(run: Run, t: number): Segment[] {
   const mid = Math.min(20, last);
   const at = (series: 'full' | 'subspace', e: number) => num(['pwmccCurve', series, e]);
   const level = task.subspace.findIndex((l) => l.variance === 0.99);
-  return ['Within the activations\' span (top ', num(['pwmccCurve', 'm'], 'int'), ' directions), the decoders of different seeds '
-    + 'agree at ', at('subspace', 0), ' untrained, ', at('subspace', 1), ' after one epoch, ', at('subspace', mid), ` after ${mid}`,
-  ...(mid < last ? [' and ', at('subspace', last), ` after ${last}`] : []), ' (full space: ', at('full', 0), ', ', at('full', 1),
-  ', ', at('full', mid), ...(mid < last ? [', ', at('full', last)] : []), `): ${TREND_WORDS[v.agreementTrend]} (std `,
-  num(['subspace', level, 'decoder', 'std']), '). '];
+  return ['Within the activations\' span (top ', num(['pwmccCurve', 'm'], 'int'),
+    ' directions), the decoders of different seeds agree at ', at('subspace', 0), ' untrained, ', at('subspace', 1),
+    ' after one epoch, ', at('subspace', mid), ` after ${mid}`,
+    ...(mid < last ? [' and ', at('subspace', last), ` after ${last}`] : []), ' (full space: ', at('full', 0), ', ',
+    at('full', 1), ', ', at('full', mid), ...(mid < last ? [', ', at('full', last)] : []),
+    `): ${TREND_WORDS[v.agreementTrend]} (std `, num(['subspace', level, 'decoder', 'std']), '). '];
 }
 
 const capitalised = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}`;

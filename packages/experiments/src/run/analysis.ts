@@ -87,7 +87,8 @@ export async function analyseTask(config: Config, taskName: string, out: string,
  * 99% of the variance), from the snapshots the SAE jobs kept; empty when any snapshot is missing or belongs to another
  * SAE stage key (an SAE trained before snapshots were kept, say): then results.json has no curve.
  */
-async function pwmccCurve(paths: ReturnType<typeof taskPaths>, saes: SaeRecord[], inits: Matrix[], axes: PrincipalAxes, epochs: number) {
+async function pwmccCurve(paths: ReturnType<typeof taskPaths>, saes: SaeRecord[], inits: Matrix[], axes: PrincipalAxes,
+    epochs: number) {
   const m = componentsFor(axes.eigenvalues, 0.99);
   const meanPwmcc = (ds: Matrix[]) => mean(upperTriangle(pwmccMatrix(ds)).map((p) => p.value));
   const point = (ds: Matrix[]) => [meanPwmcc(ds), meanPwmcc(ds.map((d) => projectRows(d, axes, m).rows))] as const;

@@ -94,7 +94,8 @@ export async function saeJob(config: Config, taskName: string, seed: number, out
   const dIn = acts.shape[1]!;
   const { sae, initDecoder, metrics } = await trainSae(acts.data as Float32Array, dIn, config.sae, seed,
     { checkpointPath: paths.saeCheckpoint(seed, key), progress, label: `${taskName}: SAE seed ${seed}`,
-      onEpoch: (epoch, d) => saveSafetensors(paths.saeEpoch(seed, epoch), { W_dec: { shape: [d.rows, d.cols], data: d.data } },
+      onEpoch: (epoch, d) => saveSafetensors(paths.saeEpoch(seed, epoch),
+        { W_dec: { shape: [d.rows, d.cols], data: d.data } },
         { key, epoch: String(epoch) }) });
   const taskCfg = config.tasks[taskName]!;
   await saveSae(paths.sae(seed), sae, { hookName: taskCfg.activations.hook, seed, task: taskName,

@@ -43,7 +43,9 @@ export function taskPaths(out: string, taskName: string) {
     saeInit: (seed: number) => join(work, `sae-seed${seed}-init.safetensors`),
     saeRecord: (seed: number) => join(work, `sae-seed${seed}.json`),
     saeCheckpoint: (seed: number, key: string) => join(work, `sae-seed${seed}-${key}.ckpt.safetensors`),
-    /** The decoder after epoch `epoch` (1-based), for the cross-seed PWMCC curve; its metadata names the SAE stage key. */
+    /**
+     * The decoder after epoch `epoch` (1-based), for the cross-seed PWMCC curve; its metadata names the SAE stage key.
+     */
     saeEpoch: (seed: number, epoch: number) => join(work, `sae-seed${seed}-epoch${epoch}.safetensors`),
   };
 }

@@ -30,7 +30,9 @@ export function dimension(task: Pick<TaskResult, 'saes' | 'activations'>): Dimen
 const significant = (p: number | null) => p !== null && p < RULES.alpha;
 
 /** Rising, flat or falling agreement within the span over training (see @saelab/results' verdicts.ts). */
-export function agreementTrend(task: Pick<TaskResult, 'pwmccCurve' | 'subspace'>): 'rising' | 'flat' | 'falling' | null {
+export function agreementTrend(
+  task: Pick<TaskResult, 'pwmccCurve' | 'subspace'>,
+): 'rising' | 'flat' | 'falling' | null {
   const curve = task.pwmccCurve?.subspace;
   const level = task.subspace.find((l) => l.variance === 0.99);
   if (!curve || curve.length < 3 || !level) return null;

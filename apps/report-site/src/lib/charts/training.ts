@@ -79,8 +79,8 @@ export function pwmccCurveChart(task: TaskResult): Chart | undefined {
   const span = `top ${c.m} directions`;
   const rows = [...c.full.map((value, epoch) => ({ epoch, value, series: 'full space' })),
     ...c.subspace.map((value, epoch) => ({ epoch, value, series: span }))];
-  const description = `Mean PWMCC between the decoders of different seeds after each epoch (epoch 0: untrained), in the full `
-    + `space (${f4(c.full[0]!)} untrained, ${last(c.full)} at the end) and within the activations' ${span} (${f4(c.subspace[0]!)} `
-    + `untrained, ${last(c.subspace)} at the end).`;
+  const description = `Mean PWMCC between the decoders of different seeds after each epoch (epoch 0: untrained), in `
+    + `the full space (${f4(c.full[0]!)} untrained, ${last(c.full)} at the end) and within the activations' ${span} `
+    + `(${f4(c.subspace[0]!)} untrained, ${last(c.subspace)} at the end).`;
   return curve(`Cross-seed PWMCC by epoch, ${task.name}`, description, 'mean PWMCC', rows, { domain: [0, 1] });
 }
