@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { headlineChart, trainedVsRandomChart } from '../src/lib/charts/overview.js';
 import { distributionChart, heatmapChart, matchedCosineChart, sharedFractionChart,
   spectrumChart } from '../src/lib/charts/task.js';
-import { saeLossChart, trainedVsInitChart, transformerAccuracyChart,
+import { pwmccCurveChart, saeLossChart, trainedVsInitChart, transformerAccuracyChart,
   transformerLossChart } from '../src/lib/charts/training.js';
-import { REPORTED } from '@saelab/experiments/fixture';
+import { makeResults, REPORTED } from '@saelab/experiments/fixture';
 
 const parse = (html: string) => new JSDOM(html).window.document;
 
@@ -40,6 +40,14 @@ describe('charts', () => {
       expect(doc.querySelectorAll('g[aria-label="dot"] circle, g[aria-label="bar"] rect, g[aria-label="line"] path, '
         + 'g[aria-label="rule"] line').length).toBeGreaterThan(0);
     }
+  });
+
+  it('draws the cross-seed PWMCC curve, one line per space, only where results have one', () => {
+    const withCurve = makeResults('x', [{ kind: 'copy', pairs: Array(10).fill(0.3), curve: [0.69, 0.7, 0.71, 0.72] }]).tasks[0]!;
+    const chart = pwmccCurveChart(withCurve)!;
+    expect(parse(chart.html).querySelectorAll('g[aria-label="line"] path').length).toBe(2);
+    expect(chart.description).toContain('within the activations\' top 19 directions (0.6900 untrained, 0.720 at the end)');
+    expect(pwmccCurveChart(copy)).toBeUndefined();
   });
 
   it('draws the activations\' cumulative variance with a rule at k', () => {
