@@ -43,10 +43,12 @@ describe('charts', () => {
   });
 
   it('draws the cross-seed PWMCC curve, one line per space, only where results have one', () => {
-    const withCurve = makeResults('x', [{ kind: 'copy', pairs: Array(10).fill(0.3), curve: [0.69, 0.7, 0.71, 0.72] }]).tasks[0]!;
+    const withCurve = makeResults('x', [{ kind: 'copy', pairs: Array(10).fill(0.3),
+      curve: [0.69, 0.7, 0.71, 0.72] }]).tasks[0]!;
     const chart = pwmccCurveChart(withCurve)!;
     expect(parse(chart.html).querySelectorAll('g[aria-label="line"] path').length).toBe(2);
-    expect(chart.description).toContain('within the activations\' top 19 directions (0.6900 untrained, 0.720 at the end)');
+    expect(chart.description).toContain('within the activations\' top 19 directions (0.6900 untrained, 0.720 at the '
+      + 'end)');
     expect(pwmccCurveChart(copy)).toBeUndefined();
   });
 
