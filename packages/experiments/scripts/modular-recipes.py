@@ -27,7 +27,15 @@ Run (low priority; one training process at a time on the shared machine):
   nice -n 19 /usr/bin/python3 packages/experiments/scripts/modular-recipes.py --recipe NAME [--seed 0]
 Writes results/recipes/modular-pytorch/<recipe>[-seed<s>].json after every epoch:
   {recipe: {...}, seed, epochs: [{epoch, trainLoss, trainAcc, valAcc}], firstEpochAt099, ...}
-`--list` prints the recipes.
+`--list` prints the recipes; NAME may also be ad hoc, "key=value,..." over BASE (most runs below were).
+
+Findings (seed 0 search, 2 cores, 1 thread, 2.2-5.2 s/epoch; results/recipes/modular-pytorch/SUMMARY.md):
+every run sits at chance for ~15-25 epochs, then either fits train and val together within ~10 epochs,
+or falls into a noisy slow climb (train ~ val ~ 40-60%, loss ~1.0-1.3: underfitting, not memorisation).
+More update noise gives the slow regime: wd 1.0 (lr 1e-3), lr 3e-3, batch 128, and some seeds at
+wd 0.01-0.1. Neither no-decay groups nor betas (0.9, 0.98) rescue wd 1.0 at lr 1e-3. Halving lr does:
+wd 0.1, lr 5e-4, batch 512 (else as the TS engine) reached val >= 0.99 at epochs 24, 31, 28, 31, 29
+(seeds 0-4), against 23, 76, 126 at lr 1e-3 (seeds 0-2).
 """
 import os
 
