@@ -15,8 +15,8 @@ async function writeConfig(body: string): Promise<string> {
 }
 
 describe('configs', () => {
-  it('ships the four presets, each valid', () => {
-    expect(listConfigs()).toEqual(['corrected', 'husai', 'quick', 'smoke']);
+  it('ships the six presets, each valid', () => {
+    expect(listConfigs()).toEqual(['corrected', 'corrected-long', 'corrected-wd1', 'husai', 'quick', 'smoke']);
     for (const name of listConfigs()) expect(loadConfig(name).name).toBe(name);
   });
 
@@ -38,9 +38,19 @@ describe('configs', () => {
   it('corrected extends husai, changing only what its notes list', () => {
     const c = loadConfig('corrected');
     expect(c.sae.variant).toBe('openai');
-    expect(c.tasks.modular).toMatchObject({ readAt: 'equals', transformer: { weightDecay: 1, epochs: 500 } });
+    expect(c.tasks.modular).toMatchObject({ readAt: 'equals', transformer: { weightDecay: 0.1, epochs: 500 } });
     expect(c.tasks.copy).toEqual(loadConfig('husai').tasks.copy);
     expect(c.notes.length).toBe(3);
+  });
+
+  it('corrected-wd1 is corrected with the failed weight decay 1.0, and corrected-long with SAEs trained 100 epochs', () => {
+    const [c, wd1, long] = ['corrected', 'corrected-wd1', 'corrected-long'].map((n) => loadConfig(n));
+    const { name: _a, description: _b, notes: _c, ...rest } = c!;
+    const strip = (x: typeof c) => { const { name: _, description: __, notes: ___, ...r } = x!; return r; };
+    const expectedWd1 = JSON.parse(JSON.stringify(rest));
+    expectedWd1.tasks.modular.transformer.weightDecay = 1;
+    expect(strip(wd1)).toEqual(expectedWd1);
+    expect(strip(long)).toEqual({ ...rest, sae: { ...rest.sae, epochs: 100 } });
   });
 
   it('merges objects key by key and replaces arrays', () => {
@@ -74,7 +84,8 @@ describe('configs', () => {
     await expect(async () =>
       loadConfig(await writeConfig('{ "name": '))).rejects.toThrow(/is not valid JSON.*fix the syntax/);
     expect(() => loadConfig('/no/such/config.json')).toThrow(/config file \/no\/such\/config.json does not exist/);
-    expect(() => loadConfig('nope')).toThrow("unknown config 'nope': choose one of corrected, husai, quick, smoke");
+    expect(() => loadConfig('nope'))
+      .toThrow("unknown config 'nope': choose one of corrected, corrected-long, corrected-wd1, husai, quick, smoke");
     await expect(async () => loadConfig(await writeConfig('{ "extends": "husai", "sae": { "k": 0 } }')))
       .rejects.toThrow(/sae\.k: must be >= 1/);
   });

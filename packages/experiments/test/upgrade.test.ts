@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config/load.js';
 import { runExperiment } from '../src/run/pipeline.js';
 import type { Reporter } from '../src/run/pool.js';
 import { upgradeResults } from '../src/run/upgrade.js';
+import { computeVerdicts } from '../src/verdicts/index.js';
 
 const quiet: Reporter = { job: () => ({ start() {}, update() {}, finish() {} }) };
 
@@ -53,8 +54,10 @@ describe('saelab upgrade', () => {
     const { upgradedFrom, ...environment } = v2.environment;
     expect(upgradedFrom?.schemaVersion).toBe(1);
     // ...but for the cross-seed PWMCC curve, a training-time record (the decoders of every epoch) no upgrade can
-    // recover.
-    const withoutCurves = { ...results, tasks: results.tasks.map(({ pwmccCurve: _, ...t }) => t) };
+    // recover, and so for the verdict read from it (agreementTrend: null without a curve).
+    const { verdicts: _, ...measured } = { ...results, tasks: results.tasks.map(({ pwmccCurve: __, ...t }) => t) };
+    const withoutCurves = { ...measured, verdicts: computeVerdicts(measured) };
+    expect(withoutCurves.verdicts.tasks.map((t) => t.agreementTrend)).toEqual([null, null]);
     expect({ ...v2, environment }).toEqual(JSON.parse(JSON.stringify(withoutCurves)));
     expect(JSON.parse(JSON.stringify(downgrade({ ...v2, environment })))).toEqual(v1);
     expect(JSON.parse(readFileSync(join(dir, '.work', 'run.json'), 'utf8')))
@@ -62,6 +65,18 @@ describe('saelab upgrade', () => {
     const once = readFileSync(join(dir, 'results.json'), 'utf8');
     expect(await upgradeResults(dir)).toBe(2);
     expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe(once);
+  });
+
+  it('decides the verdicts of a current file again with today\'s rules, keeping its numbers', async () => {
+    const { out, results } = await ranSmoke();
+    const dir = mkdtempSync(join(tmpdir(), 'saelab-upgrade-'));
+    cpSync(out, dir, { recursive: true });
+    const stale = JSON.parse(JSON.stringify(results)) as Results;
+    for (const t of stale.verdicts.tasks) delete (t as Partial<typeof t>).agreementTrend; // written before that rule existed
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(stale));
+    expect(() => parseResults(stale, 'x')).toThrow('agreementTrend');
+    expect(await upgradeResults(dir)).toBe(2);
+    expect(parseResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')), 'x')).toEqual(JSON.parse(JSON.stringify(results)));
   });
 
   it('names the folder when there is nothing to upgrade, and leaves an invalid file as it was', async () => {

@@ -17,7 +17,8 @@ import { check } from '@saelab/results';
 import { ConfigSchema, type Config } from '../config/schema.js';
 import { pwmccMatrix } from '../metrics/pwmcc.js';
 import { principalAxes, spectrumOf } from '../metrics/spectrum.js';
-import { checkWritten, ResultsV1Schema, SCHEMA_VERSION, type MeasuredResults, type Results,
+import {
+  checkWritten, ResultsV1Schema, SCHEMA_VERSION, WrittenResultsSchema, type MeasuredResults, type Results,
   type ResultsV1 } from '../results/schema.js';
 import { computeVerdicts } from '../verdicts/index.js';
 import { initShapes, matrixFrom, pairSummary, subspaceLevels } from './analysis.js';
@@ -61,10 +62,13 @@ export async function upgradeResults(dir: string): Promise<number> {
   })) as { schemaVersion?: unknown };
   if (raw.schemaVersion === SCHEMA_VERSION) {
     // Current already: decide its verdicts again with today's rules (its numbers stay); rewrite only if they changed.
-    const { verdicts, ...measured } = checkWritten(raw, file);
-    const decided: Results = { ...measured, verdicts: computeVerdicts(measured) };
+    // The verdicts are not checked first: rules added since the file was written leave them incomplete.
+    const { verdicts, ...rest } = raw as Results;
+    const measured = check(WrittenResultsSchema.omit({ verdicts: true }), rest, file) as MeasuredResults;
+    const decided: Results = { ...rest, verdicts: computeVerdicts(measured) }; // the file's own key order, for a small diff
     if (JSON.stringify(decided.verdicts) !== JSON.stringify(verdicts)) {
-      await writeJsonAtomic(file, checkWritten(decided, file));
+      checkWritten(decided, file);
+      await writeJsonAtomic(file, decided);
     }
     return SCHEMA_VERSION;
   }
