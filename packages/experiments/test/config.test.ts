@@ -43,7 +43,7 @@ describe('configs', () => {
     expect(c.notes.length).toBe(3);
   });
 
-  it('corrected-wd1 is corrected with the failed weight decay 1.0, and corrected-long with SAEs trained 100 epochs', () => {
+  it('corrected-wd1 is corrected with the failed weight decay 1.0, corrected-long with SAEs trained 100 epochs', () => {
     const [c, wd1, long] = ['corrected', 'corrected-wd1', 'corrected-long'].map((n) => loadConfig(n));
     const { name: _a, description: _b, notes: _c, ...rest } = c!;
     const strip = (x: typeof c) => { const { name: _, description: __, notes: ___, ...r } = x!; return r; };

@@ -72,11 +72,13 @@ describe('saelab upgrade', () => {
     const dir = mkdtempSync(join(tmpdir(), 'saelab-upgrade-'));
     cpSync(out, dir, { recursive: true });
     const stale = JSON.parse(JSON.stringify(results)) as Results;
-    for (const t of stale.verdicts.tasks) delete (t as Partial<typeof t>).agreementTrend; // written before that rule existed
+    // Written before that rule existed:
+    for (const t of stale.verdicts.tasks) delete (t as Partial<typeof t>).agreementTrend;
     writeFileSync(join(dir, 'results.json'), JSON.stringify(stale));
     expect(() => parseResults(stale, 'x')).toThrow('agreementTrend');
     expect(await upgradeResults(dir)).toBe(2);
-    expect(parseResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')), 'x')).toEqual(JSON.parse(JSON.stringify(results)));
+    const after = parseResults(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')), 'x');
+    expect(after).toEqual(JSON.parse(JSON.stringify(results)));
   });
 
   it('names the folder when there is nothing to upgrade, and leaves an invalid file as it was', async () => {

@@ -65,7 +65,8 @@ export async function upgradeResults(dir: string): Promise<number> {
     // The verdicts are not checked first: rules added since the file was written leave them incomplete.
     const { verdicts, ...rest } = raw as Results;
     const measured = check(WrittenResultsSchema.omit({ verdicts: true }), rest, file) as MeasuredResults;
-    const decided: Results = { ...rest, verdicts: computeVerdicts(measured) }; // the file's own key order, for a small diff
+    // Written in the file's own key order, for a small diff.
+    const decided: Results = { ...rest, verdicts: computeVerdicts(measured) };
     if (JSON.stringify(decided.verdicts) !== JSON.stringify(verdicts)) {
       checkWritten(decided, file);
       await writeJsonAtomic(file, decided);
