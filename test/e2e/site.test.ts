@@ -143,7 +143,13 @@ describe('report site', () => {
         const dots = await page.$$eval('figure.chart g[aria-label="dot"] circle', (c) => c.length);
         expect(dots).toBe(results.tasks.reduce((n, t) => n + t.pwmcc.pairs.length, 0)); // one per seed pair
       }
-      if (name === 'copy' || name === 'modular') expect(charts.length).toBe(9);
+      if (name === 'copy' || name === 'modular') {
+        // Nine charts, and the cross-seed PWMCC curve where the run recorded one (every smoke task does).
+        const task = results.tasks.find((t) => t.name === name)!;
+        expect(task.pwmccCurve).toBeDefined();
+        expect(charts.length).toBe(9 + (task.pwmccCurve ? 1 : 0));
+        expect(charts.map((c) => c.title)).toContain('Cross-seed PWMCC by epoch');
+      }
       if (name === 'findings') expect(charts.length).toBe(0);
       if (name === 'statistics') expect(charts.length).toBe(1);
       expect(errors, `${path}: console errors`).toEqual([]);
