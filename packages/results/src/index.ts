@@ -10,3 +10,4 @@ export {
 } from './schema.js';
 export * from './verdicts.js';
 export { protocolChange, taskVerdict, type ProtocolChange, type TaskChange } from './protocols.js';
+export { valueAt } from './paths.js';

@@ -15,19 +15,8 @@ export interface NumRef {
   style: NumberStyle;
 }
 
-/**
- * The number at `path` in `root`, or null where results.json records an undefined statistic
- * (a test statistic of values with zero spread); throws naming the path if there is neither.
- */
-export function valueAt(root: unknown, path: Path): number | null {
-  let node: unknown = root;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') break;
-    node = (node as Record<string | number, unknown>)[key];
-  }
-  if (node !== null && typeof node !== 'number') throw new Error(`results.json has no number at ${path.join('.')}`);
-  return node;
-}
+/** The number at a path in results.json (null for an undefined statistic): @saelab/results' valueAt. */
+export { valueAt } from '@saelab/results';
 
 /**
  * The path written in `data-path` attributes, as a JSON array (["tasks",0,"pwmcc","mean"]): some

@@ -10,16 +10,4 @@ export const RULES = {
   alpha: 0.05,
 } as const;
 
-/**
- * The number at `path` in `root`, or null where results.json records an undefined statistic; throws if there is
- * neither.
- */
-export function valueAt(root: unknown, path: readonly (string | number)[]): number | null {
-  let node: unknown = root;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') break;
-    node = (node as Record<string | number, unknown>)[key];
-  }
-  if (node !== null && typeof node !== 'number') throw new Error(`results.json has no number at ${path.join('.')}`);
-  return node;
-}
+export { valueAt } from '@saelab/results';
