@@ -131,14 +131,19 @@ describe('pipeline (smoke config)', () => {
     await expect(run(out)).rejects.toThrow(/activation row 5 holds NaN.*delete the task's activations.safetensors/);
   });
 
-  it('reuses another run\'s transformer when its stage key matches, and only then', async () => {
-    const first = await tmp();
-    const ra = await run(first);
-    // Another config: the same tasks, another SAE, and a copy transformer trained one epoch longer.
+  /** Another config: the same tasks, another SAE, and a copy transformer trained one epoch longer. */
+  const otherSae = () => {
     const raw = JSON.parse(JSON.stringify(smoke));
     raw.name = 'other-sae';
     raw.sae.variant = 'openai';
     raw.tasks.copy.transformer.epochs += 1;
+    return raw;
+  };
+
+  it('reuses another run\'s transformer when its stage key matches, and only then', async () => {
+    const first = await tmp();
+    const ra = await run(first);
+    const raw = otherSae();
     const out = await tmp();
     const rb = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet, reuse: [first] });
     expect(rb.environment.reusedTransformers).toEqual({ modular: relative(out, first) });
@@ -164,10 +169,7 @@ describe('pipeline (smoke config)', () => {
     const ra = await run(first);
     rmSync(join(first, '.work'), { recursive: true });
     for (const task of ['copy', 'modular']) rmSync(join(first, task, 'activations.safetensors'));
-    const raw = JSON.parse(JSON.stringify(smoke));
-    raw.name = 'other-sae';
-    raw.sae.variant = 'openai';
-    raw.tasks.copy.transformer.epochs += 1;
+    const raw = otherSae();
     const out = await tmp();
     const rb = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet, reuse: [first] });
     expect(rb.environment.reusedTransformers).toEqual({ modular: relative(out, first) });
