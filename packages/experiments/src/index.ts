@@ -18,6 +18,8 @@ export { compareDictionaries, finiteOrNull, initShapes, matrixFrom, pairSummary,
   subspaceLevels } from './run/analysis.js';
 export * from './metrics/index.js';
 export { makeTask, copySequences, allModularPairs, type TaskData } from './tasks/index.js';
+// The positive control's generator (issue 13): synthetic activations from a known sparse dictionary.
+export * from './synthetic/index.js';
 // Training-side functions a reader needs to recompute the results from the weight files.
 export { extractActivations } from './train/activations.js';
 export { evaluateSae } from './train/sae.js';
