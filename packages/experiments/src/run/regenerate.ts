@@ -6,18 +6,17 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { loadTransformer, makeSae, type Transformer } from '@saelab/models';
+import { loadTransformer, type Transformer } from '@saelab/models';
 import type { Config } from '../config/schema.js';
 import type { Matrix } from '../metrics/pwmcc.js';
 import { makeTask } from '../tasks/index.js';
 import { extractActivations } from '../train/activations.js';
+import { buildSae, decoderMatrix } from '../train/sae.js';
 
 /** The untrained decoder [d_sae, d_in] of an SAE of this config, regenerated from its seed as training builds it. */
 export function initialDecoder(config: Config, dIn: number, seed: number): Matrix {
-  const { variant, expansion, k, auxK, auxCoef, deadAfter } = config.sae;
-  const sae = makeSae({ dIn, dSae: expansion * dIn, k, variant, ...(auxK !== undefined && { auxK }),
-    ...(auxCoef !== undefined && { auxCoef }), ...(deadAfter !== undefined && { deadAfter }) }, seed);
-  return { data: Float32Array.from(sae.W_dec.toArray()), rows: sae.cfg.dSae, cols: dIn };
+  // buildSae is training's own constructor; the data mean it takes sets only b_dec, not the decoder rows.
+  return decoderMatrix(buildSae(config.sae, dIn, seed));
 }
 
 export interface RegeneratedActivations {
