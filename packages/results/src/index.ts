@@ -9,5 +9,6 @@ export {
   type SubspaceLevel, type TaskResult,
 } from './schema.js';
 export * from './verdicts.js';
-export { protocolChange, taskVerdict, type ProtocolChange, type TaskChange } from './protocols.js';
+export {
+  protocolChange, SPAN_VARIANCE, spanLevel, taskVerdict, type ProtocolChange, type TaskChange } from './protocols.js';
 export { valueAt } from './paths.js';

@@ -26,6 +26,13 @@ export interface ProtocolChange {
 
 const key = (v: TaskVerdict) => [v.agreement, v.movement, v.dimension].join('/');
 
+/** The fraction of the activations' variance whose principal directions are "the data's span" (subspace, curve). */
+export const SPAN_VARIANCE = 0.99;
+
+/** The index in `task.subspace` of the level at SPAN_VARIANCE (-1 if the task has none). */
+export const spanLevel = (task: Pick<TaskResult, 'subspace'>): number =>
+  task.subspace.findIndex((l) => l.variance === SPAN_VARIANCE);
+
 /** The verdict of a task of a run (the verdicts are in task order). */
 export function taskVerdict(results: Results, task: number | TaskResult): TaskVerdict {
   const index = typeof task === 'number' ? task : results.tasks.indexOf(task);

@@ -4,7 +4,7 @@
  * how far the decoders moved, the dimension argument and agreement within the activations' span. Every sentence
  * is chosen by the verdicts in results.json; numbers are NumRefs.
  */
-import { type Agreement, type ClaimVerdict } from '@saelab/results';
+import { spanLevel, type Agreement, type ClaimVerdict } from '@saelab/results';
 import { valueAt, type NumRef } from './refs.js';
 import { taskTitle, type Run } from './run.js';
 import { dimensionRefs, rangeSegments, taskRef, verdictOf, type Segment } from './summary.js';
@@ -162,7 +162,7 @@ const SUBSPACE_WORDS: Record<Agreement, string> = {
 /** Agreement where the data lives: subspace PWMCC at 99% of the variance, decoders and encoders. */
 export function subspaceSentences(run: Run, t: number): Segment[] {
   const v = verdictOf(run, t);
-  const level = run.results.tasks[t]!.subspace.findIndex((l) => l.variance === 0.99);
+  const level = spanLevel(run.results.tasks[t]!);
   if (v.subspaceAgreement === null || level < 0) return [];
   const num = taskRef(run, t);
   const at = (...path: (string | number)[]) => ['subspace', level, ...path];
@@ -193,7 +193,7 @@ export function budgetSentences(run: Run, t: number): Segment[] {
   const last = curve.full.length - 1;
   const mid = Math.min(20, last);
   const at = (series: 'full' | 'subspace', e: number) => num(['pwmccCurve', series, e]);
-  const level = task.subspace.findIndex((l) => l.variance === 0.99);
+  const level = spanLevel(task);
   return ['Within the activations\' span (top ', num(['pwmccCurve', 'm'], 'int'),
     ' directions), the decoders of different seeds agree at ', at('subspace', 0), ' untrained, ', at('subspace', 1),
     ' after one epoch, ', at('subspace', mid), ` after ${mid}`,

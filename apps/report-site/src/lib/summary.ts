@@ -4,7 +4,7 @@
  * computes no statistic. The text is a list of segments, plain strings and number references, so
  * that the page can mark every number with where it came from.
  */
-import { taskVerdict, type Agreement, type TaskResult } from '@saelab/results';
+import { spanLevel, taskVerdict, type Agreement, type TaskResult } from '@saelab/results';
 import type { NumRef, Path } from './refs.js';
 import type { NumberStyle } from './format.js';
 import { taskTitle, type Run } from './run.js';
@@ -111,7 +111,7 @@ function taskSentences(run: Run, t: number, lead: string): Segment[] {
       `; at least ${barelyMoved} counts as barely moved), so read this agreement with care. `);
   }
   out.push(...dimensionSentence(run, t));
-  const level = task.subspace.findIndex((l) => l.variance === 0.99);
+  const level = spanLevel(task);
   if (v.subspaceAgreement !== null && level >= 0) {
     const at = (...path: (string | number)[]) => num(['subspace', level, ...path]);
     out.push('Measured where the data lives (decoder rows projected onto the activations\' top ',

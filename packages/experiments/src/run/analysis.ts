@@ -6,6 +6,7 @@
  * the saved weight files.
  */
 import { loadSafetensors } from '@saelab/models';
+import { SPAN_VARIANCE } from '@saelab/results';
 import { Rng } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
 import {
@@ -89,7 +90,7 @@ export async function analyseTask(config: Config, taskName: string, out: string,
  */
 async function pwmccCurve(paths: ReturnType<typeof taskPaths>, saes: SaeRecord[], inits: Matrix[], axes: PrincipalAxes,
     epochs: number) {
-  const m = componentsFor(axes.eigenvalues, 0.99);
+  const m = componentsFor(axes.eigenvalues, SPAN_VARIANCE);
   const meanPwmcc = (ds: Matrix[]) => mean(upperTriangle(pwmccMatrix(ds)).map((p) => p.value));
   const point = (ds: Matrix[]) => [meanPwmcc(ds), meanPwmcc(ds.map((d) => projectRows(d, axes, m).rows))] as const;
   const curve = { full: [] as number[], subspace: [] as number[], m };
@@ -111,7 +112,7 @@ async function pwmccCurve(paths: ReturnType<typeof taskPaths>, saes: SaeRecord[]
 }
 
 /** The fractions of the activations' variance whose principal directions subspace PWMCC is measured in. */
-const SUBSPACE_LEVELS = [0.9, 0.99, 0.999] as const;
+const SUBSPACE_LEVELS = [0.9, SPAN_VARIANCE, 0.999] as const;
 
 /**
  * PWMCC of decoders, encoders and untrained decoders projected onto the activations' top-m principal

@@ -3,7 +3,9 @@
  * for what each verdict means): seed agreement against chance and stability, how far the decoders
  * moved, whether the activations fit inside k dimensions, and the controls around the baseline.
  */
-import type { Agreement, Dimension, Movement, TaskResult, TaskVerdict } from '@saelab/results';
+import {
+  spanLevel, type Agreement, type Dimension, type Movement, type TaskResult, type TaskVerdict,
+} from '@saelab/results';
 import { RULES } from './rules.js';
 
 export function agreement(task: Pick<TaskResult, 'pwmcc' | 'bootstrap' | 'randomBaseline'>): Agreement {
@@ -34,7 +36,7 @@ export function agreementTrend(
   task: Pick<TaskResult, 'pwmccCurve' | 'subspace'>,
 ): 'rising' | 'flat' | 'falling' | null {
   const curve = task.pwmccCurve?.subspace;
-  const level = task.subspace.find((l) => l.variance === 0.99);
+  const level = task.subspace[spanLevel(task)];
   if (!curve || curve.length < 3 || !level) return null;
   const change = curve[curve.length - 1]! - curve[1]!;
   const band = 2 * level.decoder.std;
@@ -47,7 +49,7 @@ export function agreementTrend(
  * stability threshold means nothing there; only the comparison with the untrained decoders does.
  */
 export function subspaceAgreement(task: Pick<TaskResult, 'saes' | 'subspace'>): Agreement | null {
-  const level = task.subspace.find((l) => l.variance === 0.99);
+  const level = task.subspace[spanLevel(task)];
   if (!level || task.saes.length === 0) return null;
   if (!significant(level.vsUntrained.p)) return 'chance';
   return level.vsUntrained.diff > 0 ? 'above chance' : 'below chance';
