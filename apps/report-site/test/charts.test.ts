@@ -32,7 +32,7 @@ describe('charts', () => {
 
   it('draws every other chart with marks and a text alternative', () => {
     for (const chart of [distributionChart(copy), matchedCosineChart(copy), sharedFractionChart(copy),
-      transformerLossChart(copy), transformerAccuracyChart(copy),
+      transformerLossChart(copy)!, transformerAccuracyChart(copy)!,
       saeLossChart(copy), trainedVsInitChart(copy), trainedVsRandomChart(runs)]) {
       const doc = parse(chart.html);
       expect(doc.querySelector('svg[aria-label]')).not.toBeNull();

@@ -68,8 +68,8 @@ describe('findings', () => {
     const solved = text(husaiLike()).all;
     expect(solved).not.toContain('did not solve its task');
     const r = husaiLike('corrected');
-    r.tasks[1]!.transformer.valAccuracy = 0.46;
-    r.tasks[1]!.transformer.epochBudget = 500;
+    r.tasks[1]!.transformer!.valAccuracy = 0.46;
+    r.tasks[1]!.transformer!.epochBudget = 500;
     const { all } = text(r);
     expect(all).toContain('46.0% validation accuracy after 100 epochs. It did not solve its task (below 99% validation '
       + 'accuracy) within its budget of 500 epochs');
@@ -173,8 +173,8 @@ describe('findings', () => {
   it('sets a recipe that failed beside one that solved the same task, when only the transformer\'s training '
     + 'differs', () => {
     const failed = husaiLike('corrected-wd1');
-    failed.tasks[1]!.transformer.valAccuracy = 0.497;
-    failed.tasks[1]!.transformer.epochs = 500;
+    failed.tasks[1]!.transformer!.valAccuracy = 0.497;
+    failed.tasks[1]!.transformer!.epochs = 500;
     (failed.config.tasks.modular!.transformer as unknown as { weightDecay: number }).weightDecay = 1;
     const solved = husaiLike('corrected');
     (solved.config.tasks.modular!.transformer as unknown as { weightDecay: number }).weightDecay = 0.1;

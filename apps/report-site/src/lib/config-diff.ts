@@ -66,8 +66,12 @@ const ROWS: [string, (c: Config) => string][] = [
     return `${name}: ${String(m('nLayers'))} layers, d_model ${String(m('dModel'))}, ${String(m('optimizer'))} lr `
       + `${String(m('lr'))}${wd}, ${String(m('epochs'))} epochs${m('stopWhen') ? ' (budget)' : ''}`;
   }).join('; ')],
-  ['Activation site', (c) => [...new Set(Object.values(c.tasks).map((t) => field(t, 'activations', 'hook'))
-    .filter(Boolean))].join(', ')],
+  // A task without a transformer (the synthetic positive control) has generated activations, read nowhere.
+  ['Activation site', (c) => [...new Set(Object.values(c.tasks).map((t) => (isObject(t.transformer)
+    ? field(t, 'activations', 'hook') : 'generated (no transformer)')).filter(Boolean))].join(', ')],
+  ['Per-task SAE settings', (c) => Object.entries(c.tasks).filter(([, t]) => isObject(t.sae))
+    .map(([name, t]) => `${name}: ${Object.entries(t.sae as Record<string, unknown>)
+      .map(([k, v]) => `${k} ${String(v)}`).join(', ')}`).join('; ') || 'none (every task uses the run\'s SAE)'],
   ['Bootstrap, shared threshold', (c) => `${String(c.analysis.bootstrapIterations)} resamples; `
     + `${c.analysis.sharedThreshold}`],
 ];

@@ -6,7 +6,8 @@
  */
 import { spanLevel, type Agreement, type ClaimVerdict } from '@saelab/results';
 import { valueAt, type NumRef } from './refs.js';
-import { taskTitle, type Run } from './run.js';
+import { saeSetting, taskLabel, taskTitle, type Run } from './run.js';
+import { dataSentences, recoverySentences, truthReading } from './findings-truth.js';
 import { dimensionRefs, rangeSegments, taskRef, verdictOf, type Segment } from './summary.js';
 
 export interface Finding {
@@ -28,10 +29,14 @@ export function measured(run: Run, v: ClaimVerdict): Segment[] {
   return v.shape === 'range' ? [a, '-', b] : ['[', a, ', ', b, ']'];
 }
 
-/** Where the protocol reads a task and whether the label leaks there, and whether its transformer solved it. */
+/**
+ * Where the protocol reads a task and whether the label leaks there, and whether its transformer solved it; for
+ * generated activations (no transformer), what generated them.
+ */
 function readSentences(run: Run, t: number): Segment[] {
   const task = run.results.tasks[t]!;
   const v = verdictOf(run, t);
+  if (!task.transformer) return dataSentences(run, t);
   const num = taskRef(run, t);
   const trained: Segment[] = ['The transformer reached ', num(['transformer', 'valAccuracy'], 'percent'),
     ' validation accuracy after ', num(['transformer', 'epochs'], 'int'), ' epochs. '];
@@ -206,11 +211,13 @@ const capitalised = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}
 
 export function taskFinding(run: Run, t: number): Finding {
   const task = run.results.tasks[t]!;
+  const setting = taskLabel(run, t) === taskTitle(task.kind) ? '' : ` (${saeSetting(task)})`;
   return {
     id: `${run.name}-${task.name}`,
-    title: `${capitalised(taskTitle(task.kind))}, ${run.name} protocol`,
+    title: `${capitalised(taskLabel(run, t))}${setting}, ${run.name} protocol`,
     paragraphs: [
       [...readSentences(run, t), ...reuseSentence(run, t), ...agreementSentences(run, t)],
+      [...recoverySentences(run, t), ...truthReading(run, t)],
       [...movementSentence(run, t), ...dimensionSentences(run, t)],
       [...subspaceSentences(run, t), ...budgetSentences(run, t)],
     ].filter((p) => p.length > 0),

@@ -7,13 +7,14 @@
  * addition, the std the report typed in) are stated as text, chosen by the verdicts' config facts.
  * Numbers are NumRefs.
  */
-import { protocolChange, type Agreement } from '@saelab/results';
+import { protocolChange } from '@saelab/results';
 import { type NumRef } from './refs.js';
-import { taskTitle, type Run } from './run.js';
+import { tasksInWords, taskTitle, type Run } from './run.js';
 import { rangeSegments, taskRef, verdictOf, type Segment } from './summary.js';
 import { diffConfigs, showValue } from './config-diff.js';
 import { listInWords } from './format.js';
 import { claimOf, measured, taskFinding, type Finding } from './findings-task.js';
+import { AGREEMENT_SHORT, syntheticFinding } from './findings-truth.js';
 
 export { budgetSentences, runOfFolder, subspaceSentences, type Finding } from './findings-task.js';
 
@@ -38,7 +39,7 @@ function baselineFinding(run: Run): Finding | undefined {
     const t = ts[0]!;
     const v = verdictOf(run, t);
     const num = taskRef(run, t);
-    const on = listInWords(ts.map((i) => taskTitle(run.results.tasks[i]!.kind)));
+    const on = tasksInWords(run, ts);
     paragraphs.push(['Untrained decoders agree at ', num(['randomBaseline', 'empirical', 'mean']),
       ` on ${on}; the analytic baseline is `,
       num(['randomBaseline', 'analytic']), ' (one-sample t-test of the untrained pairs against it: p ',
@@ -109,11 +110,6 @@ function zTestFinding(runs: readonly Run[]): Finding | undefined {
   return { id: 'z-test', title: 'The report\'s z-test', paragraphs };
 }
 
-const AGREEMENT_SHORT: Record<Agreement, string> = {
-  stable: 'stable', chance: 'chance level', 'above chance': 'above chance, far from stable',
-  'below chance': 'below chance',
-};
-
 /**
  * Why the second protocol still cannot answer the question: the tasks where its decoders barely moved, or its
  * activations fit in k.
@@ -172,7 +168,7 @@ function recipeFindings(runs: readonly Run[]): Finding[] {
   const out: Finding[] = [];
   for (const failed of runs) {
     failed.results.tasks.forEach((task, t) => {
-      if (verdictOf(failed, t).solved) return;
+      if (verdictOf(failed, t).solved !== false) return; // solved, or no transformer (generated activations)
       const paragraphs: Segment[][] = [];
       for (const other of runs) {
         const o = other.results.tasks.findIndex((x) => x.name === task.name);
@@ -219,6 +215,8 @@ export function findings(runs: readonly Run[]): Finding[] {
   if (z) out.push(z);
   const change = protocolFinding(runs);
   if (change) out.push(change);
+  const control = syntheticFinding(runs);
+  if (control) out.push(control);
   out.push(...recipeFindings(runs));
   if (!runs.some((r) => r.name === 'corrected')) {
     out.push({

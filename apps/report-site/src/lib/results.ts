@@ -55,11 +55,15 @@ function loadRun(dir: string, name: string): LoadedRun {
   return { name, dir, results };
 }
 
-/** The files a run publishes, relative to its folder: results.json, the transformer, each SAE's weights and cfg. */
+/**
+ * The files a run publishes, relative to its folder: results.json, the transformer (or, for generated activations, the
+ * true features), each SAE's weights and cfg.
+ */
 export function publishedFiles(run: Run): string[] {
   const files = ['results.json'];
   for (const task of run.results.tasks) {
-    files.push(task.transformer.file);
+    if (task.transformer) files.push(task.transformer.file);
+    if (task.truth) files.push(task.truth.file);
     for (const sae of task.saes) files.push(`${sae.file}.safetensors`, `${sae.file}.cfg.json`);
   }
   return files;

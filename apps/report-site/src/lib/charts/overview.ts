@@ -1,6 +1,6 @@
 /** Charts that compare runs: the headline PWMCC chart and trained-vs-random with bootstrap intervals. */
 import * as Plot from '@observablehq/plot';
-import { taskTitle as taskLabel, type Run } from '../run.js';
+import { taskLabel, type Run } from '../run.js';
 import { f4, renderPlot, type Chart } from './dom.js';
 
 /** Mean PWMCC per task and protocol (bars), the pairwise values (dots), chance and stability (rules). */
@@ -8,14 +8,15 @@ export function headlineChart(runs: readonly Run[]): Chart {
   // The threshold the verdicts used (the same rule in every run the experiment wrote).
   const STABILITY_THRESHOLD = runs[0]?.results.verdicts.rules.stabilityThreshold ?? NaN;
   const configs = runs.map((r) => r.name);
-  const tasks = [...new Set(runs.flatMap((r) => r.results.tasks.map((t) => taskLabel(t.kind))))];
-  const bars = runs.flatMap((r) => r.results.tasks.map((t) =>
-    ({ config: r.name, task: taskLabel(t.kind), mean: t.pwmcc.mean })));
-  const dots = runs.flatMap((r) => r.results.tasks.flatMap((t) =>
-    t.pwmcc.pairs.map((p) => ({ config: r.name, task: taskLabel(t.kind), value: p.value }))));
+  // A task's facet is its kind's title, or with its name where a run holds several of that kind (one per SAE setting).
+  const tasks = [...new Set(runs.flatMap((r) => r.results.tasks.map((_, i) => taskLabel(r, i))))];
+  const bars = runs.flatMap((r) => r.results.tasks.map((t, i) =>
+    ({ config: r.name, task: taskLabel(r, i), mean: t.pwmcc.mean })));
+  const dots = runs.flatMap((r) => r.results.tasks.flatMap((t, i) =>
+    t.pwmcc.pairs.map((p) => ({ config: r.name, task: taskLabel(r, i), value: p.value }))));
   // One chance rule per task and value (the analytic baseline depends only on the dictionary size).
-  const chance = [...new Map(runs.flatMap((r) => r.results.tasks.map((t) => {
-    const row = { task: taskLabel(t.kind), analytic: t.randomBaseline.analytic };
+  const chance = [...new Map(runs.flatMap((r) => r.results.tasks.map((t, i) => {
+    const row = { task: taskLabel(r, i), analytic: t.randomBaseline.analytic };
     return [`${row.task}/${row.analytic}`, row] as const;
   }))).values()];
   const description = `Mean PWMCC across seed pairs, by task and protocol: `
@@ -45,14 +46,15 @@ export function headlineChart(runs: readonly Run[]): Chart {
 
 /** Per task and protocol: trained PWMCC with its bootstrap 95% interval, beside the untrained decoders' mean. */
 export function trainedVsRandomChart(runs: readonly Run[]): Chart {
-  const rows = runs.flatMap((r) => r.results.tasks.map((t) => ({
-    row: `${taskLabel(t.kind)} / ${r.name}`, config: r.name,
+  const rows = runs.flatMap((r) => r.results.tasks.map((t, i) => ({
+    row: `${taskLabel(r, i)} / ${r.name}`, config: r.name,
     mean: t.bootstrap.mean, lo: t.bootstrap.ci95[0], hi: t.bootstrap.ci95[1], random: t.randomBaseline.empirical.mean,
   })));
   const description = rows.map((d) => `${d.row}: trained ${f4(d.mean)} (95% interval ${f4(d.lo)} to ${f4(d.hi)}), `
     + `untrained ${f4(d.random)}`).join('; ') + '.';
   return renderPlot('Trained PWMCC with bootstrap intervals against untrained decoders', description, {
-    width: 640, height: 60 + 40 * rows.length, marginLeft: 170,
+    // Room for the longest row label (about 6 px a character at Plot's 10 px font).
+    width: 640, height: 60 + 40 * rows.length, marginLeft: Math.max(170, ...rows.map((d) => 6 * d.row.length)),
     x: { label: 'PWMCC between seeds', grid: true, nice: true },
     y: { label: null, domain: rows.map((d) => d.row) },
     color: { domain: runs.map((r) => r.name) },

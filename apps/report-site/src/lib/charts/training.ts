@@ -36,18 +36,20 @@ function curve(label: string, description: string, yLabel: string,
   });
 }
 
-/** The transformer's training loss by epoch. */
-export function transformerLossChart(task: TaskResult): Chart {
+/** The transformer's training loss by epoch (undefined for generated activations: no transformer). */
+export function transformerLossChart(task: TaskResult): Chart | undefined {
   const tr = task.transformer;
+  if (!tr) return undefined;
   const description = `The ${task.name} transformer's training loss over ${tr.epochs} epochs (budget ${tr.epochBudget}`
     + `${tr.stoppedEarly ? ', stopped early once validation accuracy held' : ''}): from ${first(tr.trainLoss)} to `
       + `${last(tr.trainLoss)}.`;
   return curve(`Transformer training loss, ${task.name}`, description, 'cross-entropy', perEpoch(tr.trainLoss));
 }
 
-/** The transformer's validation accuracy (whole answer right) by epoch. */
-export function transformerAccuracyChart(task: TaskResult): Chart {
+/** The transformer's validation accuracy (whole answer right) by epoch (undefined without a transformer). */
+export function transformerAccuracyChart(task: TaskResult): Chart | undefined {
   const tr = task.transformer;
+  if (!tr) return undefined;
   const description = `The ${task.name} transformer's validation accuracy by epoch: from ${first(tr.valAccuracyCurve)} `
     + `to ${last(tr.valAccuracyCurve)}.`;
   return curve(`Transformer validation accuracy, ${task.name}`, description, 'accuracy', perEpoch(tr.valAccuracyCurve),
