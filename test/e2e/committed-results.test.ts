@@ -41,10 +41,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  accuracy, activationSpectrum, compareDictionaries, computeVerdicts, ConfigSchema, evaluateSae, finiteOrNull,
-  initialDecoder,
-  makeTask, matrixFrom, parseResults, principalAxes, pwmcc, regenerateActivations, welchTTest, zTest, type Config,
-  type TaskResult,
+  accuracy, activationSpectrum, compareDictionaries, computeVerdicts, ConfigSchema, dInOf, evaluateSae, finiteOrNull,
+  initialDecoder, makeTask, matrixFrom, parseResults, principalAxes, pwmcc, regenerateActivations, regenerateGenerated,
+  saeOf, truthSection, welchTTest, zTest, type Config, type TaskResult,
 } from '@saelab/experiments';
 import { loadSae } from '@saelab/models';
 import { setBackend } from '@saelab/tensor';
@@ -95,21 +94,42 @@ function mismatches(recomputed: unknown, recorded: unknown, path: string, out: s
   return out;
 }
 
+/**
+ * A task's activations as its SAEs saw them: through the committed transformer, or generated again from the config
+ * (a generated task: its activations are not committed either, and its config determines them).
+ */
+async function activationsOf(dir: string, config: Config, task: TaskResult, backend: string) {
+  const taskCfg = config.tasks[task.name]!;
+  if (!task.transformer) {
+    const g = regenerateGenerated(task.name, taskCfg);
+    return { acts: g.activations, n: g.n, generated: g };
+  }
+  const { acts, n, model } = await regenerateActivations(join(dir, task.transformer.file), task.name, taskCfg, backend);
+  return { acts, n, model };
+}
+
 /** Everything results.json says about one task that its SAEs' weight files determine. */
 async function recomputeFromWeights(dir: string, config: Config, task: TaskResult, backend: string) {
-  const { acts, n } = await regenerateActivations(join(dir, task.transformer.file), task.name,
-    config.tasks[task.name]!, backend);
+  const { acts, n, generated } = await activationsOf(dir, config, task, backend);
   const seeds = task.saes.map((s) => s.seed);
   const file = (s: TaskResult['saes'][number]) => join(dir, `${s.file}.safetensors`);
   const decoders = await Promise.all(task.saes.map((s) => matrixFrom(file(s), 'W_dec')));
   const encoders = await Promise.all(task.saes.map((s) => matrixFrom(file(s), 'W_enc', true)));
   const dIn = decoders[0]!.cols;
   const dSae = decoders[0]!.rows;
-  const inits = seeds.map((seed) => initialDecoder(config, dIn, seed));
+  const inits = seeds.map((seed) => initialDecoder(saeOf(config, task.name), dIn, seed));
+  const compared = compareDictionaries(task.name, seeds, decoders, encoders, inits, config.analysis,
+    principalAxes(acts, n, dIn));
   return {
     dIn, dSae,
     trainedVsInit: decoders.map((d, i) => pwmcc(d, inits[i]!)),
-    ...compareDictionaries(task.name, seeds, decoders, encoders, inits, config.analysis, principalAxes(acts, n, dIn)),
+    ...compared,
+    // A generated task: its SAEs against the committed true features, which must be the ones its config generates.
+    ...(generated && task.truth ? {
+      truthFile: await matrixFrom(join(dir, task.truth.file), 'features'), regeneratedTruth: generated.truth,
+      truth: await truthSection(task.truth.file, join(dir, task.truth.file), generated.meanActive ?? NaN, dIn, seeds,
+        decoders, encoders, inits, compared.pwmcc.pairs),
+    } : {}),
   };
 }
 
@@ -135,8 +155,8 @@ describe.each(configs)('results/%s', (name) => {
 
   it('names only files that are in the repository, and run.json names its config', async () => {
     expect(results.tasks.length, 'results.json lists no task').toBeGreaterThan(0);
-    const named = results.tasks.flatMap((t) => [t.transformer.file,
-      ...t.saes.flatMap((s) => [`${s.file}.safetensors`, `${s.file}.cfg.json`])]);
+    const named = results.tasks.flatMap((t) => [...(t.transformer ? [t.transformer.file] : []),
+      ...(t.truth ? [t.truth.file] : []), ...t.saes.flatMap((s) => [`${s.file}.safetensors`, `${s.file}.cfg.json`])]);
     const missing = named.filter((f) => !files.has(`${name}/${f}`));
     expect(missing, `files named in results/${name}/results.json but not in the repository`).toEqual([]);
     const run = JSON.parse(readFileSync(join(dir, '.work/run.json'),
@@ -146,7 +166,7 @@ describe.each(configs)('results/%s', (name) => {
       for (const s of t.saes) {
         const cfg = JSON.parse(readFileSync(join(dir, `${s.file}.cfg.json`), 'utf8')) as Record<string, unknown>;
         expect(cfg, `${s.file}.cfg.json`).toMatchObject({ d_in: t.activations.dModel, d_sae: s.dSae, k: s.k,
-          variant: s.variant, seed: s.seed, hook_name: t.activations.hook });
+          variant: s.variant, seed: s.seed, hook_name: t.activations.hook ?? t.kind });
       }
     }
   });
@@ -157,7 +177,7 @@ describe.each(configs)('results/%s', (name) => {
       const t0 = performance.now();
       const r = await fromWeights(task);
       const taskCfg = config.tasks[task.name]!;
-      expect([r.dIn, r.dSae]).toEqual([taskCfg.transformer.dModel, config.sae.expansion * taskCfg.transformer.dModel]);
+      expect([r.dIn, r.dSae]).toEqual([dInOf(taskCfg), saeOf(config, task.name).expansion * dInOf(taskCfg)]);
       expect(task.saes.map((s) => s.seed)).toEqual(config.seeds);
       const diff = [
         ...mismatches(r.pwmcc, task.pwmcc, 'pwmcc'),
@@ -168,7 +188,11 @@ describe.each(configs)('results/%s', (name) => {
         ...mismatches(r.matching, task.matching, 'matching'),
         ...mismatches(r.bootstrap, task.bootstrap, 'bootstrap'),
         ...mismatches(r.trainedVsRandom, task.trainedVsRandom, 'trainedVsRandom'),
+        ...mismatches(r.truth, task.truth, 'truth'),
       ];
+      if (r.truthFile) {
+        expect(r.truthFile, `${task.truth!.file}: not the features the config generates`).toEqual(r.regeneratedTruth);
+      }
       expect(diff, `results/${name}/results.json, task ${task.name}`).toEqual([]);
       console.log(`${name}/${task.name}: weights-based statistics recomputed in `
         + `${((performance.now() - t0) / 1000).toFixed(1)} s; PWMCC ${r.pwmcc.mean}`);
@@ -179,33 +203,38 @@ describe.each(configs)('results/%s', (name) => {
       await setBackend(results.environment.backend);
       const t0 = performance.now();
       const taskCfg = config.tasks[task.name]!;
-      const data = makeTask(task.name, taskCfg);
-      const { model, acts, n } = await regenerateActivations(join(dir, task.transformer.file), task.name, taskCfg,
-        results.environment.backend);
+      const { model, acts, n } = await activationsOf(dir, config, task, results.environment.backend);
+      const d = dInOf(taskCfg);
       const tActs = performance.now();
-      expect([n, data.activationPosition, model.cfg.dModel])
-        .toEqual([task.activations.count, task.activations.position, task.activations.dModel]);
       const diff: string[] = [];
+      if (model) {
+        expect([n, makeTask(task.name, taskCfg).activationPosition, model.cfg.dModel])
+          .toEqual([task.activations.count, task.activations.position, task.activations.dModel]);
+      } else {
+        expect([n, d]).toEqual([task.activations.count, task.activations.dModel]);
+      }
       // The PCA spectrum (schema since 9e01caa); a results.json written before it has none to check.
       if (task.activations.spectrum !== undefined) {
-        mismatches(activationSpectrum(acts, n, model.cfg.dModel), task.activations.spectrum,
-          'activations.spectrum', diff);
+        mismatches(activationSpectrum(acts, n, d), task.activations.spectrum, 'activations.spectrum', diff);
       }
       for (const [i, s] of task.saes.entries()) {
         const { sae } = await loadSae(join(dir, s.file));
-        mismatches(evaluateSae(sae, acts, model.cfg.dModel),
+        mismatches(evaluateSae(sae, acts, d),
           { l0: s.l0, explainedVariance: s.explainedVariance, fvu: s.fvu }, `saes[${i}] (seed ${s.seed})`, diff);
       }
       const tSaes = performance.now();
-      const val = accuracy(model, data, data.val);
-      mismatches({ valAccuracy: val.sequence, valTokenAccuracy: val.token },
-        { valAccuracy: task.transformer.valAccuracy, valTokenAccuracy: task.transformer.valTokenAccuracy },
+      if (model && task.transformer) {
+        const data = makeTask(task.name, taskCfg);
+        const val = accuracy(model, data, data.val);
+        mismatches({ valAccuracy: val.sequence, valTokenAccuracy: val.token },
+          { valAccuracy: task.transformer.valAccuracy, valTokenAccuracy: task.transformer.valTokenAccuracy },
           'transformer', diff);
+      }
       expect(diff, `results/${name}/results.json, task ${task.name}`).toEqual([]);
       const sec = (a: number, b: number) => ((b - a) / 1000).toFixed(1);
-      console.log(`${name}/${task.name}: activations ${n} x ${model.cfg.dModel} in ${sec(t0, tActs)} s, `
-        + `${task.saes.length} SAEs evaluated in ${sec(tActs, tSaes)} s, validation accuracy in `
-        + `${sec(tSaes, performance.now())} s`);
+      console.log(`${name}/${task.name}: activations ${n} x ${d} ${model ? 'extracted' : 'generated'} in `
+        + `${sec(t0, tActs)} s, ${task.saes.length} SAEs evaluated in ${sec(tActs, tSaes)} s`
+        + (model ? `, validation accuracy in ${sec(tSaes, performance.now())} s` : ''));
     }, 900_000);
   });
 

@@ -23,13 +23,16 @@ describe('saelab command', () => {
     expect(r.stdout).toMatch(/copy: PWMCC \d\.\d{4}/);
     const results = parseResults(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')), 'results.json');
     expect(results.environment.backend).toBe('wasm');
-    expect(results.tasks.map((t) => t.saes.length)).toEqual([3, 3]);
+    expect(results.tasks.map((t) => t.saes.length)).toEqual([3, 3, 3]);
+    // The tiny synthetic task: no transformer, its SAEs scored against the true features it was generated from.
+    expect(r.stdout).toMatch(/synthetic generated 600 x 16/);
+    expect(r.stdout).toMatch(/synthetic: against 32 true features, decoder MMCS \d\.\d{4} \(chance \d\.\d{4}\)/);
   });
 
   it('explains bad input and exits non-zero without a stack trace', () => {
     const cases: [string[], RegExp][] = [
       [['run', '--config', 'nope'],
-        /unknown config 'nope': choose one of corrected, corrected-long, corrected-wd1, husai, quick, smoke/],
+        /unknown config 'nope': choose one of corrected, corrected-long, corrected-wd1, husai, quick, smoke, synth/],
       [['run', '--config', 'smoke', '--seeds', '1,x'], /--seeds '1,x' must be comma-separated non-negative integers/],
       [['run', '--config', 'smoke', '--backend', 'tpu'], /unknown backend 'tpu'/],
       [['run'], /--config is required/],

@@ -135,6 +135,12 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${t.name}: PWMCC ${t.pwmcc.mean.toFixed(4)} +/- ${t.pwmcc.std.toFixed(4)} (random baseline `
         + `${t.randomBaseline.analytic.toFixed(4)}, untrained ${t.randomBaseline.empirical.mean.toFixed(4)}); `
         + `trained-vs-init ${(t.saes.reduce((s, x) => s + x.trainedVsInit, 0) / t.saes.length).toFixed(3)}`);
+      if (t.truth) {
+        const m = t.truth.mean.decoder;
+        console.log(`${t.name}: against ${t.truth.features} true features, decoder MMCS ${m.mmcs.toFixed(4)} (chance `
+          + `${t.truth.chance.mmcs.toFixed(4)}), recovered ${(100 * m.recovered90).toFixed(1)}% at |cos| >= 0.9, `
+          + `${(100 * m.recovered99).toFixed(1)}% at >= 0.99`);
+      }
     }
     console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${resolve(out, 'results.json')}`);
     return 0;

@@ -2,7 +2,7 @@
  * @saelab/experiments: the SAE seed-stability study. Run it with `npx saelab run --config <name>`;
  * import from here to read results (`parseResults`) or reuse the metrics.
  */
-export { ConfigSchema, type Config, type TaskConfig, type SaeTraining,
+export { ConfigSchema, saeOf, type Config, type TaskConfig, type SaeTraining,
   type TransformerTraining } from './config/schema.js';
 export { loadConfig, listConfigs, validateConfig, ConfigError, CONFIG_DIR } from './config/load.js';
 export {
@@ -12,13 +12,17 @@ export {
 } from './results/schema.js';
 export { computeVerdicts, RULES } from './verdicts/index.js';
 export { upgradeResults } from './run/upgrade.js';
-export { initialDecoder, regenerateActivations, type RegeneratedActivations } from './run/regenerate.js';
+export {
+  initialDecoder, regenerateActivations, regenerateGenerated, type RegeneratedActivations,
+} from './run/regenerate.js';
 export { runExperiment, type RunOptions } from './run/pipeline.js';
 export { compareDictionaries, finiteOrNull, initShapes, matrixFrom, pairSummary,
-  subspaceLevels } from './run/analysis.js';
+  subspaceLevels, truthSection } from './run/analysis.js';
 export * from './metrics/index.js';
-export { makeTask, copySequences, allModularPairs, type TaskData } from './tasks/index.js';
-// The positive control's generator (issue 13): synthetic activations from a known sparse dictionary.
+export {
+  makeTask, copySequences, allModularPairs, dInOf, isTransformerTask, taskOf, tasks, type TaskData,
+} from './tasks/index.js';
+// The positive control's generator: synthetic activations from a known sparse dictionary.
 export * from './synthetic/index.js';
 // Training-side functions a reader needs to recompute the results from the weight files.
 export { extractActivations } from './train/activations.js';

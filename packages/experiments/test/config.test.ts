@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listConfigs, loadConfig, merge, validateConfig } from '../src/config/load.js';
+import { saeOf } from '../src/config/schema.js';
 
 const husai = () => JSON.parse(JSON.stringify(loadConfig('husai'))) as Record<string, any>;
 
@@ -15,8 +16,9 @@ async function writeConfig(body: string): Promise<string> {
 }
 
 describe('configs', () => {
-  it('ships the six presets, each valid', () => {
-    expect(listConfigs()).toEqual(['corrected', 'corrected-long', 'corrected-wd1', 'husai', 'quick', 'smoke']);
+  it('ships the seven presets, each valid', () => {
+    expect(listConfigs()).toEqual(['corrected', 'corrected-long', 'corrected-wd1', 'husai', 'quick', 'smoke',
+      'synthetic']);
     for (const name of listConfigs()) expect(loadConfig(name).name).toBe(name);
   });
 
@@ -28,11 +30,28 @@ describe('configs', () => {
     const modular = c.tasks.modular!;
     expect(copy.kind === 'copy' && [copy.vocab, copy.length, copy.examples, copy.activations.count])
       .toEqual([20, 10, 10000, 50000]);
+    if (copy.kind !== 'copy' || modular.kind !== 'modular') throw new Error('husai: copy and modular tasks');
     expect(copy.transformer).toMatchObject({ optimizer: 'adam', lr: 1e-3, batchSize: 256, epochs: 100, dModel: 128,
       nHeads: 4, dHead: 32, dMlp: 512 });
     expect(modular.kind === 'modular' && [modular.p, modular.readAt]).toEqual([113, 'answer']);
     expect(modular.transformer).toMatchObject({ optimizer: 'adamw', weightDecay: 0.01, batchSize: 512, epochs: 200,
       stopWhen: { valAccuracy: 0.99, forEpochs: 5 } });
+  });
+
+  it('synthetic trains d_sae = N with k = the mean active count (both variants), d_sae = 2N, and the study\'s '
+    + 'shape', () => {
+    const c = loadConfig('synthetic');
+    const shape = (task: string) => {
+      const t = c.tasks[task]!;
+      if (t.kind !== 'synthetic') throw new Error(`${task} is not synthetic`);
+      const sae = saeOf(c, task);
+      return [sae.variant, sae.expansion * t.d, sae.k, t.features, t.meanActive, t.samples];
+    };
+    expect(c.seeds).toHaveLength(5);
+    expect(shape('synthetic')).toEqual(['openai', 512, 8, 512, 8, 200_000]);
+    expect(shape('synthetic-husai')).toEqual(['husai', 512, 8, 512, 8, 200_000]);
+    expect(shape('synthetic-2n')).toEqual(['openai', 1024, 8, 512, 8, 200_000]);
+    expect(shape('synthetic-study')).toEqual(['openai', 1024, 32, 512, 8, 200_000]);
   });
 
   it('corrected extends husai, changing only what its notes list', () => {
@@ -57,6 +76,12 @@ describe('configs', () => {
     expect(merge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] }, d: 1 });
   });
 
+  it("gives each task the config's SAE settings, with the task's own fields in their place", () => {
+    const c = loadConfig('smoke');
+    expect(saeOf(c, 'copy')).toBe(c.sae);
+    expect(saeOf(c, 'synthetic')).toEqual({ ...c.sae, variant: 'openai', k: 3 });
+  });
+
   it('takes seeds from the command line', () => {
     expect(loadConfig('smoke', { seeds: [7, 8, 9] }).seeds).toEqual([7, 8, 9]);
   });
@@ -68,7 +93,11 @@ describe('configs', () => {
       /seeds: needs at least 3 seeds \(2 seeds give one pair/],
     ['repeated seeds', (c: any) => { c.seeds = [1, 1, 2]; }, /seeds: must not repeat a seed/],
     ['unknown task kind', (c: any) => { c.tasks.copy.kind = 'sorting'; },
-      /tasks\.copy\.kind: unknown task kind 'sorting': choose one of copy, modular/],
+      /tasks\.copy\.kind: unknown task kind 'sorting': choose one of copy, modular, synthetic/],
+    ["a task's own k > its d_sae", (c: any) => { c.tasks.copy.sae = { expansion: 1, k: 200 }; },
+      /tasks\.copy\.sae\.k: k \(200\) must be <= d_sae \(128 = expansion 1 x d_in 128 of task copy\)/],
+    ["a task's own SAE field of the wrong kind", (c: any) => { c.tasks.modular.sae = { variant: 'jumprelu' }; },
+      /tasks\.modular\.sae\.variant/],
     ['negative learning rate', (c: any) => { c.sae.lr = -1; }, /sae\.lr: must be > 0/],
     ['a typo in a field name', (c: any) => { c.sae.epoch = 3; }, /sae: Unrecognized key.*epoch/],
     ['an unknown SAE variant', (c: any) => { c.sae.variant = 'jumprelu'; }, /sae\.variant/],
@@ -85,7 +114,8 @@ describe('configs', () => {
       loadConfig(await writeConfig('{ "name": '))).rejects.toThrow(/is not valid JSON.*fix the syntax/);
     expect(() => loadConfig('/no/such/config.json')).toThrow(/config file \/no\/such\/config.json does not exist/);
     expect(() => loadConfig('nope'))
-      .toThrow("unknown config 'nope': choose one of corrected, corrected-long, corrected-wd1, husai, quick, smoke");
+      .toThrow("unknown config 'nope': choose one of corrected, corrected-long, corrected-wd1, husai, quick, smoke, "
+        + 'synthetic');
     await expect(async () => loadConfig(await writeConfig('{ "extends": "husai", "sae": { "k": 0 } }')))
       .rejects.toThrow(/sae\.k: must be >= 1/);
   });

@@ -45,21 +45,31 @@ describe('pipeline (smoke config)', () => {
     const out = await tmp();
     const r = await run(out);
     const onDisk = parseResults(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')), 'results.json');
-    expect(onDisk.tasks.map((t) => t.name)).toEqual(['copy', 'modular']);
+    expect(onDisk.tasks.map((t) => t.name)).toEqual(['copy', 'modular', 'synthetic']);
     for (const t of r.tasks) {
+      const generated = t.kind === 'synthetic';
       expect(t.pwmcc.matrix.length).toBe(3);
       expect(t.pwmcc.pairs.length).toBe(3);
       t.pwmcc.matrix.forEach((row, i) => expect(row[i]).toBeCloseTo(1, 5));
       expect(t.saes.map((s) => s.seed)).toEqual([1, 2, 3]);
       for (const s of t.saes) {
-        expect(s.l0).toBe(4); // husai keeps exactly k latents
+        // husai keeps exactly k latents; the synthetic task's own SAE settings are openai (ReLU) with k 3
+        expect([s.variant, s.k]).toEqual(generated ? ['openai', 3] : ['husai', 4]);
+        if (generated) expect(s.l0).toBeLessThanOrEqual(3);
+        else expect(s.l0).toBe(4);
         expect(s.trainedVsInitCurve.length).toBe(2);
         expect(existsSync(join(out, `${s.file}.safetensors`)) && existsSync(join(out, `${s.file}.cfg.json`)))
           .toBe(true);
       }
       expect(t.randomBaseline.analytic).toBeGreaterThan(0);
       expect(t.bootstrap.ci95[0]).toBeLessThanOrEqual(t.bootstrap.ci95[1]);
-      expect(existsSync(join(out, t.transformer.file)) && existsSync(join(out, t.activations.file))).toBe(true);
+      expect(existsSync(join(out, t.activations.file))).toBe(true);
+      if (generated) {
+        expect(t.transformer).toBeUndefined();
+        expect([t.activations.hook, t.activations.count, t.activations.dModel]).toEqual([undefined, 600, 16]);
+      } else {
+        expect(existsSync(join(out, t.transformer!.file))).toBe(true);
+      }
       // Cross-seed PWMCC as training went on: the untrained decoders first, the final decoders last.
       const curve = t.pwmccCurve!;
       expect(curve.full).toHaveLength(smoke.sae.epochs + 1);
@@ -71,6 +81,20 @@ describe('pipeline (smoke config)', () => {
       expect(curve.subspace[smoke.sae.epochs]).toBeCloseTo(level.decoder.mean, 12);
     }
     expect(r.comparison?.tasks).toEqual(['copy', 'modular']);
+    const truth = r.tasks[2]!.truth!;
+    expect(r.tasks.slice(0, 2).map((t) => t.truth)).toEqual([undefined, undefined]);
+    expect(existsSync(join(out, truth.file))).toBe(true);
+    expect([truth.features, truth.d, truth.saes.map((s) => s.seed)]).toEqual([32, 16, [1, 2, 3]]);
+    expect(truth.meanActive).toBeGreaterThan(2); // meanActive 3 asked, 600 samples
+    expect(truth.meanActive).toBeLessThan(4);
+    expect(truth.chance.mmcs).toBe(r.tasks[2]!.randomBaseline.analytic); // d_sae = 64 random directions in 16-d
+    expect(truth.pairs.map((p) => [p.seedA, p.seedB, p.pwmcc])).toEqual(r.tasks[2]!.pwmcc.pairs.map((p) =>
+      [p.seedA, p.seedB, p.value]));
+    for (const p of truth.pairs) {
+      const one = (seed: number) => truth.saes.find((s) => s.seed === seed)!.decoder.recovered90;
+      expect(p.bothRecovered90).toBeLessThanOrEqual(Math.min(one(p.seedA), one(p.seedB)));
+    }
+    expect(r.verdicts.tasks.map((v) => v.solved === null)).toEqual([false, false, true]);
     expect(Object.keys(r.environment.durationsMs)).toEqual(['transformers', 'saes', 'analysis']);
   });
 
@@ -157,7 +181,7 @@ describe('pipeline (smoke config)', () => {
       .toEqual(bytes(first, 'modular', 'activations.safetensors'));
     expect(rb.tasks[1]!.transformer).toEqual(ra.tasks[1]!.transformer);
     // The copy transformer's key differs (4 epochs, not 3): it was trained here, not copied.
-    expect(rb.tasks[0]!.transformer.epochs).toBe(ra.tasks[0]!.transformer.epochs + 1);
+    expect(rb.tasks[0]!.transformer!.epochs).toBe(ra.tasks[0]!.transformer!.epochs + 1);
     // The same run without reuse gives the same numbers: reuse changes where the work happens, nothing else.
     const alone = await runExperiment(validateConfig(raw), { out: await tmp(), backend, workers: 1, reporter: quiet });
     expect(alone.tasks.map((t) => t.saes.map((s) => s.loss))).toEqual(rb.tasks.map((t) => t.saes.map((s) => s.loss)));
@@ -168,7 +192,7 @@ describe('pipeline (smoke config)', () => {
     const first = await tmp();
     const ra = await run(first);
     rmSync(join(first, '.work'), { recursive: true });
-    for (const task of ['copy', 'modular']) rmSync(join(first, task, 'activations.safetensors'));
+    for (const task of ['copy', 'modular', 'synthetic']) rmSync(join(first, task, 'activations.safetensors'));
     const raw = otherSae();
     const out = await tmp();
     const rb = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet, reuse: [first] });

@@ -3,8 +3,8 @@ import { Rng } from '@saelab/tensor';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import {
-  allModularPairs, copySequences, makeCopyTask, makeModularTask, makeTask, TaskSchema, taskKinds, taskOf, tasks,
-  type TaskConfig,
+  allModularPairs, copySequences, dInOf, isTransformerTask, makeCopyTask, makeModularTask, makeTask, TaskSchema,
+  taskKinds, taskOf, tasks, type TaskConfig,
 } from '../src/tasks/index.js';
 
 const cfg = loadConfig('husai');
@@ -19,30 +19,36 @@ describe('task registry', () => {
   const configs = Object.values(cfg.tasks);
 
   it('lists each kind once, under its own kind, in the order of taskKinds', () => {
-    expect(taskKinds).toEqual(['copy', 'modular']);
+    expect(taskKinds).toEqual(['copy', 'modular', 'synthetic']);
     for (const [key, def] of Object.entries(tasks)) {
       expect(def.kind).toBe(key);
       expect(def.title).toMatch(/^[a-z][a-z ]+$/); // mid-sentence words, as the site writes them
     }
   });
 
-  it("builds the config's task union from the registry's schemas, one option per kind", () => {
-    expect(TaskSchema.options).toEqual(taskKinds.map((k) => tasks[k].schema));
+  it("builds the config's task union from the registry's schemas, one option per kind, each with an SAE "
+    + 'override', () => {
+    expect(TaskSchema.options.map((o) => Object.keys(o.shape).sort()))
+      .toEqual(taskKinds.map((k) => [...Object.keys(tasks[k].schema.shape), 'sae'].sort()));
+    const own = TaskSchema.parse({ kind: 'synthetic', sae: { k: 8, expansion: 4 } });
+    expect(own.sae).toEqual({ k: 8, expansion: 4 });
+    expect(issues({ kind: 'synthetic', sae: { k: 0 } })).toEqual(['sae.k: must be >= 1']);
+    expect(issues({ kind: 'synthetic', sae: { width: 3 } })).toEqual(['sae: Unrecognized key: "width"']);
   });
 
   it.each(configs.map((c) => [c.kind, c] as const))('gives a %s config to the entry whose schema it is', (kind, c) => {
     const def = taskOf(c);
     expect(def).toBe(tasks[kind]);
     expect(def.schema.parse(c)).toEqual(TaskSchema.parse(c));
-    expect(def.dIn(c)).toBe(c.transformer.dModel);
+    expect(isTransformerTask(c) && dInOf(c)).toBe(isTransformerTask(c) && c.transformer.dModel);
   });
 
   it('rejects an unknown or missing kind, naming the value and the kinds it allows', () => {
     expect(issues({ ...copyCfg, kind: 'sorting' }))
-      .toEqual(["kind: unknown task kind 'sorting': choose one of copy, modular"]);
-    expect(issues({ p: 113 })).toEqual(['kind: missing task kind: choose one of copy, modular']);
+      .toEqual(["kind: unknown task kind 'sorting': choose one of copy, modular, synthetic"]);
+    expect(issues({ p: 113 })).toEqual(['kind: missing task kind: choose one of copy, modular, synthetic']);
     const sorting = { kind: 'sorting' } as unknown as TaskConfig;
-    expect(() => taskOf(sorting)).toThrow("unknown task kind 'sorting': choose one of copy, modular");
+    expect(() => taskOf(sorting)).toThrow("unknown task kind 'sorting': choose one of copy, modular, synthetic");
     expect(() => taskOf({ kind: 'toString' } as unknown as TaskConfig)).toThrow("unknown task kind 'toString'");
   });
 
@@ -56,6 +62,36 @@ describe('task registry', () => {
     const fresh = copySequences(small, 7, new Rng(small.activations.seed).fork('copy-activations'));
     expect(makeTask('copy', small).activationInputs()).toEqual(fresh);
     expect(makeTask('modular', modCfg).activationInputs()).toEqual(allModularPairs({ p: 113 }));
+  });
+});
+
+describe('synthetic task', () => {
+  const small = TaskSchema.parse({ kind: 'synthetic', d: 8, features: 16, meanActive: 2, samples: 50, dataSeed: 3,
+    sae: { k: 2 } });
+
+  it('generates its activations from the generator with the same fields, ignoring its SAE override', async () => {
+    const { generateSynthetic } = await import('../src/synthetic/index.js');
+    const def = taskOf(small);
+    expect(def.source).toBe('generated');
+    if (def.source !== 'generated') return;
+    const g = def.generate(small);
+    const direct = generateSynthetic({ d: 8, features: 16, meanActive: 2, samples: 50, dataSeed: 3 });
+    expect([g.n, g.d, dInOf(small)]).toEqual([50, 8, 8]);
+    expect(g.activations).toEqual(direct.activations);
+    expect(g.truth).toEqual(direct.truth);
+    expect(g.meanActive).toBe(direct.fired.active.reduce((a, b) => a + b, 0) / 50);
+  });
+
+  it('has no transformer data, and says so by name', () => {
+    expect(isTransformerTask(small)).toBe(false);
+    expect(() => makeTask('toy', small))
+      .toThrow('task toy (synthetic) generates its activations; it has no transformer');
+  });
+
+  it("validates the generator's fields with their own messages", () => {
+    expect(issues({ kind: 'synthetic', meanActive: 600 }))
+      .toEqual(['meanActive: meanActive (600) must be <= features (512): at most every feature fires']);
+    expect(issues({ kind: 'synthetic', correlation: 1 })).toEqual(['correlation: correlation must be in [0, 1)']);
   });
 });
 

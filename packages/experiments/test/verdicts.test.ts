@@ -84,7 +84,8 @@ describe('task verdicts', () => {
     expect(copy!.untrainedVsAnalytic).toBeNull(); // the fixture records no test against the analytic level
     expect(r.verdicts.comparison).toEqual({ significant: true });
     expect(r.verdicts.followsReport).toBe(true);
-    expect(r.verdicts.rules).toEqual({ stabilityThreshold: 0.7, barelyMoved: 0.9, solvedAccuracy: 0.99, alpha: 0.05 });
+    expect(r.verdicts.rules).toEqual({ stabilityThreshold: 0.7, barelyMoved: 0.9, solvedAccuracy: 0.99, alpha: 0.05,
+      recoveredMost: 0.9, recoveredNone: 0.01 });
   });
 
   it('read the untrained decoders against the analytic level, and uniform against Gaussian dictionaries, '

@@ -5,8 +5,8 @@
 export {
   check, InitShapesSchema, SubspaceLevelSchema, parseResults, ResultsSchema, ResultsV1Schema, RunConfigSchema,
   SaeResultSchema, SCHEMA_VERSION,
-  TaskResultSchema, type InitShapes, type MeasuredResults, type Results, type ResultsV1, type SaeResult,
-  type SubspaceLevel, type TaskResult,
+  TaskResultSchema, TruthSchema, TruthScoresSchema, type InitShapes, type MeasuredResults, type Results,
+  type ResultsV1, type SaeResult, type SubspaceLevel, type TaskResult, type Truth, type TruthScoresResult,
 } from './schema.js';
 export * from './verdicts.js';
 export {

@@ -12,6 +12,8 @@
  * packages/experiments/src/verdicts/), and per task `randomBaseline.initShapes`, `encoderPwmcc` and
  * `subspace` (PWMCC where the data lives). Version 1 files are upgraded in place by
  * `npx saelab upgrade <dir>`, which regenerates the activations through the committed transformer.
+ * A task whose activations are generated (the synthetic positive control) has no `transformer`,
+ * no hook or position, and a `truth` section: its SAEs scored against the known features.
  */
 import { z } from 'zod';
 import { VerdictsSchema } from './verdicts.js';
@@ -132,7 +134,46 @@ export const SubspaceLevelSchema = z.object({
     untrained: z.array(z.number().int()) }),
 });
 
+/** One dictionary scored against the true features (packages/experiments/src/metrics/truth.ts). */
+export const TruthScoresSchema = z.object({
+  mmcs: num, // mean over true features of the max |cos| with any latent (Sharkey et al. 2022)
+  mmcsReverse: num, // mean over latents of the max |cos| with any true feature
+  recovered90: num, // fraction of true features some latent matches at |cos| >= 0.9
+  recovered99: num, // ... at |cos| >= 0.99
+  matchedCosine: num, // mean |cos| of a one-to-one (Hungarian) matching of features and latents
+});
+
+/**
+ * A generated task's SAEs against the truth: the true features [N, d] (tensor `features` in `file`), each SAE's decoder
+ * and encoder rows and its untrained decoder scored against them, the means over SAEs, the chance levels of random
+ * directions, and for each pair of seeds the fractions of true features that both SAEs recover.
+ */
+export const TruthSchema = z.object({
+  file: z.string(),
+  features: z.number().int(),
+  d: z.number().int(),
+  /** The generated data's mean count of firing features per sample (its config asks for `meanActive`). */
+  meanActive: num,
+  /**
+   * E[MMCS] of a random isotropic dictionary: mmcs for d_sae random latents against each true feature, mmcsReverse for
+   * N random features against each latent (the PWMCC chance integral with n = d_sae or N, in d dimensions).
+   */
+  chance: z.object({ mmcs: num, mmcsReverse: num }),
+  saes: z.array(z.object({
+    seed: z.number().int(), decoder: TruthScoresSchema, encoder: TruthScoresSchema, untrained: TruthScoresSchema,
+  })),
+  mean: z.object({ decoder: TruthScoresSchema, encoder: TruthScoresSchema, untrained: TruthScoresSchema }),
+  /** Per pair of seeds (the order of `pwmcc.pairs`): their decoders' PWMCC and the features both recover. */
+  pairs: z.array(z.object({ seedA: z.number().int(), seedB: z.number().int(), pwmcc: num, bothRecovered90: num,
+    bothRecovered99: num })),
+});
+
 export const TaskResultSchema = TaskResultV1.extend({
+  /** Absent for a task whose activations are generated, not read from a transformer. */
+  transformer: TaskResultV1.shape.transformer.optional(),
+  /** `hook` and `position` are absent for generated activations. */
+  activations: TaskResultV1.shape.activations.extend({
+    hook: z.string().optional(), position: z.number().int().optional() }),
   randomBaseline: TaskResultV1.shape.randomBaseline.extend({ initShapes: InitShapesSchema }),
   /** PWMCC of the encoder rows ([d_sae, d_in], one per latent) in the full space. */
   encoderPwmcc: PairSummary,
@@ -145,6 +186,8 @@ export const TaskResultSchema = TaskResultV1.extend({
    * in the run's .work/); absent from runs whose SAEs trained before it was recorded.
    */
   pwmccCurve: z.object({ full: z.array(num), subspace: z.array(num), m: z.number().int() }).optional(),
+  /** A task with known features (synthetic): its SAEs scored against them. */
+  truth: TruthSchema.optional(),
 });
 
 const Environment = z.object({
@@ -197,6 +240,8 @@ export type TaskResult = z.infer<typeof TaskResultSchema>;
 export type SaeResult = z.infer<typeof SaeResultSchema>;
 export type InitShapes = z.infer<typeof InitShapesSchema>;
 export type SubspaceLevel = z.infer<typeof SubspaceLevelSchema>;
+export type Truth = z.infer<typeof TruthSchema>;
+export type TruthScoresResult = z.infer<typeof TruthScoresSchema>;
 /** Results before the experiment's rules have decided anything: what the verdicts are computed from. */
 export type MeasuredResults = Omit<Results, 'verdicts'>;
 

@@ -35,8 +35,8 @@ export const SideSchema = z.enum(['above', 'below', 'consistent']);
 
 export const TaskVerdictSchema = z.object({
   task: z.string(),
-  /** The transformer's validation accuracy reached rules.solvedAccuracy. */
-  solved: z.boolean(),
+  /** The transformer's validation accuracy reached rules.solvedAccuracy; null for generated activations (none). */
+  solved: z.boolean().nullable(),
   agreement: AgreementSchema,
   /** Null for a task without SAEs. */
   movement: MovementSchema.nullable(),
@@ -59,6 +59,12 @@ export const TaskVerdictSchema = z.object({
   untrainedVsAnalytic: SideSchema.nullable(),
   /** Random uniform-entry dictionaries agree more than Gaussian ones (initShapes' Welch test at alpha). */
   uniformAboveGaussian: z.boolean(),
+  /**
+   * For a task with known features: the mean over SAEs of the fraction of true features their decoders recover at
+   * |cos| >= 0.9 is at least rules.recoveredMost ('most'), below rules.recoveredNone ('none'), or between ('some').
+   * Null for a task without a truth.
+   */
+  recovery: z.enum(['most', 'some', 'none']).nullable(),
   /** Where the task is read, when its config chooses ('answer', 'equals'); null otherwise. */
   readAt: z.string().nullable(),
   /** The read position holds the answer itself: a causal model sees the label there. */
@@ -88,6 +94,8 @@ export const VerdictsSchema = z.object({
     barelyMoved: z.number(), // 0.9: a decoder this close to its own initialisation (PWMCC) barely moved
     solvedAccuracy: z.number(), // 0.99: validation accuracy at which a transformer solved its task
     alpha: z.number(), // 0.05: significance level of every test a verdict reads
+    recoveredMost: z.number(), // 0.9: recovery 'most' from this mean fraction of true features recovered
+    recoveredNone: z.number(), // 0.01: recovery 'none' below it
   }),
   /** The run trains the report's own SAE variant, so its numbers are read against the report's claims. */
   followsReport: z.boolean(),

@@ -4,7 +4,7 @@ import { parseResults, protocolChange, type Results, type TaskVerdict } from '..
 const verdict = (task: string, v: Partial<TaskVerdict>): TaskVerdict => ({
   task, solved: true, agreement: 'chance', movement: 'barely', barelyMovedCount: 5, dimension: 'within k',
   subspaceAgreement: 'chance', agreementTrend: null, untrainedVsAnalytic: 'above', uniformAboveGaussian: true,
-  readAt: null,
+  recovery: null, readAt: null,
   labelLeak: false, ...v,
 });
 /** Only what protocolChange reads: the task names and their verdicts. */

@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigSchema, type Config } from './schema.js';
 
-/** The folder holding the named presets (husai, corrected, quick, smoke). */
+/** The folder holding the named presets (husai, corrected, synthetic, quick, smoke, ...). */
 export const CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../configs');
 
 /** A problem with a config, meant to be printed without a stack trace. */

@@ -3,25 +3,14 @@
  * Every field of ../shared/PROTOCOL.md that a run depends on lives in the config, so a results
  * file can say exactly what produced it. Errors name the field and the allowed range.
  */
-import { saeArchitectureNames } from '@saelab/models';
 import { z } from 'zod';
-import { fraction, int, positive } from '../tasks/fields.js';
-import { TaskSchema, taskOf } from '../tasks/index.js';
+import { fraction, int, SaeTrainingSchema, type SaeTraining } from '../tasks/fields.js';
+import { dInOf, TaskSchema } from '../tasks/index.js';
 
-export { TransformerTrainingSchema, type TransformerTraining } from '../tasks/fields.js';
+export {
+  SaeOverrideSchema, SaeTrainingSchema, TransformerTrainingSchema, type SaeTraining, type TransformerTraining,
+} from '../tasks/fields.js';
 export { TaskSchema, taskKinds, type TaskConfig, type TaskKind } from '../tasks/index.js';
-
-export const SaeTrainingSchema = z.strictObject({
-  variant: z.enum(saeArchitectureNames), // the SAE architecture registry's names (@saelab/models): husai, openai
-  expansion: int(), // 8: d_sae = expansion * d_model
-  k: int(), // 32
-  lr: positive(), // 3e-4 (Adam)
-  batchSize: int(), // 256
-  epochs: int(), // 20
-  auxK: int().optional(), // openai: default min(256, d_in / 2)
-  auxCoef: z.number().min(0).optional(), // openai: default 1/32
-  deadAfter: int().optional(), // openai: samples unfired before a latent counts as dead; default 10,000
-});
 
 export const ConfigSchema = z.strictObject({
   name: z.string().min(1),
@@ -42,14 +31,22 @@ export const ConfigSchema = z.strictObject({
   }),
 }).superRefine((c, ctx) => {
   for (const [name, task] of Object.entries(c.tasks)) {
-    const dIn = taskOf(task).dIn(task);
-    const dSae = c.sae.expansion * dIn;
-    if (c.sae.k > dSae) {
-      const why = `${dSae} = expansion ${c.sae.expansion} x d_in ${dIn} of task ${name}`;
-      ctx.addIssue({ code: 'custom', path: ['sae', 'k'], message: `k (${c.sae.k}) must be <= d_sae (${why})` });
+    const dIn = dInOf(task);
+    const sae = { ...c.sae, ...task.sae };
+    const dSae = sae.expansion * dIn;
+    if (sae.k > dSae) {
+      const why = `${dSae} = expansion ${sae.expansion} x d_in ${dIn} of task ${name}`;
+      const own = task.sae?.k !== undefined || task.sae?.expansion !== undefined;
+      const path = own ? ['tasks', name, 'sae', 'k'] : ['sae', 'k'];
+      ctx.addIssue({ code: 'custom', path, message: `k (${sae.k}) must be <= d_sae (${why})` });
     }
   }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
-export type SaeTraining = z.infer<typeof SaeTrainingSchema>;
+
+/** The SAE training of one task: the config's `sae`, with the task's own `sae` fields (if any) in their place. */
+export function saeOf(config: Pick<Config, 'sae' | 'tasks'>, taskName: string): SaeTraining {
+  const own = config.tasks[taskName]?.sae;
+  return own ? { ...config.sae, ...own } : config.sae;
+}

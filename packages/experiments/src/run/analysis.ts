@@ -8,7 +8,7 @@
 import { loadSafetensors } from '@saelab/models';
 import { SPAN_VARIANCE } from '@saelab/results';
 import { Rng } from '@saelab/tensor';
-import type { Config } from '../config/schema.js';
+import { saeOf, type Config } from '../config/schema.js';
 import {
   analyticBaseline, analyticBaselineStd, bootstrapMeanPwmcc, initShapeBaselines, hungarianMatch, mean, pwmccMatrix,
   sharedFraction,
@@ -16,8 +16,10 @@ import {
 } from '../metrics/index.js';
 import { componentsFor, principalAxes, spectrumOf, type PrincipalAxes } from '../metrics/spectrum.js';
 import { projectRows } from '../metrics/subspace.js';
+import { bothRecovered, scoreAgainstTruth } from '../metrics/truth.js';
 import type { Results, TaskResult } from '../results/schema.js';
-import type { SaeRecord, TransformerRecord } from './jobs.js';
+import { isTransformerTask } from '../tasks/index.js';
+import { hookOf, isGenerated, type SaeRecord, type TaskRecord } from './jobs.js';
 import { taskPaths } from './layout.js';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -56,31 +58,66 @@ export function pairSummary(seeds: number[], matrix: number[][]) {
   };
 }
 
-export async function analyseTask(config: Config, taskName: string, out: string, tr: TransformerRecord,
+export async function analyseTask(config: Config, taskName: string, out: string, tr: TaskRecord,
     saes: SaeRecord[]): Promise<TaskResult> {
   const paths = taskPaths(out, taskName);
   const taskCfg = config.tasks[taskName]!;
+  const sae = saeOf(config, taskName);
   const seeds = saes.map((s) => s.seed);
   const decoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_dec')));
   // -> [d_sae, d_in]
   const encoders = await Promise.all(seeds.map((s) => matrixFrom(`${paths.sae(s)}.safetensors`, 'W_enc', true)));
   const inits = await Promise.all(seeds.map((s) => matrixFrom(paths.saeInit(s), 'W_dec')));
   const acts = (await loadSafetensors(paths.activations)).tensors.activations!;
-  const axes = principalAxes(acts.data as Float32Array, acts.shape[0]!, acts.shape[1]!);
+  const [n, d] = acts.shape as [number, number];
+  const axes = principalAxes(acts.data as Float32Array, n, d);
   const spectrum = spectrumOf(axes.eigenvalues);
   const dSae = decoders[0]!.rows;
   const rel = (p: string) => relative(out, p);
+  const read = isGenerated(tr) || !isTransformerTask(taskCfg)
+    ? { count: tr.count, dModel: d }
+    : { hook: hookOf(taskCfg), position: tr.position, count: tr.count, dModel: tr.dModel };
+  const compared = compareDictionaries(taskName, seeds, decoders, encoders, inits, config.analysis, axes);
   return {
     name: taskName,
     kind: taskCfg.kind,
-    transformer: { ...tr.history, epochBudget: taskCfg.transformer.epochs, file: rel(paths.transformer) },
-    activations: { hook: taskCfg.activations.hook, position: tr.position, count: tr.count, dModel: tr.dModel,
-      file: rel(paths.activations), spectrum },
-    saes: saes.map((s) => ({ seed: s.seed, variant: config.sae.variant, k: config.sae.k, dSae, ...s.metrics,
+    ...(!isGenerated(tr) && isTransformerTask(taskCfg)
+      ? { transformer: { ...tr.history, epochBudget: taskCfg.transformer.epochs, file: rel(paths.transformer) } } : {}),
+    activations: { ...read, file: rel(paths.activations), spectrum },
+    saes: saes.map((s) => ({ seed: s.seed, variant: sae.variant, k: sae.k, dSae, ...s.metrics,
       file: rel(paths.sae(s.seed)) })),
-    ...compareDictionaries(taskName, seeds, decoders, encoders, inits, config.analysis, axes),
-    ...await pwmccCurve(paths, saes, inits, axes, config.sae.epochs),
+    ...compared,
+    ...await pwmccCurve(paths, saes, inits, axes, sae.epochs),
+    ...(isGenerated(tr) && tr.truth
+      ? { truth: await truthSection(rel(paths.truth), paths.truth, tr.meanActive ?? NaN, d, seeds, decoders,
+        encoders, inits, compared.pwmcc.pairs) } : {}),
   };
+}
+
+/**
+ * A generated task's SAEs against its true features (metrics/truth.ts): every decoder, encoder and untrained decoder
+ * scored, the means over SAEs, the chance levels of random directions, and per pair of seeds the features both recover.
+ */
+export async function truthSection(file: string, path: string, meanActive: number, d: number, seeds: number[],
+    decoders: Matrix[], encoders: Matrix[], inits: Matrix[], pairs: { i: number; j: number; value: number }[]) {
+  const truth = await matrixFrom(path, 'features');
+  const saes = seeds.map((seed, i) => ({ seed, decoder: scoreAgainstTruth(truth, decoders[i]!),
+    encoder: scoreAgainstTruth(truth, encoders[i]!), untrained: scoreAgainstTruth(truth, inits[i]!) }));
+  type Scores = (typeof saes)[number]['decoder'];
+  const meanScores = (which: 'decoder' | 'encoder' | 'untrained'): Scores => {
+    const keys = Object.keys(saes[0]![which]) as (keyof Scores)[];
+    return Object.fromEntries(keys.map((k) => [k, mean(saes.map((s) => s[which][k]))])) as unknown as Scores;
+  };
+  const dSae = decoders[0]!.rows;
+  return finiteOrNull({
+    file, features: truth.rows, d, meanActive,
+    chance: { mmcs: analyticBaseline(d, dSae), mmcsReverse: analyticBaseline(d, truth.rows) },
+    saes,
+    mean: { decoder: meanScores('decoder'), encoder: meanScores('encoder'), untrained: meanScores('untrained') },
+    pairs: pairs.map((p) => ({ seedA: seeds[p.i]!, seedB: seeds[p.j]!, pwmcc: p.value,
+      bothRecovered90: bothRecovered(truth, decoders[p.i]!, decoders[p.j]!, 0.9),
+      bothRecovered99: bothRecovered(truth, decoders[p.i]!, decoders[p.j]!, 0.99) })),
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Config, TaskConfig } from '../config/schema.js';
+import { saeOf, type Config } from '../config/schema.js';
 
 /** A short, stable hash of a JSON value (keys sorted). */
 export function hashOf(value: unknown): string {
@@ -21,11 +21,12 @@ export function hashOf(value: unknown): string {
 
 /** The keys of each stage: what its output depends on. */
 export function stageKeys(config: Config, taskName: string, backend: string) {
-  const task = config.tasks[taskName] as TaskConfig;
-  const { activations, ...taskWithoutActivations } = task;
-  const transformer = hashOf({ task: taskWithoutActivations, backend });
+  // The task's own SAE settings (if any) key only its SAEs; a transformer task's activation settings only its
+  // activations.
+  const { activations, sae: _ownSae, ...taskData } = config.tasks[taskName] as Record<string, unknown>;
+  const transformer = hashOf({ task: taskData, backend });
   const acts = hashOf({ transformer, activations });
-  const sae = (seed: number) => hashOf({ acts, sae: config.sae, seed });
+  const sae = (seed: number) => hashOf({ acts, sae: saeOf(config, taskName), seed });
   return { transformer, activations: acts, sae };
 }
 
@@ -39,6 +40,10 @@ export function taskPaths(out: string, taskName: string) {
     transformerRecord: join(work, 'transformer.json'),
     transformerCheckpoint: (key: string) => join(work, `transformer-${key}.ckpt.safetensors`),
     activations: join(dir, 'activations.safetensors'),
+    /** A generated task's true features, [N, d] (tensor `features`). */
+    truth: join(dir, 'truth.safetensors'),
+    /** A generated task's stage record (a transformer task's is transformerRecord). */
+    generatedRecord: join(work, 'generated.json'),
     sae: (seed: number) => join(dir, `sae-seed${seed}`),
     saeInit: (seed: number) => join(work, `sae-seed${seed}-init.safetensors`),
     saeRecord: (seed: number) => join(work, `sae-seed${seed}.json`),

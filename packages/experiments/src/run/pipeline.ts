@@ -15,7 +15,7 @@ import type { Config } from '../config/schema.js';
 import { checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results } from '../results/schema.js';
 import { computeVerdicts } from '../verdicts/index.js';
 import { analyseTask, compareTasks } from './analysis.js';
-import type { JobResult, SaeRecord, TransformerRecord } from './jobs.js';
+import { isGenerated, type JobResult, type SaeRecord, type TaskRecord } from './jobs.js';
 import { manifestPath } from './layout.js';
 import { runJobs, type Reporter, type ScheduledJob } from './pool.js';
 import { adoptFinishedStages } from './reuse.js';
@@ -111,7 +111,10 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     keepIfReplayed(name, results);
     return results;
   };
-  const transformers = stage<TransformerRecord>('transformers', 0, taskNames.length);
+  // The first stage trains transformers (and reads their activations); a run whose every task generates its
+  // activations (synthetic) has none, and calls the stage by what it did.
+  const taskStage = taskNames.some((t) => 'transformer' in config.tasks[t]!) ? 'transformers' : 'activations';
+  const transformers = stage<TaskRecord>(taskStage, 0, taskNames.length);
   const saes = stage<SaeRecord>('saes', taskNames.length, jobs.length);
   // A transformer adopted by an earlier invocation (a run killed and resumed, or replayed) is still another run's
   // work: keep saying so for every task whose transformer job did nothing this time.
@@ -120,8 +123,11 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
     const from = previous?.reusedTransformers?.[task];
     if (from !== undefined && transformers[i]!.replayed && !(task in reused)) reused[task] = from;
   });
-  o.onStage?.(`transformers: ${taskNames.map((t, i) => `${t} ${transformers[i]!.history.epochs} epochs, val acc `
-    + `${(100 * transformers[i]!.history.valAccuracy).toFixed(1)}%`).join('; ')}`);
+  o.onStage?.(`${taskStage}: ${taskNames.map((t, i) => {
+    const r = transformers[i]!;
+    return isGenerated(r) ? `${t} generated ${r.count} x ${r.dIn}`
+      : `${t} ${r.history.epochs} epochs, val acc ${(100 * r.history.valAccuracy).toFixed(1)}%`;
+  }).join('; ')}`);
   o.onStage?.(`SAEs: ${saes.length} trained (${config.seeds.length} seeds x ${taskNames.length} tasks)`);
 
   await setBackend(o.backend);

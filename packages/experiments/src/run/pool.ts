@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { setBackend } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
 import type { Progress } from '../train/progress.js';
-import { saeJob, transformerJob } from './jobs.js';
+import { saeJob, taskJob } from './jobs.js';
 
 export type JobSpec = { kind: 'transformer'; task: string } | { kind: 'sae'; task: string; seed: number };
 
@@ -51,7 +51,7 @@ export const jobId = (s: JobSpec) => (s.kind === 'transformer'
 export function runJob(spec: JobSpec, config: Config, out: string, backend: string,
     progress: Progress): Promise<unknown> {
   return spec.kind === 'transformer'
-    ? transformerJob(config, spec.task, out, backend, progress)
+    ? taskJob(config, spec.task, out, backend, progress)
     : saeJob(config, spec.task, spec.seed, out, backend, progress);
 }
 

@@ -35,7 +35,7 @@ async function publishedRecord(dir: string, task: string): Promise<TransformerRe
       join(dir, 'results.json'));
     const t = results.tasks.find((x) => x.name === task);
     const config = ConfigSchema.safeParse(results.config);
-    if (!t || !config.success) return undefined;
+    if (!t?.transformer || t.activations.position === undefined || !config.success) return undefined;
     const { epochs, trainLoss, valAccuracyCurve, valAccuracy, valTokenAccuracy, trainAccuracy, stoppedEarly } =
       t.transformer;
     return {

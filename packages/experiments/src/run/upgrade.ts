@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '@saelab/models';
 import { setBackend } from '@saelab/tensor';
 import { check } from '@saelab/results';
-import { ConfigSchema, type Config } from '../config/schema.js';
+import { ConfigSchema, saeOf, type Config } from '../config/schema.js';
 import { pwmccMatrix } from '../metrics/pwmcc.js';
 import { principalAxes, spectrumOf } from '../metrics/spectrum.js';
 import {
@@ -36,8 +36,9 @@ async function upgradeTask(dir: string, config: Config, backend: string,
   const decoders = await Promise.all(t.saes.map((s) => matrixFrom(file(s), 'W_dec')));
   const encoders = await Promise.all(t.saes.map((s) => matrixFrom(file(s), 'W_enc', true)));
   const dIn = t.activations.dModel;
-  const dSae = decoders[0]?.rows ?? config.sae.expansion * dIn;
-  const inits = t.saes.map((s) => initialDecoder(config, dIn, s.seed));
+  const sae = saeOf(config, t.name);
+  const dSae = decoders[0]?.rows ?? sae.expansion * dIn;
+  const inits = t.saes.map((s) => initialDecoder(sae, dIn, s.seed));
   const { acts, n } = await regenerateActivations(join(dir, t.transformer.file), t.name, taskCfg, backend);
   const axes = principalAxes(acts, n, dIn);
   if (JSON.stringify(spectrumOf(axes.eigenvalues)) !== JSON.stringify(t.activations.spectrum)) {

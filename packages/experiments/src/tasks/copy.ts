@@ -72,6 +72,7 @@ export function copyActivationInputs(cfg: CopyTaskConfig): Split {
 }
 
 export const copy = {
+  source: 'transformer',
   kind: 'copy',
   title: 'sequence copying',
   schema: CopyTaskSchema,

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { TransformerTraining } from './fields.js';
+import type { Matrix } from '../metrics/pwmcc.js';
 import type { Split, TaskData } from './dataset.js';
 
 /** The config fields every task whose activations come from a trained transformer has. */
@@ -17,15 +18,9 @@ export interface TransformerTaskConfig {
  * A task whose SAE activations are read from a transformer trained on its data (copy, modular):
  * `make` gives the training data, then the trained model runs over `activationInputs` and the
  * config's hook is read at the data's `activationPosition`.
- *
- * The synthetic task (PROTOCOL.md, "Synthetic activations"; issue 18 part 2) has no transformer:
- * it will be a second member of `TaskDefinition`, say `GeneratedTask`, whose schema has no
- * `transformer` field and which gives `activations(cfg)` ([n, d] rows of x = sum_i a_i f_i, plus
- * its true features) instead of `make` and `activationInputs`. The one place that chooses between
- * the two is the activation stage, `transformerJob` in run/jobs.ts; `dIn` already lets the config
- * check k against d_sae without a transformer.
  */
 export interface TransformerTask<C extends TransformerTaskConfig> {
+  source: 'transformer';
   /** The config's `kind`, also the task's name in the registry. */
   kind: C['kind'];
   /** The human name, for the site and the logs, lowercase as in a sentence: 'modular addition'. */
@@ -40,5 +35,32 @@ export interface TransformerTask<C extends TransformerTaskConfig> {
   dIn(cfg: C): number;
 }
 
-/** Any task kind. Today every task trains a transformer; the synthetic task joins this union. */
-export type TaskDefinition<C extends TransformerTaskConfig = TransformerTaskConfig> = TransformerTask<C>;
+/** What a generated task gives: the activation rows, and the true features when the task knows them. */
+export interface GeneratedActivations {
+  /** [n, d], row-major. */
+  activations: Float32Array;
+  n: number;
+  d: number;
+  /** [N, d] unit rows: the features the activations are built from (the positive control's truth). */
+  truth?: Matrix;
+  /** The mean count of features active per sample in the generated rows. */
+  meanActive?: number;
+}
+
+/**
+ * A task whose activations are generated from its config, with no transformer (synthetic: x = sum_i a_i f_i over
+ * known features f_i). The activation stage (run/jobs.ts) saves what `generate` gives, and the truth beside it.
+ */
+export interface GeneratedTask<C extends { kind: string }> {
+  source: 'generated';
+  kind: C['kind'];
+  title: string;
+  schema: z.ZodType<C>;
+  generate(cfg: C): GeneratedActivations;
+  dIn(cfg: C): number;
+}
+
+/** Any task kind: the activation stage asks `source` which of the two it is. */
+export type TaskDefinition<C extends { kind: string } = { kind: string }> =
+  | TransformerTask<C & TransformerTaskConfig>
+  | GeneratedTask<C>;

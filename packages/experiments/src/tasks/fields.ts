@@ -1,9 +1,11 @@
 /**
  * Config fields that the task schemas share with the rest of the config: number checks whose
- * messages name the allowed range, and the transformer stage a task may declare (its training
- * recipe and the hook its activations are read from). They live here, not in config/schema.ts,
- * because that file builds its task union from the registry, which imports the task schemas.
+ * messages name the allowed range, the transformer stage a task may declare (its training
+ * recipe and the hook its activations are read from), and the SAE training a task may override.
+ * They live here, not in config/schema.ts, because that file builds its task union from the
+ * registry, which imports the task schemas.
  */
+import { saeArchitectureNames } from '@saelab/models';
 import { z } from 'zod';
 
 export const int = (min = 1) => z.number().int(`must be an integer`).min(min, `must be >= ${min}`);
@@ -33,3 +35,23 @@ export const ActivationsSchema = z.strictObject({
 });
 
 export type TransformerTraining = z.infer<typeof TransformerTrainingSchema>;
+
+/** How the SAEs are trained (the config's `sae`). */
+export const SaeTrainingSchema = z.strictObject({
+  variant: z.enum(saeArchitectureNames), // the SAE architecture registry's names (@saelab/models): husai, openai
+  expansion: int(), // 8: d_sae = expansion * d_model
+  k: int(), // 32
+  lr: positive(), // 3e-4 (Adam)
+  batchSize: int(), // 256
+  epochs: int(), // 20
+  auxK: int().optional(), // openai: default min(256, d_in / 2)
+  auxCoef: z.number().min(0).optional(), // openai: default 1/32
+  deadAfter: int().optional(), // openai: samples unfired before a latent counts as dead; default 10,000
+});
+export type SaeTraining = z.infer<typeof SaeTrainingSchema>;
+
+/**
+ * A task's own SAE settings, in place of the config's `sae` fields it names (`{ "expansion": 4, "k": 8 }`): one config
+ * can then train SAEs of several shapes or variants on one kind of data, each task one setting.
+ */
+export const SaeOverrideSchema = SaeTrainingSchema.partial();

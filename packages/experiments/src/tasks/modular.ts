@@ -65,6 +65,7 @@ export function allModularPairs(cfg: Pick<ModularTaskConfig, 'p'>): Split {
 
 /** The activations are read from every pair, so row i of the matrix is pair i. */
 export const modular = {
+  source: 'transformer',
   kind: 'modular',
   title: 'modular addition',
   schema: ModularTaskSchema,

@@ -9,7 +9,7 @@ import { RULES } from './rules.js';
 import { taskVerdict } from './tasks.js';
 
 export { RULES, valueAt } from './rules.js';
-export { agreement, dimension, movement, subspaceAgreement, taskVerdict } from './tasks.js';
+export { agreement, dimension, movement, recovery, subspaceAgreement, taskVerdict } from './tasks.js';
 export { claimVerdicts } from './claims.js';
 
 /** Every verdict of one run. */

@@ -8,6 +8,10 @@ export const RULES = {
   solvedAccuracy: 0.99,
   /** Significance level of every test a verdict reads. */
   alpha: 0.05,
+  /** On a task with known features, a mean recovered fraction (|cos| >= 0.9) from which recovery is 'most'. */
+  recoveredMost: 0.9,
+  /** ... and below which it is 'none' (fewer than one feature in a hundred). */
+  recoveredNone: 0.01,
 } as const;
 
 export { valueAt } from '@saelab/results';

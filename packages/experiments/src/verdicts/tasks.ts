@@ -55,6 +55,13 @@ export function subspaceAgreement(task: Pick<TaskResult, 'saes' | 'subspace'>): 
   return level.vsUntrained.diff > 0 ? 'above chance' : 'below chance';
 }
 
+/** How many of the true features the SAEs' decoders recover (null for a task without a truth). */
+export function recovery(task: Pick<TaskResult, 'truth'>): 'most' | 'some' | 'none' | null {
+  if (!task.truth || task.truth.saes.length === 0) return null;
+  const r = task.truth.mean.decoder.recovered90;
+  return r >= RULES.recoveredMost ? 'most' : r < RULES.recoveredNone ? 'none' : 'some';
+}
+
 /** The verdict of one task; `taskConfig` is the task's entry in the run's config (for where it is read). */
 export function taskVerdict(task: TaskResult, taskConfig: Record<string, unknown> | undefined): TaskVerdict {
   const random = task.trainedVsRandom.analytic?.random;
@@ -62,7 +69,7 @@ export function taskVerdict(task: TaskResult, taskConfig: Record<string, unknown
   const readAt = typeof taskConfig?.readAt === 'string' ? taskConfig.readAt : null;
   return {
     task: task.name,
-    solved: task.transformer.valAccuracy >= RULES.solvedAccuracy,
+    solved: task.transformer ? task.transformer.valAccuracy >= RULES.solvedAccuracy : null,
     agreement: agreement(task),
     movement: movement(task),
     barelyMovedCount: task.saes.filter((s) => s.trainedVsInit >= RULES.barelyMoved).length,
@@ -71,6 +78,7 @@ export function taskVerdict(task: TaskResult, taskConfig: Record<string, unknown
     agreementTrend: agreementTrend(task),
     untrainedVsAnalytic: !random ? null : !significant(random.p) ? 'consistent' : random.diff > 0 ? 'above' : 'below',
     uniformAboveGaussian: significant(shapes.p) && shapes.diff > 0,
+    recovery: recovery(task),
     readAt,
     labelLeak: readAt === 'answer',
   };
