@@ -69,13 +69,15 @@ describe('tasks with known features', () => {
     const text = (t: number) => write([r], [...recoverySentences(r, t), ...truthAgreementSentences(r, t)]);
     expect(text(0)).toContain('Against the 512 true features, the decoders recover on average 92.0% at |cos| ≥ 0.9 '
       + 'and 46.0% at ≥ 0.99 (MMCS 0.9600, against 0.3611 for random directions and 0.3600 for the untrained '
-      + 'decoders): they find most of the true features (at least 90% on average). Both SAEs of a seed pair recover '
-      + '82.0% to 90.0% of the true features at |cos| ≥ 0.9.');
+      + 'decoders): they find most of the true features (at least the 90% the rules count as most, on average). Both '
+      + 'SAEs of a seed pair recover 82.0% to 90.0% of the true features at |cos| ≥ 0.9.');
     expect(text(0)).toContain('(stable). SAEs that find the true features find the same ones');
-    expect(text(1)).toContain('they find some of the true features but not most (below 90% on average). Both SAEs of '
-      + 'a seed pair recover 10.0% of the true features');
+    expect(text(1)).toContain('they find part of the true features (more than 1% but less than the 90% the rules count '
+      + 'as most, on average). Both SAEs of a seed pair recover 10.0% of the true features');
+    expect(text(1)).toContain('The SAEs find part of the truth, so this agreement is not yet agreement on all');
     expect(text(2)).toContain('They find most true features, yet agree below the 0.70 stability threshold');
-    expect(text(3)).toContain('next to none of them (below 1% on average)');
+    expect(text(3)).toContain('next to none of the true features (below 1% on average)');
+    expect(text(3)).toContain('With the truth not recovered, this agreement is not agreement on the features');
     // Change the numbers: the sentences and the verdict follow.
     const t1 = results.tasks[1]!.truth!;
     t1.mean.decoder.recovered90 = 0.005;
@@ -83,7 +85,7 @@ describe('tasks with known features', () => {
     r = run(results);
     expect(r.results.verdicts.tasks[1]!.recovery).toBe('none');
     expect(text(1)).toContain('recover on average 0.5% at |cos| ≥ 0.9');
-    expect(text(1)).toContain('next to none of them');
+    expect(text(1)).toContain('next to none of the true features');
     expect(text(1)).toContain('recover 10.0% to 25.0% of the true features');
     expect(recoverySentences(run(husai()), 0)).toEqual([]);
   });
@@ -101,17 +103,32 @@ describe('tasks with known features', () => {
       + 'seeds agree at or above the 0.70 stability threshold');
     expect(control).toContain('On synthetic features, synthetic-2n, the SAEs recover most of the true features too, '
       + 'yet seeds agree below the threshold');
-    expect(control).toContain('On synthetic features, synthetic-husai and synthetic features, synthetic-study, the '
-      + 'SAEs do not recover most');
+    expect(control).toContain('On synthetic features, synthetic-husai, the SAEs recover part of the true features '
+      + '(more than 1% but less than the 90% the rules count as most, on average), and seeds agree below the 0.70 '
+      + 'threshold.');
+    expect(control).toContain('On synthetic features, synthetic-study, the SAEs recover next to none of the true '
+      + 'features, so agreement there is not agreement on them.');
     expect(control).toContain('No transformer task reaches the threshold');
     // Each generated task's own finding: titled apart, its data, no transformer.
     expect(all).toContain('## Synthetic features, synthetic-husai (husai, d_sae 512, k 8), synthetic protocol');
     expect(all).not.toMatch(/synthetic protocol\nThe transformer reached/);
     expect(ids).not.toContain('synthetic-synthetic-recipe'); // no transformer: no recipe that failed
 
+    // Stable agreement with part of the truth found (the shape of a real run): said as such, and the comparison holds.
+    const partly = SYNTHETIC();
+    partly.tasks[0]!.truth!.mean.decoder.recovered90 = 0.897;
+    partly.tasks[2]!.pwmcc.mean = 0.75;
+    const c = findingsText(husai(), partly).all;
+    expect(c).toContain('On synthetic features, synthetic and synthetic features, synthetic-husai, the SAEs recover '
+      + 'part of the true features');
+    expect(c).toContain('and seeds agree at or above the 0.70 threshold on synthetic features, synthetic and below it '
+      + 'on synthetic features, synthetic-husai.');
+    expect(c).toContain('On synthetic features, synthetic-2n, where the SAEs recover most of the true features, seeds '
+      + 'agree at or above the 0.70 stability threshold');
+    expect(c).toContain('No transformer task reaches the threshold');
     // When no SAE recovers the truth, the finding says the control shows nothing yet.
     const none = SYNTHETIC();
-    for (const t of none.tasks) t.truth!.mean.decoder.recovered90 = 0.5;
+    for (const t of none.tasks) t.truth!.mean.decoder.recovered90 = 0.005;
     const b = findingsText(husai(), none).all;
     expect(b).toContain('No synthetic task\'s SAEs recover most of the true features');
     expect(b).not.toContain('No transformer task reaches the threshold');
@@ -128,6 +145,10 @@ describe('tasks with known features', () => {
       + 'openai, d_sae 512, k 8), SAEs from different seeds agree at a mean PWMCC of 0.3000');
     expect(text).toContain('Their decoders recover on average 0.0% of the true features at |cos| ≥ 0.9, next to none '
       + 'of them.');
+    r.results.tasks[2]!.truth!.mean.decoder.recovered90 = 0.897;
+    const some = write([r], answerParagraph([run(r.results)]));
+    expect(some).toContain('recover on average 89.7% of the true features at |cos| ≥ 0.9, fewer than the 90% counted '
+      + 'as most.');
     expect(text).not.toMatch(/synthetic features \(the transformer/);
     const all = findingsText(r.results).all;
     expect(all).toContain('## Synthetic features, smoke protocol\nNo transformer here: the activations are generated.');

@@ -79,13 +79,15 @@ function pairRange(run: Run, t: number): [number, number] {
   return [order[0]!.i, order[order.length - 1]!.i];
 }
 
-const RECOVERY_WORDS = (run: Run): Record<NonNullable<TaskVerdict['recovery']>, string> => {
+/** The recovery verdicts in words, with the rules' thresholds (as percentages). */
+export const recoveryWords = (run: Run): Record<NonNullable<TaskVerdict['recovery']>, string> => {
   const { recoveredMost, recoveredNone } = run.results.verdicts.rules;
+  const most = `${(100 * recoveredMost).toFixed(0)}%`;
   return {
-    most: `: they find most of the true features (at least ${(100 * recoveredMost).toFixed(0)}% on average). `,
-    some: `: they find some of the true features but not most (below ${(100 * recoveredMost).toFixed(0)}% on `
-      + 'average). ',
-    none: `: they find next to none of them (below ${(100 * recoveredNone).toFixed(0)}% on average). `,
+    most: `most of the true features (at least the ${most} the rules count as most, on average)`,
+    some: `part of the true features (more than ${(100 * recoveredNone).toFixed(0)}% but less than the ${most} the `
+      + 'rules count as most, on average)',
+    none: `next to none of the true features (below ${(100 * recoveredNone).toFixed(0)}% on average)`,
   };
 };
 
@@ -105,7 +107,7 @@ export function recoverySentences(run: Run, t: number): Segment[] {
     num(mean('decoder', 'recovered90'), 'percent'), ' at |cos| ≥ 0.9 and ', num(mean('decoder', 'recovered99'),
       'percent'), ' at ≥ 0.99 (MMCS ', num(mean('decoder', 'mmcs')), ', against ', num(['truth', 'chance', 'mmcs']),
     ' for random directions and ', num(mean('untrained', 'mmcs')), ' for the untrained decoders)',
-    RECOVERY_WORDS(run)[v.recovery],
+    `: they find ${recoveryWords(run)[v.recovery]}. `,
     ...(pairs.length > 0 ? ['Both SAEs of a seed pair recover ', ...range, ' of the true features at |cos| ≥ 0.9. ']
       : [])];
 }
@@ -117,9 +119,11 @@ export function truthReading(run: Run, t: number): Segment[] {
   const num = taskRef(run, t);
   const threshold = run.results.verdicts.rules.stabilityThreshold.toFixed(2);
   const out: Segment[] = [];
-  if (v.recovery !== 'most') {
-    out.push(`With ${v.recovery === 'none' ? 'the truth' : 'most of the truth'} not recovered, this agreement says `
-      + 'how far the SAEs got, not whether seeds share the features the data holds. ');
+  if (v.recovery === 'none') {
+    out.push('With the truth not recovered, this agreement is not agreement on the features the data holds. ');
+  } else if (v.recovery === 'some') {
+    out.push('The SAEs find part of the truth, so this agreement is not yet agreement on all the features the data '
+      + 'holds. ');
   } else if (v.agreement === 'stable') {
     out.push('SAEs that find the true features find the same ones, and PWMCC shows it: on this data it registers '
       + 'shared features. ');
@@ -186,34 +190,47 @@ export function syntheticFinding(runs: readonly Run[]): { id: string; title: str
 /** What the recovery and agreement verdicts say together (words only; the numbers are in the paragraphs above). */
 function conclusion(generated: [Run, number][], transformer: [Run, number][]): string {
   const v = ([r, t]: [Run, number]) => verdictOf(r, t);
-  const recovered = generated.filter((x) => v(x).recovery === 'most');
-  const notRecovered = generated.filter((x) => v(x).recovery !== 'most');
-  const stable = recovered.filter((x) => v(x).agreement === 'stable');
-  const unstable = recovered.filter((x) => v(x).agreement !== 'stable');
-  const threshold = generated[0]![0].results.verdicts.rules.stabilityThreshold.toFixed(2);
+  const isStable = (x: [Run, number]) => v(x).agreement === 'stable';
+  const most = generated.filter((x) => v(x).recovery === 'most');
+  const some = generated.filter((x) => v(x).recovery === 'some');
+  const none = generated.filter((x) => v(x).recovery === 'none');
+  const [first] = generated[0]!;
+  const threshold = first.results.verdicts.rules.stabilityThreshold.toFixed(2);
+  const words = recoveryWords(first);
   const oneRun = new Set(generated.map(([r]) => r)).size === 1;
-  if (recovered.length === 0) {
-    return 'No synthetic task\'s SAEs recover most of the true features, so these runs do not yet show what seed '
-      + 'agreement looks like when the SAEs find real features.';
-  }
+  const list = (x: [Run, number][]) => named(x, oneRun);
   const out: string[] = [];
+  const stable = most.filter(isStable);
+  const unstable = most.filter((x) => !isStable(x));
   if (stable.length > 0) {
-    out.push(`On ${named(stable, oneRun)}, where the SAEs recover most of the true features, seeds agree at or above `
-      + `the ${threshold} stability threshold: when real features exist and are found, SAEs of different seeds find `
-      + 'the same ones, and PWMCC registers it.');
+    out.push(`On ${list(stable)}, where the SAEs recover most of the true features, seeds agree at or above the `
+      + `${threshold} stability threshold: when real features exist and are found, SAEs of different seeds find the `
+      + 'same ones, and PWMCC registers it.');
   }
   if (unstable.length > 0) {
-    const too = stable.length > 0 ? ' too' : '';
-    out.push(`On ${named(unstable, oneRun)}, the SAEs recover most of the true features${too}, `
-      + `yet seeds agree below the threshold: PWMCC averages over every latent, including latents no true feature `
+    out.push(`On ${list(unstable)}, the SAEs recover most of the true features${stable.length > 0 ? ' too' : ''}, yet `
+      + 'seeds agree below the threshold: PWMCC averages over every latent, including latents no true feature '
       + 'matches, so it can stay low while the features themselves are shared.');
   }
-  if (notRecovered.length > 0) {
-    out.push(`On ${named(notRecovered, oneRun)}, the SAEs do not recover most of the true features, so agreement `
-      + 'there says little about shared features.');
+  if (some.length > 0) {
+    const above = some.filter(isStable);
+    const below = some.filter((x) => !isStable(x));
+    const agree = below.length === 0 ? `at or above the ${threshold} threshold`
+      : above.length === 0 ? `below the ${threshold} threshold`
+      : `at or above the ${threshold} threshold on ${list(above)} and below it on ${list(below)}`;
+    out.push(`On ${list(some)}, the SAEs recover ${words.some}, and seeds agree ${agree}.`);
   }
-  const stableTransformer = transformer.filter((x) => v(x).agreement === 'stable');
-  if (transformer.length > 0 && stable.length > 0) {
+  if (none.length > 0) {
+    out.push(`On ${list(none)}, the SAEs recover next to none of the true features, so agreement there is not `
+      + 'agreement on them.');
+  }
+  if (most.length === 0) {
+    out.push('No synthetic task\'s SAEs recover most of the true features, so these runs do not yet show what seed '
+      + 'agreement looks like when the SAEs find them.');
+  }
+  const agreeing = [...most, ...some].filter(isStable);
+  const stableTransformer = transformer.filter(isStable);
+  if (transformer.length > 0 && agreeing.length > 0) {
     out.push(stableTransformer.length === 0
       ? 'No transformer task reaches the threshold, so their low PWMCC is not a blind spot of the measure: given real '
         + 'features to find, SAEs of different seeds do agree by it.'

@@ -96,8 +96,6 @@ function sameDataBefore(run: Run, t: number): boolean {
   return tasks.slice(0, t).some((x, i) => x.truth !== undefined && data(i) === data(t));
 }
 
-const RECOVERY_SHORT = { most: 'most of them', some: 'some but not most of them', none: 'next to none of them' };
-
 /** `lead` opens the sentence: "Under the husai protocol, on" for a run's first task, "On" after. */
 function taskSentences(run: Run, t: number, lead: string): Segment[] {
   const task = run.results.tasks[t]!;
@@ -118,8 +116,11 @@ function taskSentences(run: Run, t: number, lead: string): Segment[] {
   ];
   if (task.saes.length === 0) return out;
   if (v.recovery !== null) {
+    const { recoveredMost } = run.results.verdicts.rules;
+    const short = { most: 'most of them', some: `fewer than the ${(100 * recoveredMost).toFixed(0)}% counted as most`,
+      none: 'next to none of them' };
     out.push('Their decoders recover on average ', num(['truth', 'mean', 'decoder', 'recovered90'], 'percent'),
-      ` of the true features at |cos| ≥ 0.9, ${RECOVERY_SHORT[v.recovery]}. `);
+      ` of the true features at |cos| ≥ 0.9, ${short[v.recovery]}. `);
   }
   const range = rangeSegments(run, t, 'trainedVsInit', 'pwmcc');
   const m = v.movement;

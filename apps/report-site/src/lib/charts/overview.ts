@@ -1,22 +1,33 @@
 /** Charts that compare runs: the headline PWMCC chart and trained-vs-random with bootstrap intervals. */
 import * as Plot from '@observablehq/plot';
-import { taskLabel, type Run } from '../run.js';
+import { taskLabel, taskTitle, type Run } from '../run.js';
 import { f4, renderPlot, type Chart } from './dom.js';
+
+/**
+ * The headline chart's facet of a task: its kind's title, the same task in every run (copy under husai and corrected
+ * side by side); for a kind that some run holds several tasks of (one per SAE setting, as the synthetic config does),
+ * the task's name, short enough to fit a facet.
+ */
+function facetOf(runs: readonly Run[]) {
+  const repeated = new Set(runs.flatMap((r) => r.results.tasks.map((t) => t.kind)
+    .filter((kind, i, all) => all.indexOf(kind) !== i)));
+  return (t: Run['results']['tasks'][number]) => (repeated.has(t.kind) ? t.name : taskTitle(t.kind));
+}
 
 /** Mean PWMCC per task and protocol (bars), the pairwise values (dots), chance and stability (rules). */
 export function headlineChart(runs: readonly Run[]): Chart {
   // The threshold the verdicts used (the same rule in every run the experiment wrote).
   const STABILITY_THRESHOLD = runs[0]?.results.verdicts.rules.stabilityThreshold ?? NaN;
   const configs = runs.map((r) => r.name);
-  // A task's facet is its kind's title, or with its name where a run holds several of that kind (one per SAE setting).
-  const tasks = [...new Set(runs.flatMap((r) => r.results.tasks.map((_, i) => taskLabel(r, i))))];
-  const bars = runs.flatMap((r) => r.results.tasks.map((t, i) =>
-    ({ config: r.name, task: taskLabel(r, i), mean: t.pwmcc.mean })));
-  const dots = runs.flatMap((r) => r.results.tasks.flatMap((t, i) =>
-    t.pwmcc.pairs.map((p) => ({ config: r.name, task: taskLabel(r, i), value: p.value }))));
+  const facet = facetOf(runs);
+  const tasks = [...new Set(runs.flatMap((r) => r.results.tasks.map(facet)))];
+  const bars = runs.flatMap((r) => r.results.tasks.map((t) =>
+    ({ config: r.name, task: facet(t), mean: t.pwmcc.mean })));
+  const dots = runs.flatMap((r) => r.results.tasks.flatMap((t) =>
+    t.pwmcc.pairs.map((p) => ({ config: r.name, task: facet(t), value: p.value }))));
   // One chance rule per task and value (the analytic baseline depends only on the dictionary size).
-  const chance = [...new Map(runs.flatMap((r) => r.results.tasks.map((t, i) => {
-    const row = { task: taskLabel(r, i), analytic: t.randomBaseline.analytic };
+  const chance = [...new Map(runs.flatMap((r) => r.results.tasks.map((t) => {
+    const row = { task: facet(t), analytic: t.randomBaseline.analytic };
     return [`${row.task}/${row.analytic}`, row] as const;
   }))).values()];
   const description = `Mean PWMCC across seed pairs, by task and protocol: `
@@ -25,7 +36,8 @@ export function headlineChart(runs: readonly Run[]): Chart {
   return renderPlot('Mean PWMCC per task and protocol', description, {
     width: 920, height: 360, marginTop: 30, marginBottom: 40,
     fx: { label: null, padding: 0.15, domain: tasks }, // tasks in the results' order, not alphabetical
-    x: { label: null, domain: configs, padding: 0.25 },
+    // The colour legend names the runs; a band per run in every facet leaves no room for their names below.
+    x: { label: null, domain: configs, padding: 0.25, axis: null },
     y: { domain: [0, 1], label: 'PWMCC between seeds', grid: true },
     color: { domain: configs, legend: true },
     marks: [
