@@ -85,8 +85,9 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
   return { page, errors };
 }
 
-const PAGES = [['overview', '/'], ['copy', '/smoke/copy/'], ['modular', '/smoke/modular/'], ['findings', '/findings/'],
-  ['statistics', '/statistics/'], ['methods', '/methods/'], ['downloads', '/downloads/']] as const;
+const PAGES = [['overview', '/'], ['copy', '/smoke/copy/'], ['modular', '/smoke/modular/'],
+  ['synthetic', '/smoke/synthetic/'], ['findings', '/findings/'], ['statistics', '/statistics/'],
+  ['methods', '/methods/'], ['downloads', '/downloads/']] as const;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -150,6 +151,19 @@ describe('report site', () => {
         expect(charts.length).toBe(9 + (task.pwmccCurve ? 1 : 0));
         expect(charts.map((c) => c.title)).toContain('Cross-seed PWMCC by epoch');
       }
+      if (name === 'synthetic') {
+        // Generated activations: no transformer charts; recovery against agreement, one dot per seed pair, instead.
+        const task = results.tasks.find((t) => t.name === name)!;
+        expect(task.transformer).toBeUndefined();
+        expect(charts.length).toBe(8 + (task.pwmccCurve ? 1 : 0));
+        const titles = charts.map((c) => c.title);
+        expect(titles).toContain('Recovery against agreement');
+        expect(titles).not.toContain('Validation accuracy');
+        const dots = await page.$$eval('svg[aria-label^="Recovery of the true features"] g[aria-label="dot"] circle',
+          (c) => c.length);
+        expect(dots).toBe(task.truth!.pairs.length);
+        expect(await page.textContent('[data-testid=data]')).toContain('No transformer here');
+      }
       if (name === 'findings') expect(charts.length).toBe(0);
       if (name === 'statistics') expect(charts.length).toBe(1);
       expect(errors, `${path}: console errors`).toEqual([]);
@@ -195,7 +209,7 @@ describe('report site', () => {
     // The activations' spectrum and the SAEs' k are shown, and checked, on the task pages and in the findings.
     const spectrum = (t: number, key: string) =>
       JSON.stringify(['tasks', t, 'activations', 'spectrum', 'componentsFor', key]);
-    for (const [t, page] of [[0, '/smoke/copy/'], [1, '/smoke/modular/']] as const) {
+    for (const [t, page] of [[0, '/smoke/copy/'], [1, '/smoke/modular/'], [2, '/smoke/synthetic/']] as const) {
       for (const key of ['0.9', '0.99', '0.999']) {
         expect(seen, `${page} ${spectrum(t, key)}`).toContain(`${page} ${spectrum(t, key)}`);
       }
@@ -206,12 +220,16 @@ describe('report site', () => {
         expect(seen).toContain(`${shown} ${JSON.stringify(['tasks', t, 'saes', 0, 'k'])}`);
       }
     }
+    // The synthetic task's scores against the truth, per SAE, are on its page and checked like every number.
+    results.tasks[2]!.truth!.saes.forEach((_, i) => expect(seen)
+      .toContain(`/smoke/synthetic/ ${JSON.stringify(['tasks', 2, 'truth', 'saes', i, 'decoder', 'recovered90'])}`));
   });
 
   it('explains the numbers on the findings page, from the numbers', async () => {
     const { page } = await open('/findings/');
     const ids = await page.$$eval('section[data-finding]', (s) => s.map((e) => e.getAttribute('data-finding')));
-    expect(ids).toEqual(expect.arrayContaining(['smoke-copy', 'smoke-modular', 'corrected']));
+    expect(ids).toEqual(expect.arrayContaining(['smoke-copy', 'smoke-modular', 'smoke-synthetic', 'positive-control',
+      'corrected']));
     const text = await page.textContent('main');
     const kSmoke = results.tasks[0]!.saes[0]!.k;
     for (const task of results.tasks) {
@@ -259,6 +277,8 @@ describe('report site', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(readFileSync(join(resultsDir, 'smoke', 'results.json'), 'utf8'));
     for (const task of results.tasks) {
+      const truth = task.truth?.file;
+      if (truth) expect(existsSync(join(siteDir, 'downloads', 'smoke', truth)), truth).toBe(true);
       for (const sae of task.saes) {
         for (const ext of ['.safetensors', '.cfg.json']) {
           expect(existsSync(join(siteDir, 'downloads', 'smoke', sae.file + ext)), sae.file + ext).toBe(true);
