@@ -65,7 +65,7 @@ const ROWS: [string, (c: Config) => string][] = [
     const wd = m('weightDecay') ? ` wd ${String(m('weightDecay'))}` : '';
     return `${name}: ${String(m('nLayers'))} layers, d_model ${String(m('dModel'))}, ${String(m('optimizer'))} lr `
       + `${String(m('lr'))}${wd}, ${String(m('epochs'))} epochs${m('stopWhen') ? ' (budget)' : ''}`;
-  }).join('; ')],
+  }).join('; ') || 'none (generated activations)'],
   // A task without a transformer (the synthetic positive control) has generated activations, read nowhere.
   ['Activation site', (c) => [...new Set(Object.values(c.tasks).map((t) => (isObject(t.transformer)
     ? field(t, 'activations', 'hook') : 'generated (no transformer)')).filter(Boolean))].join(', ')],
