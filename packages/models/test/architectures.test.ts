@@ -15,18 +15,24 @@ import {
 const tiny: { [N in SaeArchitectureName]: SaeConfig & { variant: N } } = {
   husai: { dIn: 8, dSae: 32, k: 4, variant: 'husai' },
   openai: { dIn: 8, dSae: 32, k: 4, variant: 'openai', deadAfter: 32 }, // dead after one batch: AuxK runs from step 2
+  standard: { dIn: 8, dSae: 32, variant: 'standard', lambda: 0.1 },
+  gated: { dIn: 8, dSae: 32, variant: 'gated', lambda: 0.1 },
+  jumprelu: { dIn: 8, dSae: 32, variant: 'jumprelu', lambda: 0.01, initThreshold: 0.05, bandwidth: 0.1 },
+  batchtopk: { dIn: 8, dSae: 32, k: 4, variant: 'batchtopk', deadAfter: 32 },
 };
 
 describe('the SAE registry', () => {
   it('names every architecture once, in a tuple a schema can enumerate', () => {
     expect(saeArchitectureNames).toEqual(Object.keys(saeArchitectures));
-    expect(saeArchitectureNames).toEqual(['husai', 'openai']);
+    expect(saeArchitectureNames).toEqual(['husai', 'openai', 'standard', 'gated', 'jumprelu', 'batchtopk']);
   });
 
   it('refuses an unknown name, naming it and the known ones', () => {
-    const message = "variant 'jumprelu' is not a registered SAE architecture; use one of: husai, openai";
-    expect(() => saeArchitecture('jumprelu')).toThrow(message);
-    expect(() => makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'jumprelu' } as unknown as SaeConfig, 1)).toThrow(message);
+    const message = "variant 'matryoshka' is not a registered SAE architecture; use one of: husai, openai, standard, "
+      + 'gated, jumprelu, batchtopk';
+    expect(() => saeArchitecture('matryoshka')).toThrow(message);
+    expect(() => makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'matryoshka' } as unknown as SaeConfig, 1))
+      .toThrow(message);
     expect(() => saeArchitecture('constructor')).toThrow("variant 'constructor'"); // not an Object.prototype key
   });
 });

@@ -4,7 +4,7 @@ import {
   abs, Adam, add, matmul, mean, mul, noGrad, normal, ones, Rng, scatterLast, square, sub, sum, tensor, topk,
   type Tensor,
 } from '@saelab/tensor';
-import { makeSae, type SaeConfig, type TopKSAE } from '../src/index.js';
+import { makeSae, type SaeConfigOf, type TopKSAE } from '../src/index.js';
 
 function setWeights(sae: TopKSAE, w: { enc: number[][]; bEnc: number[]; dec: number[][] }): void {
   sae.W_enc.assign(tensor(w.enc));
@@ -31,7 +31,7 @@ function denseHusaiLoss(sae: TopKSAE, x: Tensor): Tensor {
 }
 
 describe('TopKSAE (husai)', () => {
-  const tinyCfg: SaeConfig = { dIn: 2, dSae: 3, k: 1, variant: 'husai' };
+  const tinyCfg: SaeConfigOf<'husai'> = { dIn: 2, dSae: 3, k: 1, variant: 'husai' };
   const hand = { enc: [[1, 0], [0, 1], [1, 1]], bEnc: [0, 0, -0.5], dec: [[1, 0], [0, 1], [0.6, 0.8]] };
 
   it('computes the hand-worked MSE and auxiliary loss', () => {
@@ -58,7 +58,7 @@ describe('TopKSAE (husai)', () => {
   });
 
   it('gives the dense implementation\'s loss and gradients through its sparse kernels', () => {
-    const cfg: SaeConfig = { dIn: 8, dSae: 32, k: 4, variant: 'husai' };
+    const cfg: SaeConfigOf<'husai'> = { dIn: 8, dSae: 32, k: 4, variant: 'husai' };
     const x = normal([6, 8], new Rng(4));
     const grads = (lossOf: (sae: TopKSAE) => Tensor) => {
       const sae = makeSae(cfg, 5);
@@ -103,7 +103,7 @@ describe('TopKSAE (husai)', () => {
 });
 
 describe('TopKSAE (openai)', () => {
-  const cfg: SaeConfig = { dIn: 8, dSae: 32, k: 4, variant: 'openai', auxK: 4, deadAfter: 100 };
+  const cfg: SaeConfigOf<'openai'> = { dIn: 8, dSae: 32, k: 4, variant: 'openai', auxK: 4, deadAfter: 100 };
 
   it('ties the encoder to the decoder, sets b_dec to the data mean and ReLUs the code', () => {
     const mu = [1, 2, 3, 4, 5, 6, 7, 8];

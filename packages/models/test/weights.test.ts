@@ -61,8 +61,9 @@ describe('weight files', () => {
   it('refuses a cfg.json naming an unknown architecture, naming the file and the known ones', async () => {
     const d = await dir();
     const sae = makeSae({ dIn: 8, dSae: 32, k: 4, variant: 'husai' }, 3);
-    await saveSae(join(d, 'sae'), sae, { hookName: 'blocks.1.hook_resid_post', seed: 3, variant: 'jumprelu' });
-    await expect(loadSae(join(d, 'sae'))).rejects.toThrow(/sae\.cfg\.json: .*variant 'jumprelu'.*husai, openai/);
+    await saveSae(join(d, 'sae'), sae, { hookName: 'blocks.1.hook_resid_post', seed: 3, variant: 'matryoshka' });
+    await expect(loadSae(join(d, 'sae'))).rejects
+      .toThrow(/sae\.cfg\.json: .*variant 'matryoshka'.*husai, openai, standard/);
   });
 
   it('saves the transformer with TransformerLens names and shapes, and reloads the same function', async () => {

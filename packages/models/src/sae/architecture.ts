@@ -75,7 +75,19 @@ export function initRng(seed: number | Rng): Rng {
   return (typeof seed === 'number' ? new Rng(seed) : seed).fork('init');
 }
 
-const host = (t: Tensor): NamedTensor => ({ shape: [...t.shape], data: Float32Array.from(t.toArray()) });
+/** A tensor's values on the host, as a file holds them. */
+export const host = (t: Tensor): NamedTensor => ({ shape: [...t.shape], data: Float32Array.from(t.toArray()) });
+
+/** Tensor `name` of a loaded file, which must have `shape`; `source` names the file in the error. */
+export function fileTensor(tensors: Record<string, LoadedTensor>, name: string, shape: number[], source: string):
+  Tensor {
+  const t = tensors[name];
+  if (!t || t.shape.join() !== shape.join()) {
+    const found = t ? `, found [${t.shape.join(', ')}]` : ', missing';
+    throw new Error(`${source}: tensor ${name} must have shape [${shape.join(', ')}]${found}`);
+  }
+  return tensor(Array.from(t.data), shape);
+}
 
 /** An SAE of some architecture: its config, the SAELens parameters, and the dead-latent bookkeeping. */
 export abstract class SparseAutoencoder<C extends SaeConfigBase = SaeConfigBase> extends Module {
@@ -88,6 +100,8 @@ export abstract class SparseAutoencoder<C extends SaeConfigBase = SaeConfigBase>
   readonly sinceFired: Float64Array;
   /** Firings per latent since the caller last zeroed this (dead-latent statistics). */
   readonly firings: Float64Array;
+  /** How far training has got, 0..1 (`setProgress`); 1, fully warmed up, until a training loop says otherwise. */
+  protected progress = 1;
 
   /** `cfg` complete (defaults filled in, validated), `p` initialised; the field order is the parameter order. */
   protected constructor(cfg: Required<C>, p: SaeParameters) {
@@ -120,6 +134,19 @@ export abstract class SparseAutoencoder<C extends SaeConfigBase = SaeConfigBase>
    * step, `afterStep` the updated weights. None by default.
    */
   constrainDecoder(_when: 'beforeStep' | 'afterStep'): void {}
+
+  /**
+   * Tells the SAE how far training has got: `fraction` = steps done / total steps, in [0, 1]. The architectures
+   * that warm a coefficient up (standard's L1 coefficient over the first 5% of training) read it; the others
+   * ignore it. A loop calls it before each step: `sae.setProgress(step / totalSteps)`. Computed from the loop's
+   * own counters, it survives a resumed run; without a call the SAE trains fully warmed up.
+   */
+  setProgress(fraction: number): void {
+    if (!(fraction >= 0 && fraction <= 1)) {
+      throw new Error(`setProgress: fraction (${fraction}) must be in [0, 1]: steps done / total steps`);
+    }
+    this.progress = fraction;
+  }
 
   /** Whether a code entry with this value is a firing: by default a nonzero activation. */
   protected fires(value: number): boolean {
@@ -176,14 +203,7 @@ export abstract class SparseAutoencoder<C extends SaeConfigBase = SaeConfigBase>
   /** The inverse of `stateDict()`; `source` names the file in errors. */
   loadStateDict(tensors: Record<string, LoadedTensor>, source: string): void {
     const { dIn, dSae } = this.cfg;
-    const get = (name: string, shape: number[]) => {
-      const t = tensors[name];
-      if (!t || t.shape.join() !== shape.join()) {
-        const found = t ? `, found [${t.shape.join(', ')}]` : ', missing';
-        throw new Error(`${source}: tensor ${name} must have shape [${shape.join(', ')}]${found}`);
-      }
-      return tensor(Array.from(t.data), shape);
-    };
+    const get = (name: string, shape: number[]) => fileTensor(tensors, name, shape, source);
     noGrad(() => {
       this.W_enc.assign(transpose(get('W_enc', [dIn, dSae])));
       this.b_enc.assign(get('b_enc', [dSae]));

@@ -1,0 +1,171 @@
+/**
+ * The `jumprelu` SAE: Rajamanoharan et al. 2024, "Jumping ahead: improving reconstruction fidelity with JumpReLU
+ * sparse autoencoders".
+ *   z = W_enc x + b_enc,  f = z * H(z - theta),  theta = exp(log_threshold) per latent,  x_hat = W_dec f + b_dec,
+ *   loss = ||x - x_hat||^2 + lambda ||f||_0,  ||f||_0 = sum_i H(z_i - theta_i)   (batch means; ./shared.ts)
+ * H has no derivative worth the name, so theta learns through the paper's straight-through estimator, with the
+ * rectangle kernel K(u) = 1[|u| < 1/2] and bandwidth eps (0.001):
+ *   d/dtheta [z H(z - theta)] := -(theta / eps) K((z - theta) / eps),   d/dz [z H(z - theta)] := H(z - theta),
+ *   d/dtheta H(z - theta)     := -(1 / eps) K((z - theta) / eps),       d/dz H(z - theta) := 0.
+ * Decoder rows are kept at unit norm, as the paper trains. Init: unit-norm decoder rows in random directions,
+ * W_enc = W_dec^T, biases 0, theta = 0.001 (the paper's). The paper's encoder takes x itself (no pre-encoder
+ * bias; Gemma Scope's files say apply_b_dec_to_input: false); `applyBDecToInput` turns it on. The bandwidth and
+ * the initial threshold are in the units of z: the paper's values assume inputs normalised to E||x||^2 = d_in.
+ * SAELens's files hold `threshold` (theta itself, not its log). The code is dense (./shared.ts).
+ */
+import {
+  abs, add, div, exp, gt, kaimingUniform, log, lt, matmul, mul, noGrad, normalize, square, sub, sum, tensor, full,
+  type Rng, type Tensor, zeros,
+} from '@saelab/tensor';
+import type { LoadedTensor, NamedTensor } from '../io/safetensors.js';
+import {
+  fileTensor, host, initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput,
+} from './architecture.js';
+import {
+  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, unitNormDecoder, warmedUp,
+} from './shared.js';
+
+export interface JumpReluConfig {
+  dIn: number; // 128: the transformer's d_model
+  dSae: number; // 1024: expansion 8
+  variant: 'jumprelu';
+  k?: number; // ignored (the number of active latents is learned): accepted so one config shape builds any SAE
+  lambda?: number; // 1: the L0 coefficient (SAELens's default l0_coefficient; the paper sweeps it)
+  lambdaWarmup?: number; // 0: lambda rises linearly from 0 over this fraction of training (0: none)
+  bandwidth?: number; // 0.001: the STE's kernel width eps (the paper's)
+  initThreshold?: number; // 0.001: theta at init, every latent (the paper's)
+  applyBDecToInput?: boolean; // false: the encoder sees x (the paper's); true: x - b_dec
+}
+
+/** The settings an SAE holds (`sae.cfg`): the config without the ignored k, defaults filled in. */
+export type JumpReluSettings = Required<Omit<JumpReluConfig, 'k'>>;
+
+/** The JumpReLU SAE's defaults. */
+export const jumpReluDefaults = {
+  lambda: 1, lambdaWarmup: 0, bandwidth: 0.001, initThreshold: 0.001, applyBDecToInput: false,
+};
+
+/** The config with its defaults filled in, validated (a bad value throws naming the field and the rule). */
+export function completeJumpReluConfig(config: JumpReluConfig): JumpReluSettings {
+  checkShape(config, ['k', ...Object.keys(jumpReluDefaults)]);
+  const { k: _ignored, ...rest } = config;
+  const c = { ...jumpReluDefaults, ...defined(rest) };
+  check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L0 coefficient; default 1)');
+  check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0)');
+  for (const key of ['bandwidth', 'initThreshold'] as const) {
+    check(key, c[key], Number.isFinite(c[key]) && c[key] > 0, 'a positive number (the paper\'s: 0.001)');
+  }
+  check('applyBDecToInput', c.applyBDecToInput, typeof c.applyBDecToInput === 'boolean', 'true or false');
+  return c;
+}
+
+/**
+ * A term whose value is 0 and whose gradient with respect to theta is `slope` (a constant, off the tape):
+ * t = slope * theta, then t - detach(t). Both read the same numbers, so the value is exactly 0; only t is on the
+ * tape, so d/dtheta = slope. The engine has no custom-gradient primitive; this composes one.
+ */
+function slopeTerm(slope: Tensor, theta: Tensor): Tensor {
+  const t = mul(slope, theta);
+  return sub(t, t.detach());
+}
+
+/** The encoder's parts for a batch, on the tape. */
+export interface JumpReluParts {
+  z: Tensor; // [B, d_sae] pre-activations
+  f: Tensor; // [B, d_sae] z H(z - theta), with the STE's gradient for theta
+  l0: Tensor; // [B, d_sae] H(z - theta), with the STE's gradient for theta
+}
+
+export class JumpReluSAE extends DenseSAE<JumpReluSettings> {
+  readonly log_threshold: Tensor; // [d_sae]: theta = exp(log_threshold) stays positive
+
+  /** Initialises from `seed` (its 'init' fork). */
+  constructor(config: JumpReluConfig, seed: number | Rng) {
+    const cfg = completeJumpReluConfig(config);
+    const { dIn, dSae } = cfg;
+    const W_dec = normalize(kaimingUniform([dSae, dIn], dIn, initRng(seed).fork('decoder'))).requireGrad();
+    super(cfg, {
+      W_enc: tensor(W_dec.toArray(), [dSae, dIn]).requireGrad(), // W_enc = W_dec^T (ours is held [d_sae, d_in])
+      b_enc: zeros([dSae]).requireGrad(),
+      W_dec,
+      b_dec: zeros([dIn]).requireGrad(),
+    });
+    this.log_threshold = full([dSae], Math.log(cfg.initThreshold)).requireGrad();
+  }
+
+  /** theta = exp(log_threshold) [d_sae], on the tape. */
+  get threshold(): Tensor {
+    return exp(this.log_threshold);
+  }
+
+  /** z, f and the L0 indicator, with the paper's pseudo-derivatives for theta. */
+  parts(x: Tensor): JumpReluParts {
+    const xc = this.cfg.applyBDecToInput ? sub(x, this.b_dec) : x;
+    const z = matmul(xc, this.W_enc, { transB: true, bias: this.b_enc });
+    const theta = this.threshold;
+    const eps = this.cfg.bandwidth;
+    const { step, kernel } = noGrad(() => {
+      const u = div(sub(z, theta), eps);
+      return { step: gt(z, theta), kernel: lt(abs(u), 0.5) }; // H(z - theta), K((z - theta) / eps)
+    });
+    // z H: the gradient to z is H (the product with a constant); to theta, -(theta / eps) K, through slopeTerm.
+    const f = add(mul(z, step), slopeTerm(noGrad(() => mul(kernel, mul(theta, -1 / eps))), theta));
+    const l0 = add(step, slopeTerm(noGrad(() => mul(kernel, -1 / eps)), theta));
+    return { z, f, l0 };
+  }
+
+  encode(x: Tensor): { indices: Tensor; values: Tensor } {
+    return { indices: this.denseIds(x.shape[0]!, x), values: this.parts(x).f };
+  }
+
+  /** lambda as warmed up at the current progress. */
+  get lambdaNow(): number {
+    return warmedUp(this.cfg.lambda, this.cfg.lambdaWarmup, this.progress);
+  }
+
+  forward(x: Tensor, dataVariance = 1): SaeOutput {
+    const { f, l0 } = this.parts(x);
+    const xHat = this.decodeDense(f);
+    const residual = sub(x, xHat);
+    const aux = mul(sum(l0), this.lambdaNow / x.shape[0]!); // lambda * mean_b ||f_b||_0: a count, scale-free
+    const mse = mul(sum(square(residual)), 1 / residual.size);
+    return {
+      loss: add(reconstruction(residual, dataVariance), aux), mse, aux, xHat,
+      indices: this.denseIds(x.shape[0]!, x), values: f,
+    };
+  }
+
+  /** Unit-norm decoder rows (the paper's constraint). */
+  override constrainDecoder(when: 'beforeStep' | 'afterStep'): void {
+    unitNormDecoder(this.W_dec, when);
+  }
+
+  fileFields(): SaeArchitectureFields {
+    const { variant, lambda, lambdaWarmup, bandwidth, initThreshold, applyBDecToInput } = this.cfg;
+    return {
+      architecture: 'jumprelu', variant, activation_fn: 'relu', apply_b_dec_to_input: applyBDecToInput,
+      l0_coefficient: lambda, l0_warm_up_fraction: lambdaWarmup, jumprelu_bandwidth: bandwidth,
+      jumprelu_init_threshold: initThreshold,
+    };
+  }
+
+  static configFromFile(file: SaeFileConfig): JumpReluConfig {
+    return defined({
+      dIn: file.d_in, dSae: file.d_sae, variant: 'jumprelu', lambda: file.l0_coefficient as number,
+      lambdaWarmup: file.l0_warm_up_fraction as number, bandwidth: file.jumprelu_bandwidth as number,
+      initThreshold: file.jumprelu_init_threshold as number, applyBDecToInput: file.apply_b_dec_to_input,
+    });
+  }
+
+  /** SAELens's JumpReLU state dict: the base's, and `threshold` [d_sae], theta itself. */
+  override stateDict(): Record<string, NamedTensor> {
+    return { ...super.stateDict(), threshold: noGrad(() => host(this.threshold)) };
+  }
+
+  override loadStateDict(tensors: Record<string, LoadedTensor>, source: string): void {
+    super.loadStateDict(tensors, source);
+    const theta = fileTensor(tensors, 'threshold', [this.cfg.dSae], source);
+    if (theta.toArray().some((t) => !(t > 0))) throw new Error(`${source}: threshold must be positive everywhere`);
+    noGrad(() => this.log_threshold.assign(log(theta)));
+  }
+}
