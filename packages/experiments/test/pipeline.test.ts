@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, validateConfig } from '../src/config/load.js';
+import { analysisJob } from '../src/run/analysis.js';
 import { runExperiment } from '../src/run/pipeline.js';
 import type { Reporter } from '../src/run/pool.js';
 import { parseResults, type Results } from '../src/results/schema.js';
@@ -113,6 +114,21 @@ describe('pipeline (smoke config)', () => {
     expect(replay.environment.durationsMs.transformers).toBe(ra.environment.durationsMs.transformers);
     expect(replay.environment.durationsMs.saes).toBe(ra.environment.durationsMs.saes);
     expect(ra.environment.replayedStages).toBeUndefined();
+  });
+
+  it('gives the same results and files on two worker threads (SAEs and analyses beside each other) as on one',
+      async () => {
+    const [one, two] = [await tmp(), await tmp()];
+    const r1 = await run(one);
+    const r2 = await runExperiment(smoke, { out: two, backend, workers: 2, reporter: quiet });
+    expect(withoutTimings(r2)).toEqual(withoutTimings(r1));
+    expect(files(two)).toEqual(files(one));
+  });
+
+  it('refuses to analyse a task whose training stages are not done, naming what is missing', async () => {
+    const out = await tmp();
+    await expect(analysisJob(smoke, 'copy', out, backend))
+      .rejects.toThrow("copy: the analysis needs the task's finished activation stage");
   });
 
   it('resumes a run killed during SAE training and ends where an uninterrupted run ends', async () => {

@@ -19,8 +19,9 @@ import { projectRows } from '../metrics/subspace.js';
 import { bothRecovered, scoreAgainstTruth } from '../metrics/truth.js';
 import type { Results, TaskResult } from '../results/schema.js';
 import { isTransformerTask } from '../tasks/index.js';
-import { hookOf, isGenerated, type SaeRecord, type TaskRecord } from './jobs.js';
-import { taskPaths } from './layout.js';
+import { silent, type Progress } from '../train/progress.js';
+import { hookOf, isGenerated, readRecord, type SaeRecord, type TaskRecord } from './jobs.js';
+import { stageKeys, taskPaths } from './layout.js';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 
@@ -56,6 +57,30 @@ export function pairSummary(seeds: number[], matrix: number[][]) {
     pairs: s.pairs.map((p) => ({ ...p, seedA: seeds[p.i]!, seedB: seeds[p.j]! })),
     mean: s.mean, std: s.std, min: s.min, max: s.max, median: s.median,
   };
+}
+
+/**
+ * The analysis of one task as a job of the run's pool (pool.ts): reads the records its training jobs wrote, then
+ * `analyseTask`. Run after those jobs; a missing or stale record is an error naming the stage to run.
+ */
+export async function analysisJob(config: Config, taskName: string, out: string, backend: string,
+    progress: Progress = silent): Promise<TaskResult> {
+  const keys = stageKeys(config, taskName, backend);
+  const paths = taskPaths(out, taskName);
+  const recordPath = isTransformerTask(config.tasks[taskName]!) ? paths.transformerRecord : paths.generatedRecord;
+  const task = await readRecord<TaskRecord>(recordPath, keys.transformer);
+  const saes = await Promise.all(config.seeds.map((seed) => readRecord<SaeRecord>(paths.saeRecord(seed),
+    keys.sae(seed))));
+  if (!task || saes.some((s) => !s)) {
+    throw new Error(`${taskName}: the analysis needs the task's finished ${!task ? 'activation stage' : 'SAEs'} `
+      + `(records in ${paths.work} for this config); run the whole pipeline (saelab run), not the analysis alone`);
+  }
+  const label = `${taskName}: analysis`;
+  progress.start(label, 1);
+  const result = await analyseTask(config, taskName, out, task, saes as SaeRecord[]);
+  progress.finish(`${label}: PWMCC ${result.pwmcc.mean.toFixed(4)} (untrained `
+    + `${result.randomBaseline.empirical.mean.toFixed(4)})`);
+  return result;
 }
 
 export async function analyseTask(config: Config, taskName: string, out: string, tr: TaskRecord,

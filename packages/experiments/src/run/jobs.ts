@@ -34,7 +34,7 @@ export interface SaeRecord { key: string; seed: number; metrics: SaeMetrics; }
 /** What a job returns: its record, marked `replayed` when everything was already done and nothing ran. */
 export type JobResult<R> = R & { replayed?: true };
 
-async function readRecord<T extends { key: string }>(path: string, key: string): Promise<T | undefined> {
+export async function readRecord<T extends { key: string }>(path: string, key: string): Promise<T | undefined> {
   if (!existsSync(path)) return undefined;
   try {
     const record = JSON.parse(await readFile(path, 'utf8')) as T;

@@ -10,11 +10,12 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism, platform } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '@saelab/models';
-import { setBackend } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
-import { checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results } from '../results/schema.js';
+import {
+  checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results, type TaskResult,
+} from '../results/schema.js';
 import { computeVerdicts } from '../verdicts/index.js';
-import { analyseTask, compareTasks } from './analysis.js';
+import { compareTasks } from './analysis.js';
 import { isGenerated, type JobResult, type SaeRecord, type TaskRecord } from './jobs.js';
 import { manifestPath } from './layout.js';
 import { runJobs, type Reporter, type ScheduledJob } from './pool.js';
@@ -72,12 +73,6 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
   const pool = { config, out: o.out, backend: o.backend, workers, reporter: o.reporter };
   const taskNames = Object.keys(config.tasks);
   const durationsMs: Record<string, number> = {};
-  const timed = async <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const value = await fn();
-    durationsMs[stage] = Math.round(performance.now() - t0);
-    return value;
-  };
   // A stage whose every job was already done did no work in this run: its duration stays the one the
   // run that did the work recorded, so replaying a finished run (to recompute the analysis with newer
   // code, say) keeps the study's timings.
@@ -95,11 +90,16 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
   for (const [task, dir] of Object.entries(adopted)) {
     o.onStage?.(`${task}: transformer and activations reused from ${dir} (same stage key)`);
   }
-  // One pool for both training stages: a task's SAEs wait only for that task's transformer (and its activations).
+  // One pool for every stage: a task's SAEs wait only for that task's transformer (and its activations), its
+  // analysis only for its SAEs, so one task's analysis runs beside another's training.
+  const nTasks = taskNames.length;
+  const nSeeds = config.seeds.length;
   const jobs: ScheduledJob[] = [
     ...taskNames.map((task) => ({ spec: { kind: 'transformer' as const, task } })),
     ...taskNames.flatMap((task, t) => config.seeds.map((seed) =>
       ({ spec: { kind: 'sae' as const, task, seed }, after: [t] }))),
+    ...taskNames.map((task, t) => ({ spec: { kind: 'analysis' as const, task },
+      after: config.seeds.map((_, s) => nTasks + t * nSeeds + s) })),
   ];
   const outcomes = await runJobs<unknown>(jobs, pool);
   const stage = <R>(name: string, from: number, to: number): JobResult<R>[] => {
@@ -114,8 +114,9 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
   // The first stage trains transformers (and reads their activations); a run whose every task generates its
   // activations (synthetic) has none, and calls the stage by what it did.
   const taskStage = taskNames.some((t) => 'transformer' in config.tasks[t]!) ? 'transformers' : 'activations';
-  const transformers = stage<TaskRecord>(taskStage, 0, taskNames.length);
-  const saes = stage<SaeRecord>('saes', taskNames.length, jobs.length);
+  const transformers = stage<TaskRecord>(taskStage, 0, nTasks);
+  const saes = stage<SaeRecord>('saes', nTasks, nTasks + nTasks * nSeeds);
+  const tasks = stage<TaskResult>('analysis', nTasks + nTasks * nSeeds, jobs.length);
   // A transformer adopted by an earlier invocation (a run killed and resumed, or replayed) is still another run's
   // work: keep saying so for every task whose transformer job did nothing this time.
   const reused = { ...adopted };
@@ -130,10 +131,6 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
   }).join('; ')}`);
   o.onStage?.(`SAEs: ${saes.length} trained (${config.seeds.length} seeds x ${taskNames.length} tasks)`);
 
-  await setBackend(o.backend);
-  const tasks = await timed('analysis', () => Promise.all(taskNames.map((task, t) =>
-    analyseTask(config, task, o.out, transformers[t]!, saes.slice(t * config.seeds.length,
-      (t + 1) * config.seeds.length)))));
   o.onStage?.(`analysis: ${tasks.map((t) => `${t.name} PWMCC ${t.pwmcc.mean.toFixed(3)} `
     + `(random ${t.randomBaseline.empirical.mean.toFixed(3)})`).join('; ')}`);
 

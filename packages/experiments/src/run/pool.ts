@@ -1,7 +1,7 @@
 /**
- * Runs the run's jobs (a task's transformer, an SAE seed) on the machine's cores. A job may wait for
- * others (a task's SAEs for its own transformer); among the jobs that are ready, the earliest listed
- * starts first.
+ * Runs the run's jobs (a task's transformer, an SAE seed, a task's analysis) on the machine's cores. A
+ * job may wait for others (a task's SAEs for its own transformer, its analysis for its SAEs); among the
+ * jobs that are ready, the earliest listed starts first.
  *
  * Transformer jobs are wide: they run one at a time in this thread, on every thread the backend has,
  * because a transformer step is large matrix products that split well over threads (about 2x on 2
@@ -14,9 +14,13 @@ import { Worker } from 'node:worker_threads';
 import { setBackend } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
 import type { Progress } from '../train/progress.js';
+import { analysisJob } from './analysis.js';
 import { saeJob, taskJob } from './jobs.js';
 
-export type JobSpec = { kind: 'transformer'; task: string } | { kind: 'sae'; task: string; seed: number };
+export type JobSpec =
+  | { kind: 'transformer'; task: string }
+  | { kind: 'sae'; task: string; seed: number }
+  | { kind: 'analysis'; task: string };
 
 /** A job and the jobs (indices into the same list, all earlier) that must finish before it starts. */
 export interface ScheduledJob {
@@ -44,15 +48,16 @@ export interface PoolOptions {
   reporter: Reporter;
 }
 
-export const jobId = (s: JobSpec) => (s.kind === 'transformer'
-  ? `${s.task}/transformer` : `${s.task}/sae-seed${s.seed}`);
+export const jobId = (s: JobSpec) => (s.kind === 'sae' ? `${s.task}/sae-seed${s.seed}` : `${s.task}/${s.kind}`);
 
 /** Runs one job in this thread. */
 export function runJob(spec: JobSpec, config: Config, out: string, backend: string,
     progress: Progress): Promise<unknown> {
-  return spec.kind === 'transformer'
-    ? taskJob(config, spec.task, out, backend, progress)
-    : saeJob(config, spec.task, spec.seed, out, backend, progress);
+  switch (spec.kind) {
+    case 'transformer': return taskJob(config, spec.task, out, backend, progress);
+    case 'sae': return saeJob(config, spec.task, spec.seed, out, backend, progress);
+    case 'analysis': return analysisJob(config, spec.task, out, backend, progress);
+  }
 }
 
 /**
