@@ -36,6 +36,8 @@ describe('saelab command', () => {
       [['run', '--config', 'smoke', '--seeds', '1,x'], /--seeds '1,x' must be comma-separated non-negative integers/],
       [['run', '--config', 'smoke', '--backend', 'tpu'], /unknown backend 'tpu'/],
       [['run'], /--config is required/],
+      [['sweep'], /--grid is required: one of smoke/],
+      [['sweep', '--grid', 'nope'], /unknown grid 'nope': choose one of smoke or pass a path/],
     ];
     for (const [args, message] of cases) {
       const r = saelab(...args);

@@ -2,9 +2,10 @@
  * The `saelab` command. `saelab run --config <name|path>` runs the study and writes
  * results/<config>/; `saelab --help` lists the options.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { defaultBackendName, disposeBackends, registeredBackends } from '@saelab/tensor';
@@ -13,12 +14,21 @@ import { SCHEMA_VERSION } from './results/schema.js';
 import { runExperiment } from './run/pipeline.js';
 import { upgradeResults } from './run/upgrade.js';
 import type { Reporter } from './run/pool.js';
+import { loadGrid } from './sweep/grid.js';
+import { runSweep } from './sweep/run.js';
+
+/** The folder of the preset grids (`saelab sweep --grid <name>`). */
+const GRID_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../grids');
+const gridPresets = () => readdirSync(GRID_DIR).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json'))
+  .sort();
 
 const HELP = `saelab: do SAEs trained with different seeds learn the same features?
 
 Usage:
   saelab run --config <name|path> [--out <dir>] [--seeds 1,2,3] [--backend <name>] [--workers <n>] [--reuse <dir>]
   saelab upgrade <dir> [<dir> ...]   bring results.json files of an older schema to the current one (no retraining)
+  saelab sweep --grid <name|path> [--out <dir>] [--backend <name>] [--workers <n>]
+                                     every cell of a grid of configs; sweep.json and sweep.csv in --out
 
 Options:
   --config   a preset (${listConfigs().join(', ')}) or a path to a JSON config
@@ -30,6 +40,8 @@ Options:
              at a time on every thread; gpujs runs everything one at a time)
   --reuse    an earlier run's results folder: a transformer it finished with the same stage key (same task
              config and backend) is copied instead of trained again; may be given more than once
+  --grid     a preset grid (${gridPresets().join(', ')}) or a path to a grid JSON: a base config and axes
+             of overrides, e.g. { "name": "k", "description": "", "base": "smoke", "axes": { "sae.k": [2, 4] } }
   --help     this text
 
 A killed run resumes where it stopped when started again with the same options.`;
@@ -87,28 +99,8 @@ async function upgrade(dirs: string[]): Promise<number> {
   return 0;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' }, out: { type: 'string' }, seeds: { type: 'string' },
-      backend: { type: 'string' }, workers: { type: 'string' }, reuse: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || positionals.length === 0) {
-    console.log(HELP);
-    return values.help ? 0 : 2;
-  }
-  if (positionals[0] === 'upgrade') return upgrade(positionals.slice(1));
-  if (positionals[0] !== 'run') {
-    throw new ConfigError(`unknown command '${positionals[0]}'; the commands are 'run' and 'upgrade' (see --help)`);
-  }
-  if (!values.config) {
-    throw new ConfigError(`--config is required: one of ${listConfigs().join(', ')}, or a path to a JSON file`);
-  }
-  const config = loadConfig(values.config, values.seeds ? { seeds: parseSeeds(values.seeds) } : {});
+/** --backend and --workers, checked. */
+function machineOptions(values: { backend?: string; workers?: string }): { backend: string; workers?: number } {
   const backend = values.backend ?? defaultBackendName();
   if (!registeredBackends().includes(backend)) {
     throw new ConfigError(`unknown backend '${backend}': choose one of ${registeredBackends().join(', ')}`);
@@ -117,6 +109,62 @@ async function main(argv: string[]): Promise<number> {
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
     throw new ConfigError(`--workers '${values.workers}' must be a positive integer`);
   }
+  return { backend, ...(workers ? { workers } : {}) };
+}
+
+async function sweep(values: { grid?: string; out?: string; backend?: string; workers?: string }): Promise<number> {
+  if (!values.grid) {
+    throw new ConfigError(`--grid is required: one of ${gridPresets().join(', ')}, or a path to a grid JSON file`);
+  }
+  const isPath = values.grid.endsWith('.json') || values.grid.includes('/');
+  const path = isPath ? resolve(values.grid) : join(GRID_DIR, `${values.grid}.json`);
+  if (!existsSync(path)) {
+    throw new ConfigError(isPath ? `sweep grid ${path} does not exist`
+      : `unknown grid '${values.grid}': choose one of ${gridPresets().join(', ')} or pass a path to a JSON file`);
+  }
+  const { grid, base } = loadGrid(path);
+  const { backend, workers } = machineOptions(values);
+  const out = resolve(values.out ?? `results/${grid.name}`);
+  console.log(`saelab sweep: grid ${grid.name}, base ${grid.base}, backend ${backend}, output ${out}`);
+  const { reporter, stop } = makeReporter();
+  const t0 = performance.now();
+  try {
+    const s = await runSweep(grid, base, { out, backend, ...(workers ? { workers } : {}), reporter,
+      onCell: (line) => console.log(line) });
+    const failed = s.cells.filter((c) => c.status === 'failed');
+    console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${s.cells.length - failed.length} of `
+      + `${s.cells.length} cells ran; ${join(out, 'sweep.json')}, ${join(out, 'sweep.csv')}`);
+    return failed.length === 0 ? 0 : 1;
+  } finally {
+    stop();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' }, out: { type: 'string' }, seeds: { type: 'string' },
+      backend: { type: 'string' }, workers: { type: 'string' }, reuse: { type: 'string', multiple: true },
+      grid: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    console.log(HELP);
+    return values.help ? 0 : 2;
+  }
+  if (positionals[0] === 'upgrade') return upgrade(positionals.slice(1));
+  if (positionals[0] === 'sweep') return sweep(values);
+  if (positionals[0] !== 'run') {
+    throw new ConfigError(`unknown command '${positionals[0]}'; the commands are 'run', 'sweep' and 'upgrade' (see `
+      + `--help)`);
+  }
+  if (!values.config) {
+    throw new ConfigError(`--config is required: one of ${listConfigs().join(', ')}, or a path to a JSON file`);
+  }
+  const config = loadConfig(values.config, values.seeds ? { seeds: parseSeeds(values.seeds) } : {});
+  const { backend, workers } = machineOptions(values);
   const out = resolve(values.out ?? `results/${config.name}`);
   console.log(`saelab: config ${config.name}, backend ${backend}, ${config.seeds.length} seeds, output ${out}`);
   const { reporter, stop } = makeReporter();

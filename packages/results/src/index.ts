@@ -12,3 +12,6 @@ export * from './verdicts.js';
 export {
   protocolChange, SPAN_VARIANCE, spanLevel, taskVerdict, type ProtocolChange, type TaskChange } from './protocols.js';
 export { valueAt } from './paths.js';
+export {
+  SweepCellSchema, SweepRowSchema, SweepSchema, SWEEP_SCHEMA_VERSION, type Sweep, type SweepCell, type SweepRow,
+} from './sweep.js';

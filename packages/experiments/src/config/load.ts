@@ -25,10 +25,16 @@ export interface ConfigOverrides {
   seeds?: number[];
 }
 
-/** Loads a config by preset name (`husai`) or path (`./my.json`), resolving `extends`, then validates it. */
-export function loadConfig(nameOrPath: string, overrides: ConfigOverrides = {}): Config {
+/** A config by preset name or path with its `extends` resolved, not yet validated (a sweep edits it first). */
+export function loadRawConfig(nameOrPath: string): Record<string, unknown> {
   const raw = resolveExtends(nameOrPath, []);
   delete raw.extends;
+  return raw;
+}
+
+/** Loads a config by preset name (`husai`) or path (`./my.json`), resolving `extends`, then validates it. */
+export function loadConfig(nameOrPath: string, overrides: ConfigOverrides = {}): Config {
+  const raw = loadRawConfig(nameOrPath);
   if (overrides.seeds) raw.seeds = overrides.seeds;
   return validateConfig(raw, nameOrPath);
 }

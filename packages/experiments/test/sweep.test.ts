@@ -1,0 +1,112 @@
+/** Sweeps: a grid expands into validated cells; the local runner runs them, shares stages, resumes, and tabulates. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SweepSchema } from '@saelab/results';
+import { loadRawConfig } from '../src/config/load.js';
+import type { Reporter } from '../src/run/pool.js';
+import { expandGrid, isInvalid, loadGrid, type Grid } from '../src/sweep/grid.js';
+import { runSweep } from '../src/sweep/run.js';
+import { toCsv } from '../src/sweep/table.js';
+
+const quiet: Reporter = { job: () => ({ start() {}, update() {}, finish() {} }) };
+const base = loadRawConfig('smoke');
+const grid = (axes: Grid['axes']): Grid => ({ name: 'test', description: '', base: 'smoke', axes });
+
+describe('sweep grid', () => {
+  it('is the Cartesian product of its axes, the last varying fastest, each cell a validated config', () => {
+    const cells = expandGrid(grid({ 'sae.k': [2, 3], 'sae.epochs': [1, 2, 3] }), base);
+    expect(cells.map((c) => c.name)).toEqual(['k-2_epochs-1', 'k-2_epochs-2', 'k-2_epochs-3', 'k-3_epochs-1',
+      'k-3_epochs-2', 'k-3_epochs-3']);
+    const last = cells[5]!;
+    if (isInvalid(last)) throw new Error(last.error);
+    expect([last.config.sae.k, last.config.sae.epochs, last.config.name]).toEqual([3, 3, 'test/k-3_epochs-3']);
+    expect(Object.keys(last.config.tasks)).toEqual(['copy', 'modular', 'synthetic']);
+  });
+
+  it('sets a task\'s own field, keeps a subset of tasks, and replaces the seeds', () => {
+    const axes = { 'tasks.synthetic.sae.k': [2], tasks: [['copy', 'synthetic']], seeds: [[4, 5, 6]] };
+    const [cell] = expandGrid(grid(axes), base);
+    if (!cell || isInvalid(cell)) throw new Error('expected a valid cell');
+    expect(cell.name).toBe('k-2_tasks-copy+synthetic_seeds-4+5+6');
+    expect(Object.keys(cell.config.tasks)).toEqual(['copy', 'synthetic']);
+    expect(cell.config.tasks.synthetic!.sae).toEqual({ variant: 'openai', k: 2 });
+    expect(cell.config.seeds).toEqual([4, 5, 6]);
+  });
+
+  it('names a bad axis and what it may be, before any cell is built', () => {
+    expect(() => expandGrid(grid({ 'model.k': [1] }), base)).toThrow(/sweep axis 'model.k': an axis is a path/);
+    expect(() => expandGrid(grid({ 'sae.width': [1] }), base))
+      .toThrow(/sweep axis 'sae.width': the SAE fields are sae.variant, sae.expansion, sae.k/);
+    expect(() => expandGrid(grid({ 'tasks.sorting.p': [1] }), base))
+      .toThrow("sweep axis 'tasks.sorting.p': the base config has no task 'sorting'; its tasks are copy, modular, "
+        + 'synthetic');
+    expect(() => expandGrid(grid({ tasks: [['copy', 'nope']] }), base).map((c) => {
+      if (isInvalid(c)) throw new Error(c.error);
+      return c;
+    })).toThrow(/axis 'tasks': each value must be a list of the base config's task names/);
+  });
+
+  it('keeps a cell with an invalid value as invalid, naming the cell and the field, and builds the others', () => {
+    const cells = expandGrid(grid({ 'sae.k': [4, 100] }), base);
+    expect(cells.map(isInvalid)).toEqual([false, true]);
+    const bad = cells[1]!;
+    expect(isInvalid(bad) && bad.error)
+      .toMatch(/config sweep test, cell k-100 is invalid:\n {2}sae\.k: k \(100\) must be <= d_sae/);
+  });
+
+  it('reads a grid file, resolving a base given as a path against the file', () => {
+    const { grid: g, base: b } = loadGrid(join(import.meta.dirname, '../grids/smoke.json'));
+    expect(g.name).toBe('smoke-sweep');
+    expect(b.name).toBe('smoke');
+  });
+});
+
+describe('sweep runner (smoke grid)', () => {
+  const { grid: smokeGrid, base: smokeBase } = loadGrid(join(import.meta.dirname, '../grids/smoke.json'));
+  const run = (out: string) => runSweep(smokeGrid, smokeBase, { out, backend: 'reference', workers: 1, reporter: quiet });
+
+  it('runs every cell, shares the copy transformer, tabulates every pair and SAE, and resumes without retraining',
+      async () => {
+    const out = mkdtempSync(join(tmpdir(), 'saelab-sweep-'));
+    const s = await run(out);
+    expect(SweepSchema.parse(JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')))).toEqual(
+      JSON.parse(JSON.stringify(s)));
+    expect(s.cells.map((c) => [c.name, c.status])).toEqual([
+      ['expansion-2_k-2_tasks-copy+synthetic', 'done'], ['expansion-2_k-3_tasks-copy+synthetic', 'done'],
+      ['expansion-4_k-2_tasks-copy+synthetic', 'done'], ['expansion-4_k-3_tasks-copy+synthetic', 'done']]);
+    // 4 cells x 2 tasks x (3 pairs + 3 SAEs)
+    expect(s.rows).toHaveLength(48);
+    const synthetic = s.rows.filter((r) => r.kind === 'synthetic' && r.level === 'sae');
+    expect(synthetic.map((r) => [r.dSae, r.k])).toEqual([32, 32, 32, 32, 32, 32, 64, 64, 64, 64, 64, 64]
+      .map((d, i) => [d, i % 6 < 3 ? 2 : 3]));
+    expect(synthetic.every((r) => r.mmcs !== null && r.recovered90 !== null)).toBe(true);
+    const cellResults = (c: string) => JSON.parse(readFileSync(join(out, 'cells', c, 'results.json'), 'utf8'));
+    // Cells after the first adopt its copy transformer (same stage key); each pair row is its results.json's.
+    expect(cellResults(s.cells[3]!.name).environment.reusedTransformers).toEqual(
+      { copy: `../${s.cells[0]!.name}` });
+    const pair = s.rows.find((r) => r.level === 'pair' && r.task === 'copy')!;
+    expect(pair.pwmcc).toBe(cellResults(pair.cell).tasks[0].pwmcc.pairs[0].value);
+    const csv = readFileSync(join(out, 'sweep.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(49);
+    expect(csv[0]!.startsWith('sae.expansion,tasks.synthetic.sae.k,tasks,cell,task,kind,')).toBe(true);
+    expect(readFileSync(join(out, 'sweep.csv'), 'utf8')).toBe(toCsv(Object.keys(smokeGrid.axes), s.rows));
+    // Started again, nothing is trained: every cell replays its stages, and the table is the same.
+    const again = await run(out);
+    expect(again.rows).toEqual(s.rows);
+    for (const c of again.cells) {
+      expect(cellResults(c.name).environment.replayedStages).toEqual(['transformers', 'saes']);
+    }
+  });
+
+  it('records a cell whose config is invalid, with its error, and runs the others', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'saelab-sweep-'));
+    const g = { ...smokeGrid, axes: { 'tasks.synthetic.sae.k': [3, 500], tasks: [['synthetic']] } };
+    const s = await runSweep(g, smokeBase, { out, backend: 'reference', workers: 1, reporter: quiet });
+    expect(s.cells.map((c) => c.status)).toEqual(['done', 'failed']);
+    expect(s.cells[1]!.error)
+      .toMatch(/tasks\.synthetic\.sae\.k: k \(500\) must be <= d_sae \(64 = expansion 4 x d_in 16 of task synthetic/);
+    expect(s.rows.every((r) => r.cell === s.cells[0]!.name)).toBe(true);
+  });
+});
