@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { schedule } from '../src/run/pool.js';
+import { schedule, workersFor } from '../src/run/pool.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,5 +77,12 @@ describe('schedule', () => {
 
   it('refuses a job that waits for a later job (a cycle could never start)', () => {
     expect(() => schedule(2, [[1], []], 1, async () => 0)).toThrow('job 0 waits for job 1');
+  });
+});
+
+describe('workersFor', () => {
+  it('gives a backend that cannot run in worker threads one worker, and the others what was asked', () => {
+    expect([workersFor('wasm', 4), workersFor('reference', 2), workersFor('gpujs', 4)]).toEqual([4, 2, 1]);
+    expect(() => workersFor('tpu', 2)).toThrow("unknown backend 'tpu'");
   });
 });

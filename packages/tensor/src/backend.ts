@@ -115,14 +115,38 @@ export interface Backend {
 
 type Factory = () => Backend | Promise<Backend>;
 
+/** What a program may ask of a backend before creating it (creating gpujs loads a native GL addon). */
+export interface BackendCapabilities {
+  /**
+   * Whether one process may run this backend in several worker threads at once, a job in each (the
+   * experiment's SAE pool). false: every job runs one at a time in one thread.
+   */
+  workerThreads: boolean;
+}
+
 const factories = new Map<string, Factory>();
+const capabilities = new Map<string, BackendCapabilities>();
 const instances = new Map<string, Backend>();
 let current: Backend | undefined;
 
-/** Makes a backend available by name: `registerBackend('mine', () => new MyBackend())`. */
-export function registerBackend(name: string, factory: Factory): void {
+const unknownBackend = (name: string) => new Error(`unknown backend '${name}': choose one of `
+  + `${registeredBackends().join(', ')} (SAELAB_BACKEND or --backend)`);
+
+/**
+ * Makes a backend available by name: `registerBackend('mine', () => new MyBackend())`, with what it can do
+ * (by default, everything: worker threads).
+ */
+export function registerBackend(name: string, factory: Factory, caps: Partial<BackendCapabilities> = {}): void {
   factories.set(name, factory);
+  capabilities.set(name, { workerThreads: true, ...caps });
   instances.delete(name);
+}
+
+/** What the backend called `name` can do, without creating it. */
+export function backendCapabilities(name: string): BackendCapabilities {
+  const caps = capabilities.get(name);
+  if (!caps) throw unknownBackend(name);
+  return caps;
 }
 
 export function registeredBackends(): string[] {
@@ -134,10 +158,7 @@ export async function loadBackend(name: string): Promise<Backend> {
   const cached = instances.get(name);
   if (cached) return cached;
   const factory = factories.get(name);
-  if (!factory) {
-    throw new Error(`unknown backend '${name}': choose one of ${registeredBackends().join(', ')}`
-      + ' (SAELAB_BACKEND or --backend)');
-  }
+  if (!factory) throw unknownBackend(name);
   const backend = await factory();
   instances.set(name, backend);
   return backend;

@@ -16,11 +16,13 @@ registerBackend('wasm', async () => {
   const { createWasmBackend } = await import('./backends/wasm.js');
   return createWasmBackend();
 });
-// Loaded on first use only, so programs on the other backends never load gpu.js.
+// Loaded on first use only, so programs on the other backends never load gpu.js. No worker threads: in Node it
+// draws through headless-gl, a native addon that loads in one thread per process (a second worker fails with
+// 'Module did not self-register'), and its jobs share one GPU anyway.
 registerBackend('gpujs', async () => {
   const { createGpujsBackend } = await import('./backends/gpujs.js');
   return createGpujsBackend();
-});
+}, { workerThreads: false });
 
 export * from './backend.js';
 export { ReferenceBackend } from './backends/reference.js';

@@ -11,7 +11,7 @@
  * depend on the pool size, the order or the thread count: every job is deterministic on its own.
  */
 import { Worker } from 'node:worker_threads';
-import { setBackend } from '@saelab/tensor';
+import { backendCapabilities, setBackend } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
 import type { Progress } from '../train/progress.js';
 import { analysisJob } from './analysis.js';
@@ -61,12 +61,11 @@ export function runJob(spec: JobSpec, config: Config, out: string, backend: stri
 }
 
 /**
- * How many workers a backend can use. `gpujs` runs its jobs one at a time in this thread: in Node it
- * draws through headless-gl, a native addon that loads in one thread per process (a second worker
- * fails with 'Module did not self-register'), and its jobs share one GPU anyway.
+ * How many workers a backend can use: one (every job in this thread) for a backend that cannot run in
+ * several worker threads of a process (gpujs: see its registration in @saelab/tensor).
  */
 export function workersFor(backend: string, asked: number): number {
-  return backend === 'gpujs' ? 1 : asked;
+  return backendCapabilities(backend).workerThreads ? asked : 1;
 }
 
 /**
