@@ -65,7 +65,8 @@ describe('sweep grid', () => {
 
 describe('sweep runner (smoke grid)', () => {
   const { grid: smokeGrid, base: smokeBase } = loadGrid(join(import.meta.dirname, '../grids/smoke.json'));
-  const run = (out: string) => runSweep(smokeGrid, smokeBase, { out, backend: 'reference', workers: 1, reporter: quiet });
+  const run = (out: string) => runSweep(smokeGrid, smokeBase,
+    { out, backend: 'reference', workers: 1, reporter: quiet });
 
   it('runs every cell, shares the copy transformer, tabulates every pair and SAE, and resumes without retraining',
       async () => {
