@@ -16,6 +16,7 @@ describe('backend capabilities', () => {
   });
 
   it('names the known backends for an unknown one', () => {
-    expect(() => backendCapabilities('tpu')).toThrow(/unknown backend 'tpu': choose one of reference, reference64, wasm/);
+    expect(() => backendCapabilities('tpu'))
+      .toThrow(/unknown backend 'tpu': choose one of reference, reference64, wasm/);
   });
 });
