@@ -101,10 +101,18 @@ describe('sweep runner (smoke grid)', () => {
     }
   });
 
-  it('records a cell whose config is invalid, with its error, and runs the others', async () => {
+  it('records a cell whose config is invalid, with its error, and runs the others; reports the whole sweep\'s '
+    + 'progress', async () => {
     const out = mkdtempSync(join(tmpdir(), 'saelab-sweep-'));
     const g = { ...smokeGrid, axes: { 'tasks.synthetic.sae.k': [3, 500], tasks: [['synthetic']] } };
-    const s = await runSweep(g, smokeBase, { out, backend: 'reference', workers: 1, reporter: quiet });
+    const events: string[] = [];
+    const reporter: Reporter = { job: (id) => (id !== 'sweep' ? quiet.job(id) : {
+      start: (_label, total) => events.push(`start ${total}`), update: (done) => events.push(`${done}`),
+      finish: () => events.push('finish'),
+    }) };
+    const s = await runSweep(g, smokeBase, { out, backend: 'reference', workers: 1, reporter });
+    // One valid cell of one task: its activations, 3 SAEs and its analysis.
+    expect(events).toEqual(['start 5', '1', '2', '3', '4', '5', '5', 'finish']);
     expect(s.cells.map((c) => c.status)).toEqual(['done', 'failed']);
     expect(s.cells[1]!.error)
       .toMatch(/tasks\.synthetic\.sae\.k: k \(500\) must be <= d_sae \(64 = expansion 4 x d_in 16 of task synthetic/);

@@ -21,7 +21,10 @@ export interface SweepOptions {
   out: string;
   backend: string;
   workers?: number;
-  /** Progress of every job of every cell (ids are prefixed with the cell's name). */
+  /**
+   * Progress of every job of every cell (ids are prefixed with the cell's name), and of the whole sweep as the job
+   * 'sweep': its total is every job of every valid cell, advanced as jobs finish (a cell found done counts whole).
+   */
   reporter: Reporter;
   /** A line per cell as it starts and ends. */
   onCell?: (line: string) => void;
@@ -35,6 +38,13 @@ export async function runSweep(grid: Grid, base: Record<string, unknown>, o: Swe
   const records: SweepCell[] = [];
   const rows: SweepRow[] = [];
   const finished: string[] = [];
+  const jobsOf = (c: (typeof cells)[number]) => (isInvalid(c) ? 0
+    : Object.keys(c.config.tasks).length * (c.config.seeds.length + 2)); // activations, SAEs, analysis per task
+  const total = cells.reduce((n, c) => n + jobsOf(c), 0);
+  const overall = o.reporter.job('sweep');
+  overall.start(`sweep ${grid.name}`, total);
+  let before = 0; // jobs of the cells already through
+  let inCell = 0;
   for (const [i, cell] of cells.entries()) {
     const dir = join('cells', cell.name);
     const where = `cell ${i + 1}/${cells.length} ${cell.name}`;
@@ -45,7 +55,14 @@ export async function runSweep(grid: Grid, base: Record<string, unknown>, o: Swe
       continue;
     }
     o.onCell?.(`${where}: ${Object.entries(cell.axes).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')}`);
-    const reporter: Reporter = { job: (id) => o.reporter.job(`${cell.name}/${id}`) };
+    const reporter: Reporter = { job: (id) => {
+      const p = o.reporter.job(`${cell.name}/${id}`);
+      return { ...p, finish: (summary) => {
+        p.finish(summary);
+        inCell = Math.min(inCell + 1, jobsOf(cell));
+        overall.update(before + inCell, `cell ${i + 1}/${cells.length}`);
+      } };
+    } };
     try {
       const results = await runExperiment(cell.config, {
         out: join(o.out, dir), backend: o.backend, ...(o.workers ? { workers: o.workers } : {}), reporter,
@@ -64,7 +81,12 @@ export async function runSweep(grid: Grid, base: Record<string, unknown>, o: Swe
         durationMs: Math.round(performance.now() - t0) });
       o.onCell?.(`${where}: failed: ${error}`);
     }
+    before += jobsOf(cell);
+    inCell = 0;
+    overall.update(before, `cell ${i + 1}/${cells.length}`);
   }
+  overall.finish(`sweep ${grid.name}: ${records.filter((r) => r.status === 'done').length} of ${cells.length} cells `
+    + 'done');
   const sweep: Sweep = {
     schemaVersion: SWEEP_SCHEMA_VERSION, name: grid.name, description: grid.description, base: grid.base,
     axes: grid.axes, backend: o.backend, startedAt, finishedAt: new Date().toISOString(), cells: records, rows,
