@@ -96,11 +96,11 @@ describe('configs', () => {
       /tasks\.copy\.kind: unknown task kind 'sorting': choose one of copy, modular, synthetic/],
     ["a task's own k > its d_sae", (c: any) => { c.tasks.copy.sae = { expansion: 1, k: 200 }; },
       /tasks\.copy\.sae\.k: k \(200\) must be <= d_sae \(128 = expansion 1 x d_in 128 of task copy\)/],
-    ["a task's own SAE field of the wrong kind", (c: any) => { c.tasks.modular.sae = { variant: 'jumprelu' }; },
+    ["a task's own SAE field of the wrong kind", (c: any) => { c.tasks.modular.sae = { variant: 'matryoshka' }; },
       /tasks\.modular\.sae\.variant/],
     ['negative learning rate', (c: any) => { c.sae.lr = -1; }, /sae\.lr: must be > 0/],
     ['a typo in a field name', (c: any) => { c.sae.epoch = 3; }, /sae: Unrecognized key.*epoch/],
-    ['an unknown SAE variant', (c: any) => { c.sae.variant = 'jumprelu'; }, /sae\.variant/],
+    ['an unknown SAE variant', (c: any) => { c.sae.variant = 'matryoshka'; }, /sae\.variant/],
     ['a bad hook', (c: any) => { c.tasks.copy.activations.hook = 'resid'; },
       /tasks\.copy\.activations\.hook: must be a residual hook/],
   ])('rejects %s, naming the field', (_name, mutate, message) => {

@@ -47,6 +47,15 @@ export const SaeTrainingSchema = z.strictObject({
   auxK: int().optional(), // openai: default min(256, d_in / 2)
   auxCoef: z.number().min(0).optional(), // openai: default 1/32
   deadAfter: int().optional(), // openai: samples unfired before a latent counts as dead; default 10,000
+  // The other architectures' settings (packages/models/src/sae/; defaults there). k is TopK's and BatchTopK's;
+  // standard, gated and jumprelu ignore it (their L0 follows from lambda).
+  lambda: z.number().min(0, 'must be >= 0').optional(), // sparsity coefficient: standard 5, gated 1, jumprelu 1
+  lambdaWarmup: z.number().min(0).lt(1, 'must be in [0, 1)').optional(), // share of training lambda ramps up over
+  decoderInitNorm: positive().optional(), // standard: initial decoder row norm, 0.1
+  applyBDecToInput: z.boolean().optional(), // standard (true) and jumprelu (false): the encoder sees x - b_dec
+  bandwidth: positive().optional(), // jumprelu: the STE's rectangle-kernel width epsilon, 0.001
+  initThreshold: positive().optional(), // jumprelu: initial threshold theta, 0.001
+  thresholdLr: z.number().gt(0).max(1, 'must be in (0, 1]').optional(), // batchtopk: threshold average rate, 0.01
 });
 export type SaeTraining = z.infer<typeof SaeTrainingSchema>;
 

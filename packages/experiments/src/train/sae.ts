@@ -25,6 +25,8 @@ export interface SaeMetrics {
 
 interface SaeState {
   epoch: number; lossCurve: number[]; trainedVsInitCurve: number[]; firings: number[]; sinceFired: number[];
+  /** What the SAE learned besides its parameters (`trainingState()`), when it has anything. */
+  sae?: Record<string, number>;
 }
 
 /** The decoder as a [d_sae, d_in] matrix for the metrics. */
@@ -53,11 +55,15 @@ export function dataStatistics(x: Float32Array,
   return { mean, variance: ss / (x.length - 1), globalMean };
 }
 
+/** The architecture settings a config may give (SaeTrainingSchema); each is passed on only when the config has it. */
+const ARCHITECTURE_FIELDS = ['auxK', 'auxCoef', 'deadAfter', 'lambda', 'lambdaWarmup', 'decoderInitNorm',
+  'applyBDecToInput', 'bandwidth', 'initThreshold', 'thresholdLr'] as const;
+
 export function buildSae(cfg: SaeTraining, dIn: number, seed: number, dataMean?: ArrayLike<number>): SparseAutoencoder {
   const config: SaeConfig = { dIn, dSae: cfg.expansion * dIn, k: cfg.k, variant: cfg.variant };
-  if (cfg.auxK !== undefined) config.auxK = cfg.auxK;
-  if (cfg.auxCoef !== undefined) config.auxCoef = cfg.auxCoef;
-  if (cfg.deadAfter !== undefined) config.deadAfter = cfg.deadAfter;
+  for (const field of ARCHITECTURE_FIELDS) {
+    if (cfg[field] !== undefined) (config as Record<string, unknown>)[field] = cfg[field];
+  }
   return makeSae(config, seed, dataMean);
 }
 
@@ -80,6 +86,7 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
   if (resumed) {
     state = resumed;
     sae.sinceFired.set(state.sinceFired);
+    if (state.sae) sae.restoreTrainingState(state.sae);
   }
   const steps = Math.ceil(n / cfg.batchSize);
   progress.start(label, cfg.epochs * steps);
@@ -95,6 +102,7 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
       for (let i = start; i < end; i++) {
         batch.set(acts.subarray(order[i]! * dIn, (order[i]! + 1) * dIn), (i - start) * dIn);
       }
+      sae.setProgress((epoch * steps + step) / (cfg.epochs * steps)); // warm-ups (standard's L1 coefficient)
       // tidy(): the step's tensors go back to the backend at its end, so the next step reuses warm memory.
       const value = tidy(() => sae.trainStep(tensor(batch, [end - start, dIn]), opt, stats.variance, (loss) => {
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(label, epoch, String(loss));
@@ -109,6 +117,7 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
       trainedVsInitCurve: [...state.trainedVsInitCurve, pwmcc(decoderMatrix(sae), initDecoder)],
       firings: Array.from(sae.firings),
       sinceFired: Array.from(sae.sinceFired),
+      ...(Object.keys(sae.trainingState()).length ? { sae: sae.trainingState() } : {}),
     };
     await o.onEpoch?.(state.epoch, decoderMatrix(sae));
     if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, sae, opt, state);

@@ -148,6 +148,17 @@ export abstract class SparseAutoencoder<C extends SaeConfigBase = SaeConfigBase>
     this.progress = fraction;
   }
 
+  /**
+   * What training has learned besides the parameters (BatchTopK's inference threshold), for a checkpoint; a
+   * resumed run gives it back with `restoreTrainingState`. None by default.
+   */
+  trainingState(): Record<string, number> {
+    return {};
+  }
+
+  /** The inverse of `trainingState()`. */
+  restoreTrainingState(_state: Record<string, number>): void {}
+
   /** Whether a code entry with this value is a firing: by default a nonzero activation. */
   protected fires(value: number): boolean {
     return value !== 0;

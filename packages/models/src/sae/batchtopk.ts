@@ -120,6 +120,18 @@ export class BatchTopKSAE extends TopKSAE<'batchtopk'> {
     return { loss, mse, aux, xHat, indices: code.indices, values: code.values };
   }
 
+  /** theta, which a checkpoint of the parameters does not hold. */
+  override trainingState(): Record<string, number> {
+    return { threshold: this.threshold };
+  }
+
+  override restoreTrainingState(state: Record<string, number>): void {
+    if (typeof state.threshold !== 'number') {
+      throw new Error('batchtopk SAE: the checkpoint has no threshold; delete it to retrain from the start');
+    }
+    this.threshold = state.threshold;
+  }
+
   /** The step, then theta's running-average update from the step's smallest kept activation. */
   override trainStep(x: Tensor, opt: Adam, dataVariance = 1, checkLoss?: (loss: number) => void): number {
     const loss = super.trainStep(x, opt, dataVariance, checkLoss);
