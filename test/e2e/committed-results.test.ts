@@ -41,9 +41,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  accuracy, activationSpectrum, compareDictionaries, computeVerdicts, ConfigSchema, dInOf, evaluateSae, finiteOrNull,
-  initialDecoder, makeTask, matrixFrom, parseResults, principalAxes, pwmcc, regenerateActivations, regenerateGenerated,
-  saeOf, truthSection, welchTTest, zTest, type Config, type TaskResult,
+  accuracy, activationSpectrum, compareDictionaries, comparedTasks, computeVerdicts, ConfigSchema, dInOf,
+  evaluateSae, finiteOrNull, initialDecoder, makeTask, matrixFrom, parseResults, principalAxes, pwmcc,
+  regenerateActivations, regenerateGenerated, saeOf, truthSection, welchTTest, zTest, type Config, type TaskResult,
 } from '@saelab/experiments';
 import { loadSae } from '@saelab/models';
 import { setBackend } from '@saelab/tensor';
@@ -245,11 +245,12 @@ describe.each(configs)('results/%s', (name) => {
 
   it('the two-task comparison from the recomputed pairwise values', async () => {
     await setBackend(results.environment.backend);
-    if (results.tasks.length < 2) {
+    const pair = comparedTasks(results.tasks);
+    if (!pair) {
       expect(results.comparison).toBeNull();
       return;
     }
-    const [a, b] = results.tasks as [TaskResult, TaskResult];
+    const [a, b] = pair;
     const x = (await fromWeights(a)).pwmcc.pairs.map((p) => p.value);
     const y = (await fromWeights(b)).pwmcc.pairs.map((p) => p.value);
     const comparison = finiteOrNull({ tasks: [a.name, b.name], zTest: zTest(x, y), welch: welchTTest(x, y) });

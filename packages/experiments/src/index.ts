@@ -16,7 +16,7 @@ export {
   initialDecoder, regenerateActivations, regenerateGenerated, type RegeneratedActivations,
 } from './run/regenerate.js';
 export { runExperiment, type RunOptions } from './run/pipeline.js';
-export { compareDictionaries, finiteOrNull, initShapes, matrixFrom, pairSummary,
+export { compareDictionaries, comparedTasks, finiteOrNull, initShapes, matrixFrom, pairSummary,
   subspaceLevels, truthSection } from './run/analysis.js';
 export * from './metrics/index.js';
 export {

@@ -25,7 +25,8 @@ describe.each(saeArchitectureNames.map((n) => [n]))('%s through trainSae', (vari
     const { metrics } = await trainSae(data.activations, 16, cfg(variant, 3), 7);
     expect(metrics.lossCurve).toHaveLength(3);
     expect(metrics.lossCurve[2]!).toBeLessThan(metrics.lossCurve[0]!);
-    for (const v of [metrics.l0, metrics.explainedVariance, metrics.trainedVsInit]) expect(Number.isFinite(v)).toBe(true);
+    const values = [metrics.l0, metrics.explainedVariance, metrics.trainedVsInit];
+    expect(values.every((v) => Number.isFinite(v))).toBe(true);
   });
 
   it('resumes from an epoch checkpoint to the same bits as an uninterrupted run', async () => {

@@ -256,10 +256,21 @@ export function compareDictionaries(
   };
 }
 
-/** The original's two-task comparison (z-test on the pairwise values), plus Welch's t-test. */
+/** The two tasks the original compared: the run's first copy task and its first modular task, if it has both. */
+export function comparedTasks(tasks: TaskResult[]): [TaskResult, TaskResult] | null {
+  const a = tasks.find((t) => t.kind === 'copy');
+  const b = tasks.find((t) => t.kind === 'modular');
+  return a && b ? [a, b] : null;
+}
+
+/**
+ * The original's two-task comparison (z-test on the pairwise values), plus Welch's t-test: copy against modular
+ * addition; null for a run without both (the synthetic run's tasks are compared on the site, not by this test).
+ */
 export function compareTasks(tasks: TaskResult[]): Results['comparison'] {
-  if (tasks.length < 2) return null;
-  const [a, b] = tasks as [TaskResult, TaskResult];
+  const pair = comparedTasks(tasks);
+  if (!pair) return null;
+  const [a, b] = pair;
   const x = a.pwmcc.pairs.map((p) => p.value);
   const y = b.pwmcc.pairs.map((p) => p.value);
   return finiteOrNull({ tasks: [a.name, b.name] as [string, string], zTest: zTest(x, y), welch: welchTTest(x, y) });
