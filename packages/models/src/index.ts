@@ -5,8 +5,8 @@
 export { Transformer, PROTOCOL_TRANSFORMER, type TransformerConfig, type ForwardOptions,
   type ForwardResult } from './transformer.js';
 export {
-  makeSae, saeArchitecture, saeArchitectures, saeArchitectureNames, SparseAutoencoder, TopKSAE, HusaiTopKSAE,
-  OpenaiTopKSAE, StandardSAE, GatedSAE, JumpReluSAE, BatchTopKSAE, DenseSAE,
+  makeSae, saeArchitecture, saeArchitectures, saeArchitectureNames, saeSparsity, SparseAutoencoder, TopKSAE,
+  HusaiTopKSAE, OpenaiTopKSAE, StandardSAE, GatedSAE, JumpReluSAE, BatchTopKSAE, DenseSAE,
   standardDefaults, gatedDefaults, jumpReluDefaults, batchTopKDefaults,
   type SaeArchitecture, type SaeArchitectureName, type SaeCode, type SaeConfig, type SaeConfigOf, type SaeOf,
   type SaeOutput, type SaeVariant,

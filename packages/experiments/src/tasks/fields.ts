@@ -47,8 +47,9 @@ export const SaeTrainingSchema = z.strictObject({
   auxK: int().optional(), // openai: default min(256, d_in / 2)
   auxCoef: z.number().min(0).optional(), // openai: default 1/32
   deadAfter: int().optional(), // openai: samples unfired before a latent counts as dead; default 10,000
-  // The other architectures' settings (packages/models/src/sae/; defaults there). k is TopK's and BatchTopK's;
-  // standard, gated and jumprelu ignore it (their L0 follows from lambda).
+  // The other architectures' settings (packages/models/src/sae/; defaults there). k is every architecture's latents
+  // per sample: TopK's count, BatchTopK's batch average, and for standard, gated and jumprelu the L0 their lambda is
+  // steered to (an L0 controller, models' shared.ts) unless `lambda` is given, which fixes it and leaves k unused.
   lambda: z.number().min(0, 'must be >= 0').optional(), // sparsity coefficient: standard 5, gated 1, jumprelu 1
   lambdaWarmup: z.number().min(0).lt(1, 'must be in [0, 1)').optional(), // share of training lambda ramps up over
   decoderInitNorm: positive().optional(), // standard: initial decoder row norm, 0.1

@@ -6,7 +6,7 @@
  * (the pipeline keeps it for the cross-seed PWMCC curve) and checkpoints.
  */
 import { Adam, noGrad, releaseMemory, Rng, sub, tensor, tidy, type Tensor } from '@saelab/tensor';
-import { makeSae, saveCheckpoint, type SaeConfig, type SparseAutoencoder } from '@saelab/models';
+import { makeSae, saeSparsity, saveCheckpoint, type SaeConfig, type SparseAutoencoder } from '@saelab/models';
 import { resumeFrom } from './resume.js';
 import type { SaeTraining } from '../config/schema.js';
 import { pwmcc, type Matrix } from '../metrics/index.js';
@@ -59,11 +59,18 @@ export function dataStatistics(x: Float32Array,
 const ARCHITECTURE_FIELDS = ['auxK', 'auxCoef', 'deadAfter', 'lambda', 'lambdaWarmup', 'decoderInitNorm',
   'applyBDecToInput', 'bandwidth', 'initThreshold', 'thresholdLr'] as const;
 
+/**
+ * The SAE a config trains. `k` is the latents per sample for every architecture: TopK's and BatchTopK's count; for
+ * an architecture whose sparsity is a coefficient (standard, gated, JumpReLU), the L0 its controller steers lambda
+ * to, unless the config fixes `lambda` (then lambda stays as given and k is not used). So SAEs of one config compare
+ * at matched L0.
+ */
 export function buildSae(cfg: SaeTraining, dIn: number, seed: number, dataMean?: ArrayLike<number>): SparseAutoencoder {
   const config: SaeConfig = { dIn, dSae: cfg.expansion * dIn, k: cfg.k, variant: cfg.variant };
   for (const field of ARCHITECTURE_FIELDS) {
     if (cfg[field] !== undefined) (config as Record<string, unknown>)[field] = cfg[field];
   }
+  if (saeSparsity(cfg.variant) === 'coefficient' && cfg.lambda === undefined) config.targetL0 = cfg.k;
   return makeSae(config, seed, dataMean);
 }
 

@@ -66,6 +66,11 @@ export interface SaeFileConfig extends SaeArchitectureFields {
 /** What the registry holds: an SAE class, and how to read its config back from a cfg.json. */
 export interface SaeArchitecture {
   new (config: never, seed: number | Rng, dataMean?: ArrayLike<number>): SparseAutoencoder;
+  /**
+   * How the architecture's sparsity is set: 'k', a count of latents per sample (TopK, BatchTopK), or
+   * 'coefficient', a penalty's coefficient lambda (standard, gated, JumpReLU), which an L0 target can steer.
+   */
+  readonly sparsity: 'k' | 'coefficient';
   /** The inverse of `fileFields()`: the config a cfg.json describes. */
   configFromFile(file: SaeFileConfig): SaeConfigBase;
 }
@@ -91,6 +96,8 @@ export function fileTensor(tensors: Record<string, LoadedTensor>, name: string, 
 
 /** An SAE of some architecture: its config, the SAELens parameters, and the dead-latent bookkeeping. */
 export abstract class SparseAutoencoder<C extends SaeConfigBase = SaeConfigBase> extends Module {
+  /** See SaeArchitecture.sparsity; the dense architectures (./shared.ts) say 'coefficient'. */
+  static readonly sparsity: 'k' | 'coefficient' = 'k';
   readonly cfg: Required<C>;
   readonly W_enc: Tensor; // [d_sae, d_in]
   readonly b_enc: Tensor; // [d_sae]

@@ -21,7 +21,7 @@ import {
   fileTensor, host, initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput,
 } from './architecture.js';
 import {
-  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, relu, unitNormDecoder, warmedUp,
+  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, relu, unitNormDecoder,
 } from './shared.js';
 
 export interface GatedConfig {
@@ -31,13 +31,14 @@ export interface GatedConfig {
   k?: number; // ignored (the number of active latents is learned): accepted so one config shape builds any SAE
   lambda?: number; // 1: the L1 coefficient on ReLU(pi_gate) (SAELens's default; the paper sweeps it)
   lambdaWarmup?: number; // 0: lambda rises linearly from 0 over this fraction of training (the paper: none)
+  targetL0?: number; // 0: lambda as given; > 0: an L0 controller adjusts lambda until the L0 is this (./shared.ts)
 }
 
 /** The settings an SAE holds (`sae.cfg`): the config without the ignored k, defaults filled in. */
 export type GatedSettings = Required<Omit<GatedConfig, 'k'>>;
 
 /** The gated SAE's defaults. */
-export const gatedDefaults = { lambda: 1, lambdaWarmup: 0 };
+export const gatedDefaults = { lambda: 1, lambdaWarmup: 0, targetL0: 0 };
 
 /** The config with its defaults filled in, validated (a bad value throws naming the field and the rule). */
 export function completeGatedConfig(config: GatedConfig): GatedSettings {
@@ -46,6 +47,8 @@ export function completeGatedConfig(config: GatedConfig): GatedSettings {
   const c = { ...gatedDefaults, ...defined(rest) };
   check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L1 coefficient; default 1)');
   check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0)');
+  check('targetL0', c.targetL0, Number.isFinite(c.targetL0) && c.targetL0 >= 0,
+    'a number >= 0 (0: no L0 controller; else the mean count of active latents to reach)');
   return c;
 }
 
@@ -93,10 +96,6 @@ export class GatedSAE extends DenseSAE<GatedSettings> {
     return { indices: this.denseIds(x.shape[0]!, x), values: this.parts(x).f };
   }
 
-  /** lambda as warmed up at the current progress. */
-  get lambdaNow(): number {
-    return warmedUp(this.cfg.lambda, this.cfg.lambdaWarmup, this.progress);
-  }
 
   forward(x: Tensor, dataVariance = 1): SaeOutput {
     const { piGate, f } = this.parts(x);
@@ -121,10 +120,11 @@ export class GatedSAE extends DenseSAE<GatedSettings> {
   }
 
   fileFields(): SaeArchitectureFields {
-    const { variant, lambda, lambdaWarmup } = this.cfg;
+    const { variant, targetL0, lambdaWarmup } = this.cfg;
     return {
       architecture: 'gated', variant, activation_fn: 'relu', apply_b_dec_to_input: true,
-      l1_coefficient: lambda, l1_warm_up_fraction: lambdaWarmup,
+      l1_coefficient: this.lambdaReached, l1_warm_up_fraction: lambdaWarmup,
+      ...(targetL0 > 0 && { target_l0: targetL0 }),
     };
   }
 
@@ -132,6 +132,7 @@ export class GatedSAE extends DenseSAE<GatedSettings> {
     return defined({
       dIn: file.d_in, dSae: file.d_sae, variant: 'gated', lambda: file.l1_coefficient as number,
       lambdaWarmup: file.l1_warm_up_fraction as number,
+      targetL0: file.target_l0 as number | undefined,
     });
   }
 

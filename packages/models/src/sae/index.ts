@@ -56,6 +56,11 @@ export function saeArchitecture(name: string): SaeArchitecture {
   return saeArchitectures[name as SaeArchitectureName];
 }
 
+/** How the architecture called `name` sets its sparsity: a count k, or a coefficient lambda (SaeArchitecture). */
+export function saeSparsity(name: string): 'k' | 'coefficient' {
+  return saeArchitecture(name).sparsity;
+}
+
 /**
  * Builds the SAE a config describes, initialised from `seed` (its 'init' fork); `dataMean` ([d_in]) is for
  * the architectures that start b_dec there (openai, batchtopk).

@@ -22,7 +22,7 @@ import {
   fileTensor, host, initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput,
 } from './architecture.js';
 import {
-  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, unitNormDecoder, warmedUp,
+  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, unitNormDecoder,
 } from './shared.js';
 
 export interface JumpReluConfig {
@@ -32,6 +32,7 @@ export interface JumpReluConfig {
   k?: number; // ignored (the number of active latents is learned): accepted so one config shape builds any SAE
   lambda?: number; // 1: the L0 coefficient (SAELens's default l0_coefficient; the paper sweeps it)
   lambdaWarmup?: number; // 0: lambda rises linearly from 0 over this fraction of training (0: none)
+  targetL0?: number; // 0: lambda as given; > 0: an L0 controller adjusts lambda until the L0 is this (./shared.ts)
   bandwidth?: number; // 0.001: the STE's kernel width eps (the paper's)
   initThreshold?: number; // 0.001: theta at init, every latent (the paper's)
   applyBDecToInput?: boolean; // false: the encoder sees x (the paper's); true: x - b_dec
@@ -42,7 +43,7 @@ export type JumpReluSettings = Required<Omit<JumpReluConfig, 'k'>>;
 
 /** The JumpReLU SAE's defaults. */
 export const jumpReluDefaults = {
-  lambda: 1, lambdaWarmup: 0, bandwidth: 0.001, initThreshold: 0.001, applyBDecToInput: false,
+  lambda: 1, lambdaWarmup: 0, targetL0: 0, bandwidth: 0.001, initThreshold: 0.001, applyBDecToInput: false,
 };
 
 /** The config with its defaults filled in, validated (a bad value throws naming the field and the rule). */
@@ -52,6 +53,8 @@ export function completeJumpReluConfig(config: JumpReluConfig): JumpReluSettings
   const c = { ...jumpReluDefaults, ...defined(rest) };
   check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L0 coefficient; default 1)');
   check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0)');
+  check('targetL0', c.targetL0, Number.isFinite(c.targetL0) && c.targetL0 >= 0,
+    'a number >= 0 (0: no L0 controller; else the mean count of active latents to reach)');
   for (const key of ['bandwidth', 'initThreshold'] as const) {
     check(key, c[key], Number.isFinite(c[key]) && c[key] > 0, 'a positive number (the paper\'s: 0.001)');
   }
@@ -118,10 +121,6 @@ export class JumpReluSAE extends DenseSAE<JumpReluSettings> {
     return { indices: this.denseIds(x.shape[0]!, x), values: this.parts(x).f };
   }
 
-  /** lambda as warmed up at the current progress. */
-  get lambdaNow(): number {
-    return warmedUp(this.cfg.lambda, this.cfg.lambdaWarmup, this.progress);
-  }
 
   forward(x: Tensor, dataVariance = 1): SaeOutput {
     const { f, l0 } = this.parts(x);
@@ -141,11 +140,12 @@ export class JumpReluSAE extends DenseSAE<JumpReluSettings> {
   }
 
   fileFields(): SaeArchitectureFields {
-    const { variant, lambda, lambdaWarmup, bandwidth, initThreshold, applyBDecToInput } = this.cfg;
+    const { variant, targetL0, lambdaWarmup, bandwidth, initThreshold, applyBDecToInput } = this.cfg;
     return {
       architecture: 'jumprelu', variant, activation_fn: 'relu', apply_b_dec_to_input: applyBDecToInput,
-      l0_coefficient: lambda, l0_warm_up_fraction: lambdaWarmup, jumprelu_bandwidth: bandwidth,
+      l0_coefficient: this.lambdaReached, l0_warm_up_fraction: lambdaWarmup, jumprelu_bandwidth: bandwidth,
       jumprelu_init_threshold: initThreshold,
+      ...(targetL0 > 0 && { target_l0: targetL0 }),
     };
   }
 
@@ -154,6 +154,7 @@ export class JumpReluSAE extends DenseSAE<JumpReluSettings> {
       dIn: file.d_in, dSae: file.d_sae, variant: 'jumprelu', lambda: file.l0_coefficient as number,
       lambdaWarmup: file.l0_warm_up_fraction as number, bandwidth: file.jumprelu_bandwidth as number,
       initThreshold: file.jumprelu_init_threshold as number, applyBDecToInput: file.apply_b_dec_to_input,
+      targetL0: file.target_l0 as number | undefined,
     });
   }
 

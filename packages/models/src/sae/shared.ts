@@ -10,7 +10,7 @@
  * (sparsity(x / sqrt v) = sparsity(x) / sqrt v); an L0 count does not. With v = 1 it is the paper's formula.
  */
 import {
-  gt, matmul, mul, noGrad, normalize, sub, sum, tensor, where, type Tensor,
+  gt, matmul, mul, noGrad, normalize, sub, sum, tensor, where, type Adam, type Tensor,
 } from '@saelab/tensor';
 import { SparseAutoencoder, type SaeConfigBase } from './architecture.js';
 
@@ -70,7 +70,68 @@ export function unitNormDecoder(W_dec: Tensor, when: 'beforeStep' | 'afterStep')
  * every row (most are 0, inactive). The number of active latents varies per sample (ReLU + L1, gated,
  * JumpReLU), so no fixed-width sparse code exists; the decoder is a dense matrix product.
  */
-export abstract class DenseSAE<C extends SaeConfigBase> extends SparseAutoencoder<C> {
+/**
+ * The L0 controller's gain: after each step past the warm-up, lambda is multiplied by (L0 / target)^gain, L0 the
+ * step's mean count of active latents per sample. At 0.02 a doubled L0 raises lambda 1.4% a step, so lambda moves by
+ * 2x in about 50 steps: fast against the thousands of a training run, slow against one batch's noise.
+ */
+export const L0_CONTROLLER_GAIN = 0.02;
+
+/** The settings every dense SAE has: its sparsity coefficient, its warm-up, and an optional L0 target. */
+export interface DenseSettings extends SaeConfigBase {
+  lambda: number;
+  lambdaWarmup: number;
+  /** 0: lambda stays as configured; > 0: a controller adjusts it during training until the L0 is this. */
+  targetL0: number;
+}
+
+export abstract class DenseSAE<C extends DenseSettings> extends SparseAutoencoder<C> {
+  /** The dense architectures set their sparsity with a coefficient (lambda), not a count (k). */
+  static override readonly sparsity: 'k' | 'coefficient' = 'coefficient';
+  /** What the L0 controller has multiplied lambda by (1 without a target); kept in checkpoints. */
+  protected lambdaScale = 1;
+
+  /** The coefficient in force now: lambda, times the controller's scale, warmed up. */
+  get lambdaNow(): number {
+    return warmedUp(this.cfg.lambda * this.lambdaScale, this.cfg.lambdaWarmup, this.progress);
+  }
+
+  /** lambda after the controller: what the SAE ends training with (what its cfg.json records). */
+  get lambdaReached(): number {
+    return this.cfg.lambda * this.lambdaScale;
+  }
+
+  /**
+   * The step; then, with an L0 target and past the warm-up, the controller: lambda *= (L0 / target)^gain, the
+   * step's L0 counted from its firings (at least 1% of the target, so a silent batch cannot send lambda to zero).
+   */
+  override trainStep(x: Tensor, opt: Adam, dataVariance = 1, checkLoss?: (loss: number) => void): number {
+    let before = 0;
+    for (const f of this.firings) before += f;
+    const loss = super.trainStep(x, opt, dataVariance, checkLoss);
+    const target = this.cfg.targetL0;
+    if (target > 0 && this.progress >= this.cfg.lambdaWarmup) {
+      let after = 0;
+      for (const f of this.firings) after += f;
+      const l0 = (after - before) / x.shape[0]!;
+      this.lambdaScale *= (Math.max(l0, 0.01 * target) / target) ** L0_CONTROLLER_GAIN;
+    }
+    return loss;
+  }
+
+  override trainingState(): Record<string, number> {
+    return this.cfg.targetL0 > 0 ? { lambdaScale: this.lambdaScale } : {};
+  }
+
+  override restoreTrainingState(state: Record<string, number>): void {
+    if (this.cfg.targetL0 <= 0) return;
+    if (typeof state.lambdaScale !== 'number') {
+      throw new Error(`${this.cfg.variant} SAE: the checkpoint has no lambdaScale (its L0 controller's state); delete `
+        + 'it to retrain from the start');
+    }
+    this.lambdaScale = state.lambdaScale;
+  }
+
   /** The dense code's ids: 0..d_sae-1 in each of B rows. */
   protected denseIds(B: number, like: Tensor): Tensor {
     const n = this.cfg.dSae;

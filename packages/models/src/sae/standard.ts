@@ -13,7 +13,7 @@ import {
 } from '@saelab/tensor';
 import { initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput } from './architecture.js';
 import {
-  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, relu, warmedUp,
+  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, relu,
 } from './shared.js';
 
 export interface StandardConfig {
@@ -23,6 +23,7 @@ export interface StandardConfig {
   k?: number; // ignored (the number of active latents is learned): accepted so one config shape builds any SAE
   lambda?: number; // 5: the L1 coefficient, Anthropic's value for inputs normalised to E||x||^2 = d_in
   lambdaWarmup?: number; // 0.05: lambda rises linearly from 0 over this fraction of training (0: no warm-up)
+  targetL0?: number; // 0: lambda as given; > 0: an L0 controller adjusts lambda until the L0 is this (./shared.ts)
   decoderInitNorm?: number; // 0.1: the norm of each decoder row at init (Anthropic's)
   applyBDecToInput?: boolean; // true: the encoder sees x - b_dec (SAELens's apply_b_dec_to_input)
 }
@@ -31,7 +32,9 @@ export interface StandardConfig {
 export type StandardSettings = Required<Omit<StandardConfig, 'k'>>;
 
 /** The standard SAE's defaults. */
-export const standardDefaults = { lambda: 5, lambdaWarmup: 0.05, decoderInitNorm: 0.1, applyBDecToInput: true };
+export const standardDefaults = {
+  lambda: 5, lambdaWarmup: 0.05, targetL0: 0, decoderInitNorm: 0.1, applyBDecToInput: true,
+};
 
 /** The config with its defaults filled in, validated (a bad value throws naming the field and the rule). */
 export function completeStandardConfig(config: StandardConfig): StandardSettings {
@@ -40,6 +43,8 @@ export function completeStandardConfig(config: StandardConfig): StandardSettings
   const c = { ...standardDefaults, ...defined(rest) };
   check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L1 coefficient; 5 is Anthropic\'s)');
   check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0.05)');
+  check('targetL0', c.targetL0, Number.isFinite(c.targetL0) && c.targetL0 >= 0,
+    'a number >= 0 (0: no L0 controller; else the mean count of active latents to reach)');
   check('decoderInitNorm', c.decoderInitNorm, Number.isFinite(c.decoderInitNorm) && c.decoderInitNorm > 0,
     'a positive number (0.1)');
   check('applyBDecToInput', c.applyBDecToInput, typeof c.applyBDecToInput === 'boolean', 'true or false');
@@ -71,10 +76,6 @@ export class StandardSAE extends DenseSAE<StandardSettings> {
     return { indices: this.denseIds(x.shape[0]!, x), values: this.activations(x) };
   }
 
-  /** lambda as warmed up at the current progress. */
-  get lambdaNow(): number {
-    return warmedUp(this.cfg.lambda, this.cfg.lambdaWarmup, this.progress);
-  }
 
   forward(x: Tensor, dataVariance = 1): SaeOutput {
     const f = this.activations(x);
@@ -88,10 +89,11 @@ export class StandardSAE extends DenseSAE<StandardSettings> {
   }
 
   fileFields(): SaeArchitectureFields {
-    const { variant, lambda, lambdaWarmup, decoderInitNorm, applyBDecToInput } = this.cfg;
+    const { variant, targetL0, lambdaWarmup, decoderInitNorm, applyBDecToInput } = this.cfg;
     return {
       architecture: 'standard', variant, activation_fn: 'relu', apply_b_dec_to_input: applyBDecToInput,
-      l1_coefficient: lambda, l1_warm_up_fraction: lambdaWarmup, decoder_init_norm: decoderInitNorm,
+      l1_coefficient: this.lambdaReached, l1_warm_up_fraction: lambdaWarmup, decoder_init_norm: decoderInitNorm,
+      ...(targetL0 > 0 && { target_l0: targetL0 }),
     };
   }
 
@@ -100,6 +102,7 @@ export class StandardSAE extends DenseSAE<StandardSettings> {
       dIn: file.d_in, dSae: file.d_sae, variant: 'standard', lambda: file.l1_coefficient as number,
       lambdaWarmup: file.l1_warm_up_fraction as number, decoderInitNorm: file.decoder_init_norm as number,
       applyBDecToInput: file.apply_b_dec_to_input,
+      targetL0: file.target_l0 as number | undefined,
     });
   }
 }
