@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Adam, normal, Rng, setBackend } from '@saelab/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { L0_CONTROLLER_GAIN } from '../src/sae/shared.js';
+import { L0_CONTROLLER_GAIN, L0_CONTROLLER_RANGE } from '../src/sae/shared.js';
 import { loadSae, makeSae, saeSparsity, saveSae, StandardSAE } from '../src/index.js';
 
 describe('L0 controller', () => {
@@ -20,6 +20,13 @@ describe('L0 controller', () => {
     expect(l0).toBeGreaterThan(2); // a fresh ReLU SAE fires about half its latents
     expect((sae as StandardSAE).lambdaReached).toBeCloseTo(0.1 * (l0 / 2) ** L0_CONTROLLER_GAIN, 12);
     expect(sae.trainingState()).toEqual({ lambdaScale: (l0 / 2) ** L0_CONTROLLER_GAIN });
+  });
+
+  it('keeps lambda within L0_CONTROLLER_RANGE of its configured value when the L0 does not follow', () => {
+    const sae = makeSae({ dIn: 8, dSae: 16, variant: 'standard', lambda: 1e-9, lambdaWarmup: 0, targetL0: 0.001 }, 1);
+    const opt = new Adam(sae.parameters(), { lr: 1e-6 });
+    for (let i = 0; i < 400; i++) sae.trainStep(x, opt);
+    expect(sae.trainingState()).toEqual({ lambdaScale: L0_CONTROLLER_RANGE });
   });
 
   it('waits for the warm-up, and does nothing without a target', () => {

@@ -76,6 +76,11 @@ export function unitNormDecoder(W_dec: Tensor, when: 'beforeStep' | 'afterStep')
  * 2x in about 50 steps: fast against the thousands of a training run, slow against one batch's noise.
  */
 export const L0_CONTROLLER_GAIN = 0.02;
+/**
+ * The controller moves lambda at most this factor from its configured value, either way: an L0 that does not
+ * respond to lambda (JumpReLU whose thresholds get no gradient) would otherwise send it to 1e21 within an epoch.
+ */
+export const L0_CONTROLLER_RANGE = 1e3;
 
 /** The settings every dense SAE has: its sparsity coefficient, its warm-up, and an optional L0 target. */
 export interface DenseSettings extends SaeConfigBase {
@@ -114,7 +119,8 @@ export abstract class DenseSAE<C extends DenseSettings> extends SparseAutoencode
       let after = 0;
       for (const f of this.firings) after += f;
       const l0 = (after - before) / x.shape[0]!;
-      this.lambdaScale *= (Math.max(l0, 0.01 * target) / target) ** L0_CONTROLLER_GAIN;
+      const next = this.lambdaScale * (Math.max(l0, 0.01 * target) / target) ** L0_CONTROLLER_GAIN;
+      this.lambdaScale = Math.min(L0_CONTROLLER_RANGE, Math.max(1 / L0_CONTROLLER_RANGE, next));
     }
     return loss;
   }
