@@ -14,6 +14,8 @@ import { SCHEMA_VERSION } from './results/schema.js';
 import { runExperiment } from './run/pipeline.js';
 import { upgradeResults } from './run/upgrade.js';
 import type { Reporter } from './run/pool.js';
+import { queueSweep } from './queue/submit.js';
+import { runWorker } from './queue/worker.js';
 import { loadGrid } from './sweep/grid.js';
 import { runSweep } from './sweep/run.js';
 
@@ -29,6 +31,10 @@ Usage:
   saelab upgrade <dir> [<dir> ...]   bring results.json files of an older schema to the current one (no retraining)
   saelab sweep --grid <name|path> [--out <dir>] [--backend <name>] [--workers <n>]
                                      every cell of a grid of configs; sweep.json and sweep.csv in --out
+  saelab sweep --grid <name|path> --queue redis://HOST:PORT --out <shared dir> [--backend <name>]
+                                     the same sweep, its training done by workers on any machines
+  saelab worker --queue redis://HOST:PORT --out <shared dir> [--watch] [--stall-ms <ms>]
+                                     takes a queued sweep's jobs until the queue is empty (--watch: waits for more)
 
 Options:
   --config   a preset (${listConfigs().join(', ')}) or a path to a JSON config
@@ -42,6 +48,10 @@ Options:
              config and backend) is copied instead of trained again; may be given more than once
   --grid     a preset grid (${gridPresets().join(', ')}) or a path to a grid JSON: a base config and axes
              of overrides, e.g. { "name": "k", "description": "", "base": "smoke", "axes": { "sae.k": [2, 4] } }
+  --queue    the Redis of a sweep's job queue (start one with \`redis-server --port 6379\`); --out must be a folder
+             the submitter and every worker reach (each may give its own path to it)
+  --watch    a worker keeps waiting for jobs when the queue is empty, until stopped
+  --stall-ms how long a worker's job may go without a sign of life before another worker takes it (default 30000)
   --help     this text
 
 A killed run resumes where it stopped when started again with the same options.`;
@@ -112,7 +122,24 @@ function machineOptions(values: { backend?: string; workers?: string }): { backe
   return { backend, ...(workers ? { workers } : {}) };
 }
 
-async function sweep(values: { grid?: string; out?: string; backend?: string; workers?: string }): Promise<number> {
+async function worker(values: { queue?: string; out?: string; watch?: boolean; 'stall-ms'?: string }): Promise<number> {
+  if (!values.queue || !values.out) {
+    throw new ConfigError('worker needs --queue redis://HOST:PORT and --out <the sweep\'s shared folder>');
+  }
+  const stallMs = values['stall-ms'] === undefined ? undefined : Number(values['stall-ms']);
+  if (stallMs !== undefined && !(Number.isInteger(stallMs) && stallMs >= 100)) {
+    throw new ConfigError(`--stall-ms '${values['stall-ms']}' must be an integer number of milliseconds >= 100`);
+  }
+  const out = resolve(values.out);
+  console.log(`saelab worker: queue ${values.queue}, output ${out}${values.watch ? ', watching' : ''}`);
+  const n = await runWorker({ url: values.queue, out, watch: values.watch ?? false,
+    ...(stallMs ? { stallMs } : {}), log: (line) => console.log(line) });
+  console.log(`saelab worker: ${n.done} jobs done, ${n.failed} failed`);
+  return 0;
+}
+
+async function sweep(values: { grid?: string; out?: string; backend?: string; workers?: string; queue?: string }):
+    Promise<number> {
   if (!values.grid) {
     throw new ConfigError(`--grid is required: one of ${gridPresets().join(', ')}, or a path to a grid JSON file`);
   }
@@ -129,8 +156,9 @@ async function sweep(values: { grid?: string; out?: string; backend?: string; wo
   const { reporter, stop } = makeReporter();
   const t0 = performance.now();
   try {
-    const s = await runSweep(grid, base, { out, backend, ...(workers ? { workers } : {}), reporter,
-      onCell: (line) => console.log(line) });
+    const o = { out, backend, ...(workers ? { workers } : {}), reporter, onCell: (line: string) => console.log(line) };
+    const s = values.queue ? await queueSweep(grid, base, { ...o, url: values.queue, log: (l) => console.log(l) })
+      : await runSweep(grid, base, o);
     const failed = s.cells.filter((c) => c.status === 'failed');
     console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${s.cells.length - failed.length} of `
       + `${s.cells.length} cells ran; ${join(out, 'sweep.json')}, ${join(out, 'sweep.csv')}`);
@@ -147,7 +175,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string' }, out: { type: 'string' }, seeds: { type: 'string' },
       backend: { type: 'string' }, workers: { type: 'string' }, reuse: { type: 'string', multiple: true },
-      grid: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      grid: { type: 'string' }, help: { type: 'boolean', short: 'h' }, queue: { type: 'string' },
+      watch: { type: 'boolean' }, 'stall-ms': { type: 'string' },
     },
   });
   if (values.help || positionals.length === 0) {
@@ -156,9 +185,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals[0] === 'upgrade') return upgrade(positionals.slice(1));
   if (positionals[0] === 'sweep') return sweep(values);
+  if (positionals[0] === 'worker') return worker(values);
   if (positionals[0] !== 'run') {
-    throw new ConfigError(`unknown command '${positionals[0]}'; the commands are 'run', 'sweep' and 'upgrade' (see `
-      + `--help)`);
+    throw new ConfigError(`unknown command '${positionals[0]}'; the commands are 'run', 'sweep', 'worker' and `
+      + `'upgrade' (see --help)`);
   }
   if (!values.config) {
     throw new ConfigError(`--config is required: one of ${listConfigs().join(', ')}, or a path to a JSON file`);
