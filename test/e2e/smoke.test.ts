@@ -32,7 +32,7 @@ describe('saelab command', () => {
   it('explains bad input and exits non-zero without a stack trace', () => {
     const cases: [string[], RegExp][] = [
       [['run', '--config', 'nope'],
-        /unknown config 'nope': choose one of corrected, corrected-long, corrected-wd1, husai, quick, smoke, synth/],
+        /unknown config 'nope': choose one of architectures, corrected, corrected-long, corrected-wd1, husai, quick/],
       [['run', '--config', 'smoke', '--seeds', '1,x'], /--seeds '1,x' must be comma-separated non-negative integers/],
       [['run', '--config', 'smoke', '--backend', 'tpu'], /unknown backend 'tpu'/],
       [['run'], /--config is required/],

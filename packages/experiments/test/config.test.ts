@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listConfigs, loadConfig, merge, validateConfig } from '../src/config/load.js';
+import { saeArchitectureNames } from '@saelab/models';
 import { saeOf } from '../src/config/schema.js';
 
 const husai = () => JSON.parse(JSON.stringify(loadConfig('husai'))) as Record<string, any>;
@@ -16,9 +17,9 @@ async function writeConfig(body: string): Promise<string> {
 }
 
 describe('configs', () => {
-  it('ships the seven presets, each valid', () => {
-    expect(listConfigs()).toEqual(['corrected', 'corrected-long', 'corrected-wd1', 'husai', 'quick', 'smoke',
-      'synthetic']);
+  it('ships the eight presets, each valid', () => {
+    expect(listConfigs()).toEqual(['architectures', 'corrected', 'corrected-long', 'corrected-wd1', 'husai', 'quick',
+      'smoke', 'synthetic']);
     for (const name of listConfigs()) expect(loadConfig(name).name).toBe(name);
   });
 
@@ -52,6 +53,15 @@ describe('configs', () => {
     expect(shape('synthetic-husai')).toEqual(['husai', 512, 8, 512, 8, 200_000]);
     expect(shape('synthetic-2n')).toEqual(['openai', 1024, 8, 512, 8, 200_000]);
     expect(shape('synthetic-study')).toEqual(['openai', 1024, 32, 512, 8, 200_000]);
+  });
+
+  it('architectures trains every registered architecture on the synthetic task at one k, each its own task', () => {
+    const c = loadConfig('architectures');
+    const variants = Object.keys(c.tasks).map((t) => saeOf(c, t).variant);
+    expect([...variants].sort()).toEqual([...saeArchitectureNames].sort());
+    const shape = (t: string) => [c.tasks[t]!.kind, saeOf(c, t).k, saeOf(c, t).expansion, saeOf(c, t).lambda];
+    expect(Object.keys(c.tasks).map(shape))
+      .toEqual(variants.map(() => ['synthetic', 8, 4, undefined])); // no lambda: the dense ones match L0 = k
   });
 
   it('corrected extends husai, changing only what its notes list', () => {
@@ -114,8 +124,8 @@ describe('configs', () => {
       loadConfig(await writeConfig('{ "name": '))).rejects.toThrow(/is not valid JSON.*fix the syntax/);
     expect(() => loadConfig('/no/such/config.json')).toThrow(/config file \/no\/such\/config.json does not exist/);
     expect(() => loadConfig('nope'))
-      .toThrow("unknown config 'nope': choose one of corrected, corrected-long, corrected-wd1, husai, quick, smoke, "
-        + 'synthetic');
+      .toThrow("unknown config 'nope': choose one of architectures, corrected, corrected-long, corrected-wd1, husai, "
+        + 'quick, smoke, synthetic');
     await expect(async () => loadConfig(await writeConfig('{ "extends": "husai", "sae": { "k": 0 } }')))
       .rejects.toThrow(/sae\.k: must be >= 1/);
   });
