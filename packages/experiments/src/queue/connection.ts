@@ -26,7 +26,8 @@ export function redisOptions(url: string): RedisOptions {
     throw new QueueConnectionError(`--queue '${url}' is not a URL; expected redis://HOST:PORT. ${HOW_TO_START}`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new QueueConnectionError(`--queue '${url}': expected a redis:// (or rediss://) URL, e.g. redis://127.0.0.1:6379`);
+    throw new QueueConnectionError(`--queue '${url}': expected a redis:// (or rediss://) URL, e.g. `
+      + 'redis://127.0.0.1:6379');
   }
   const db = u.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) {
