@@ -1,118 +1,186 @@
 /**
- * The playground: @saelab/tensor training a two-layer MLP to fit y = sin(3x) with Adam, live in
- * the browser. The same engine trains the study's transformers and SAEs; here it is small enough
- * to watch. Runs on the wasm backend (single-threaded here: a static page is not cross-origin
- * isolated, so there is no SharedArrayBuffer), and falls back to the reference backend, saying why,
- * if wasm cannot load.
+ * The stability playground page: reads the settings from the address (playground-settings.ts), runs the
+ * playground in a Web Worker (playground.worker.ts, which calls playground-core.ts) so the page stays responsive,
+ * and draws what it reports as it comes. Stop terminates the worker. Train writes the settings into the address
+ * first, so the link shares the run.
  */
-import { Adam, Linear, Module, Rng, mseLoss, noGrad, setBackend, tanh, tensor, type Tensor } from '@saelab/tensor';
-
-const CONFIG = {
-  points: 64, // training inputs, evenly spaced on [-1, 1]
-  hidden: 32, // hidden units
-  lr: 0.01, // Adam learning rate
-  steps: 400, // full-batch steps
-  yieldEvery: 10, // steps between redraws
-  seed: 0, // initialisation
-};
-
-class MLP extends Module {
-  readonly hidden: Linear;
-  readonly out: Linear;
-  constructor(rng: Rng) {
-    super();
-    this.hidden = new Linear(1, CONFIG.hidden, rng);
-    this.out = new Linear(CONFIG.hidden, 1, rng);
-  }
-  forward(x: Tensor): Tensor {
-    return this.out.forward(tanh(this.hidden.forward(x))); // [N, 1] -> [N, hidden] -> [N, 1]
-  }
-}
+import type { WorkerMessage } from './playground.worker.js';
+import type { PlaygroundSummary } from './playground-core.js';
+import { parseSettings, settingsToQuery, type PlaygroundSettings } from './playground-settings.js';
+import { drawHeatmap, drawLines, saeRow, SEED_COLOURS, setNumber } from './playground-view.js';
 
 const $ = <T extends Element>(id: string) => document.getElementById(id) as unknown as T;
-const SVG = 'http://www.w3.org/2000/svg';
+const form = $<HTMLFormElement>('settings');
+const status = $<HTMLElement>('status');
 
-/** Replaces an SVG's content with polylines of the given series, each scaled into the box. */
-function drawLines(svg: SVGSVGElement, series: { xs: number[]; ys: number[]; cls: string }[],
-    yRange: [number, number]) {
-  const [w, h, pad] = [320, 180, 8];
-  const xsAll = series.flatMap((s) => s.xs);
-  const [x0, x1] = [Math.min(...xsAll), Math.max(...xsAll)];
-  const sx = (x: number) => pad + ((x - x0) / (x1 - x0 || 1)) * (w - 2 * pad);
-  const sy = (y: number) => h - pad - ((y - yRange[0]) / (yRange[1] - yRange[0] || 1)) * (h - 2 * pad);
-  svg.replaceChildren(...series.map((s) => {
-    const line = document.createElementNS(SVG, 'polyline');
-    line.setAttribute('points', s.xs.map((x, i) => `${sx(x).toFixed(1)},${sy(s.ys[i]!).toFixed(1)}`).join(' '));
-    line.setAttribute('class', s.cls);
-    return line;
-  }));
+/** What the run has reported so far. */
+interface Live {
+  settings: PlaygroundSettings;
+  backend: string;
+  losses: { steps: number[]; values: number[] }[];
+  /** pairValues[epoch - 1]: PWMCC of every pair compared at that epoch so far. */
+  pairValues: number[][];
+  stepMs: number[];
+  chance: number;
+  started: number;
+  drawPending: boolean;
 }
 
-async function chooseBackend(): Promise<{ name: string; error?: string }> {
+let worker: Worker | undefined;
+let live: Live | undefined;
+
+function setState(state: string, text: string): void {
+  status.dataset.state = state;
+  status.textContent = text;
+  $<HTMLButtonElement>('stop').disabled = state !== 'running';
+}
+
+/** The form's fields as the query string's keys (the form's names are those keys). */
+function formParams(): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const el of Array.from(form.elements) as HTMLInputElement[]) if (el.name) params.set(el.name, el.value.trim());
+  return params;
+}
+
+function fillForm(s: PlaygroundSettings): void {
+  const params = new URLSearchParams(settingsToQuery(s));
+  for (const el of Array.from(form.elements) as HTMLInputElement[]) {
+    const v = params.get(el.name);
+    if (v !== null) el.value = v;
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function draw(): void {
+  if (!live) return;
+  live.drawPending = false;
+  drawLines($<SVGSVGElement>('loss-chart'), live.losses.map((l, i) => ({
+    xs: l.steps, ys: l.values.map((v) => Math.log10(v)), colour: SEED_COLOURS[i]!,
+  })));
+  const epochs = live.pairValues.map((_, e) => e + 1).filter((e) => live!.pairValues[e - 1]!.length > 0);
+  const curve = epochs.map((e) => mean(live!.pairValues[e - 1]!));
+  const all = [...curve, live.chance];
+  drawLines($<SVGSVGElement>('pwmcc-chart'), [
+    { xs: epochs, ys: curve, colour: SEED_COLOURS[0]! },
+    { xs: [1, live.settings.epochs], ys: [live.chance, live.chance], cls: 'chance' },
+  ], [Math.min(...all) - 0.02, Math.min(1, Math.max(...all) + 0.02)]);
+  const recent = live.stepMs.slice(-20);
+  if (recent.length) setNumber($('step-ms'), mean(recent), 2);
+}
+
+function scheduleDraw(): void {
+  if (live && !live.drawPending) {
+    live.drawPending = true;
+    requestAnimationFrame(draw);
+  }
+}
+
+function finish(summary: PlaygroundSummary): void {
+  const l = live!;
+  setNumber($('pwmcc'), summary.pwmcc.mean);
+  l.pairValues = summary.pwmccCurve.map((v) => [v]); // the run's own curve replaces the running means
+  draw();
+  drawHeatmap($<HTMLCanvasElement>('heatmap'), summary.heatmap);
+  const seconds = (performance.now() - l.started) / 1000;
+  const stepMs = mean(summary.saes.map((s) => s.stepMs));
+  setState('done', `done: ${summary.saes.length} SAEs in ${seconds.toFixed(1)} s on the ${l.backend} backend, `
+    + `${stepMs.toFixed(2)} ms per step`);
+  worker?.terminate();
+  worker = undefined;
+}
+
+function onMessage(m: WorkerMessage): void {
+  const l = live!;
+  switch (m.type) {
+    case 'backend':
+      l.backend = m.name;
+      $('backend').textContent = m.mode ? `${m.name} (${m.mode})` : m.name;
+      $('backend-note').textContent = m.fallback ? `${m.fallback}; running on wasm instead.` : '';
+      setState('running', `generating ${l.settings.samples} samples...`);
+      break;
+    case 'data':
+      l.chance = m.chance;
+      setNumber($('chance'), m.chance);
+      setNumber($('mean-l0'), m.meanL0, 2);
+      break;
+    case 'step':
+      (l.losses[m.sae] ??= { steps: [], values: [] }).steps.push(m.step);
+      l.losses[m.sae]!.values.push(m.loss);
+      l.stepMs.push(m.stepMs);
+      $('step').textContent = `SAE ${m.sae + 1} of ${l.settings.seeds.length} (seed ${m.seed}), step ${m.step} of `
+        + `${m.steps}`;
+      setState('running', `training seed ${m.seed}: step ${m.step} of ${m.steps}`);
+      scheduleDraw();
+      break;
+    case 'epoch':
+      (l.pairValues[m.epoch - 1] ??= []).push(...m.pwmccWithEarlier);
+      if (m.pwmccWithEarlier.length) setNumber($('pwmcc'), mean(l.pairValues[m.epoch - 1]!));
+      scheduleDraw();
+      break;
+    case 'sae':
+      $('saes').querySelector('tbody')!.append(saeRow(m.result, SEED_COLOURS[m.sae]!));
+      break;
+    case 'done':
+      finish(m.summary);
+      break;
+    case 'error':
+      setState('failed', `training failed: ${m.message}`);
+      worker?.terminate();
+      worker = undefined;
+      break;
+  }
+}
+
+function reset(): void {
+  for (const id of ['pwmcc', 'chance', 'mean-l0', 'step-ms', 'step']) $(id).textContent = '-';
+  $('saes').querySelector('tbody')!.replaceChildren();
+  $<SVGSVGElement>('loss-chart').replaceChildren();
+  $<SVGSVGElement>('pwmcc-chart').replaceChildren();
+  const canvas = $<HTMLCanvasElement>('heatmap');
+  canvas.width = canvas.height = 1;
+}
+
+function start(settings: PlaygroundSettings): void {
+  worker?.terminate();
+  reset();
+  live = { settings, backend: settings.backend, losses: [], pairValues: [], stepMs: [], chance: NaN,
+    started: performance.now(), drawPending: false };
+  setState('running', 'loading the backend...');
+  worker = new Worker(new URL('./playground.worker.ts', import.meta.url), { type: 'module' });
+  worker.onmessage = (e: MessageEvent<WorkerMessage>) => onMessage(e.data);
+  worker.onerror = (e) => {
+    setState('failed', `the worker failed: ${e.message}`);
+    worker?.terminate();
+    worker = undefined;
+  };
+  worker.postMessage({ settings });
+}
+
+/** Validates `params`, shows the error or writes the settings into the address, and trains. */
+function trainWith(params: URLSearchParams, writeAddress: boolean): void {
+  let settings: PlaygroundSettings;
   try {
-    await setBackend('wasm');
-    return { name: 'wasm' };
+    settings = parseSettings(params);
   } catch (e) {
-    await setBackend('reference');
-    return { name: 'reference', error: (e as Error).message ?? String(e) };
+    $('settings-error').textContent = `These settings cannot run: ${(e as Error).message}`;
+    setState('invalid', 'not started: fix the settings above');
+    return;
   }
+  $('settings-error').textContent = '';
+  fillForm(settings);
+  if (writeAddress) history.replaceState(null, '', `${location.pathname}?${settingsToQuery(settings)}`);
+  start(settings);
 }
 
-async function train(): Promise<void> {
-  const status = $<HTMLElement>('status');
-  const button = $<HTMLButtonElement>('train');
-  button.disabled = true;
-  status.dataset.state = 'running';
-  status.textContent = 'loading the backend...';
-  const backend = await chooseBackend();
-  $<HTMLElement>('backend').textContent = backend.name;
-  if (backend.error) {
-    $<HTMLElement>('backend-error').textContent = `The wasm backend could not load (${backend.error}); running on the `
-      + `reference backend instead.`;
-  }
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  trainWith(formParams(), true);
+});
+$<HTMLButtonElement>('stop').addEventListener('click', () => {
+  worker?.terminate();
+  worker = undefined;
+  setState('stopped', `stopped: ${status.textContent?.replace(/^training /, 'at ') ?? ''}`);
+});
 
-  const xs = Array.from({ length: CONFIG.points }, (_, i) => -1 + (2 * i) / (CONFIG.points - 1));
-  const target = xs.map((v) => Math.sin(3 * v));
-  const x = tensor(xs, [CONFIG.points, 1]);
-  const y = tensor(target, [CONFIG.points, 1]);
-  const model = new MLP(new Rng(CONFIG.seed));
-  const opt = new Adam(model.parameters(), { lr: CONFIG.lr });
-  const losses: number[] = [];
-  const t0 = performance.now();
-  for (let step = 1; step <= CONFIG.steps; step++) {
-    opt.zeroGrad();
-    const loss = mseLoss(model.forward(x), y);
-    loss.backward();
-    opt.step();
-    losses.push(loss.item());
-    if (step % CONFIG.yieldEvery === 0 || step === CONFIG.steps) {
-      const prediction = Array.from(noGrad(() => model.forward(x)).toArray());
-      $<HTMLElement>('step').textContent = String(step);
-      $<HTMLElement>('loss-first').textContent = losses[0]!.toExponential(3);
-      $<HTMLElement>('loss-last').textContent = losses[losses.length - 1]!.toExponential(3);
-      status.textContent = `training: step ${step} of ${CONFIG.steps}`;
-      const logs = losses.map((l) => Math.log10(l));
-      drawLines($<SVGSVGElement>('loss-chart'), [{ xs: losses.map((_, i) => i + 1), ys: logs, cls: 'loss' }],
-        [Math.min(...logs), Math.max(...logs)]);
-      drawLines($<SVGSVGElement>('fit-chart'), [{ xs, ys: target, cls: 'target' },
-        { xs, ys: prediction, cls: 'prediction' }], [-1.2, 1.2]);
-      await new Promise((r) => setTimeout(r, 0)); // let the page repaint
-    }
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  status.textContent = `done: ${CONFIG.steps} steps in ${seconds.toFixed(2)} s on the ${backend.name} backend`;
-  status.dataset.state = 'done';
-  button.disabled = false;
-}
-
-function run(): void {
-  train().catch((e: Error) => {
-    const status = $<HTMLElement>('status');
-    status.dataset.state = 'failed';
-    status.textContent = `training failed: ${e.message}`;
-    $<HTMLButtonElement>('train').disabled = false;
-  });
-}
-
-$<HTMLButtonElement>('train').addEventListener('click', run);
-run();
+trainWith(new URLSearchParams(location.search), false);
