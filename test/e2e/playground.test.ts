@@ -25,7 +25,10 @@ const CHROMIUM = '/usr/bin/chromium';
 const COMMON = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 const NO_GPU = [...COMMON, '--disable-gpu'];
-/** No WebGL, in workers too (--disable-gpu alone, or --disable-3d-apis, still lets a worker's OffscreenCanvas have one). */
+/**
+ * No WebGL, in workers too (--disable-gpu alone, or --disable-3d-apis, still lets a worker's OffscreenCanvas have
+ * one).
+ */
 const NO_WEBGL = [...NO_GPU, '--disable-software-rasterizer'];
 const SWIFTSHADER = [...COMMON, '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
 /** Small enough for SwiftShader: two SAEs of 64 latents on 1,024 samples, 3 epochs (48 steps in all). */
@@ -73,7 +76,8 @@ async function finished(page: Page, timeout = 60_000) {
   const value = async (sel: string) => Number(await page.getAttribute(sel, 'data-value'));
   const saes = await page.$$eval('#saes tbody tr', (rows) => rows.map((r) => ({
     seed: Number((r as HTMLElement).dataset.seed),
-    ...Object.fromEntries(Array.from(r.querySelectorAll('td')).map((td) => [td.dataset.metric, Number(td.dataset.value)])),
+    ...Object.fromEntries(Array.from(r.querySelectorAll('td'))
+      .map((td) => [td.dataset.metric, Number(td.dataset.value)])),
   })));
   return { status, backend: (await page.textContent('#backend')) ?? '', note: (await page.textContent('#backend-note'))
     ?? '', pwmcc: await value('#pwmcc'), chance: await value('#chance'), saes: saes as Record<string, number>[] };
@@ -137,7 +141,8 @@ describe('the stability playground', () => {
     const t0 = performance.now();
     const { page, errors } = await open(SWIFTSHADER, `backend=gpujs&${SETTINGS}`);
     const r = await finished(page, 120_000);
-    console.log(`playground gpujs: ${r.status}; backend ${r.backend}; PWMCC gap ${Math.abs(r.pwmcc - node.pwmcc.mean)}`);
+    const gap = Math.abs(r.pwmcc - node.pwmcc.mean);
+    console.log(`playground gpujs: ${r.status}; backend ${r.backend}; PWMCC gap ${gap}`);
     expect(r.note).toBe('');
     expect(r.backend).toBe('gpujs (WebGL2)');
     expect(r.pwmcc).not.toBe(wasmPwmcc ?? node.pwmcc.mean); // computed on the GPU, in another float order

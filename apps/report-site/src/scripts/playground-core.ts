@@ -90,7 +90,9 @@ export function truthHeatmap(truth: Matrix, learned: Matrix): Heatmap {
   const taken = new Set(matched);
   const latents = [...matched, ...Array.from({ length: learned.rows }, (_, j) => j).filter((j) => !taken.has(j))];
   const values = new Float32Array(latents.length * features.length);
-  latents.forEach((j, r) => features.forEach((i, c) => { values[r * features.length + c] = cos[i * learned.rows + j]!; }));
+  latents.forEach((j, r) => features.forEach((i, c) => {
+    values[r * features.length + c] = cos[i * learned.rows + j]!;
+  }));
   return { rows: latents.length, cols: features.length, values, latents, features };
 }
 

@@ -22,7 +22,8 @@ async function chooseBackend(name: string): Promise<void> {
     try {
       const gpu = (await setBackend('gpujs')) as GpujsBackend;
       if (gpu.isGpu) return post({ type: 'backend', name: 'gpujs', mode: gpu.mode });
-      post({ type: 'backend', name: 'wasm', fallback: `gpu.js found no WebGL here (it would run in ${gpu.mode} mode)` });
+      const fallback = `gpu.js found no WebGL here (it would run in ${gpu.mode} mode)`;
+      post({ type: 'backend', name: 'wasm', fallback });
     } catch (e) {
       post({ type: 'backend', name: 'wasm', fallback: `gpujs could not start: ${(e as Error).message}` });
     }
