@@ -87,7 +87,7 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
 
 const PAGES = [['overview', '/'], ['copy', '/smoke/copy/'], ['modular', '/smoke/modular/'],
   ['synthetic', '/smoke/synthetic/'], ['findings', '/findings/'], ['statistics', '/statistics/'],
-  ['methods', '/methods/'], ['downloads', '/downloads/']] as const;
+  ['methods', '/methods/'], ['downloads', '/downloads/'], ['run', '/smoke/']] as const;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -150,6 +150,14 @@ describe('report site', () => {
         expect(task.pwmccCurve).toBeDefined();
         expect(charts.length).toBe(9 + (task.pwmccCurve ? 1 : 0));
         expect(charts.map((c) => c.title)).toContain('Cross-seed PWMCC by epoch');
+      }
+      if (name === 'run') {
+        // The run page: its tasks side by side, one row each; recovery shown only where a task has a truth.
+        expect(charts.length).toBe(0);
+        const rows = await page.$$eval('[data-testid=compare] tbody tr', (trs) => trs.map((tr) => [
+          tr.getAttribute('data-task'), tr.querySelector('td[data-column=recovered]')?.textContent?.trim()]));
+        expect(rows.map((r) => r[0])).toEqual(results.tasks.map((t) => t.name));
+        expect(rows.map((r) => r[1] === '–')).toEqual(results.tasks.map((t) => !t.truth));
       }
       if (name === 'synthetic') {
         // Generated activations: no transformer charts; recovery against agreement, one dot per seed pair, instead.
@@ -286,7 +294,8 @@ describe('report site', () => {
       }
     }
     const all = readdirSync(siteDir, { recursive: true }).map(String);
-    expect(all.filter((f) => f.includes('activations') || f.includes('.work'))).toEqual([]);
+    // (by path segment: the playground's worker bundle, playground.worker-<hash>.js, holds '.work' in its name)
+    expect(all.filter((f) => f.includes('activations.safetensors') || f.split('/').includes('.work'))).toEqual([]);
     expect(all.filter((f) => f.endsWith('.mjs'))).toEqual([]);
   });
 
@@ -347,7 +356,7 @@ describe('report site from the committed full-run results', () => {
     const at = `http://127.0.0.1:${(committedServer.address() as AddressInfo).port}`;
     try {
       const taskPages = configs.flatMap((c) => byConfig.get(c)!.tasks.map((t) => `/${c}/${t.name}/`));
-      const pages = ['/', '/findings/', '/statistics/', '/methods/', ...taskPages];
+      const pages = ['/', '/findings/', '/statistics/', '/methods/', ...configs.map((c) => `/${c}/`), ...taskPages];
       let checked = 0;
       for (const path of pages) {
         const page = await context.newPage();
