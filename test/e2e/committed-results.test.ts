@@ -45,7 +45,7 @@ import {
   evaluateSae, finiteOrNull, initialDecoder, makeTask, matrixFrom, parseResults, principalAxes, pwmcc,
   regenerateActivations, regenerateGenerated, saeOf, truthSection, welchTTest, zTest, type Config, type TaskResult,
 } from '@saelab/experiments';
-import { loadSae } from '@saelab/models';
+import { loadSae, saeSparsity } from '@saelab/models';
 import { setBackend } from '@saelab/tensor';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -165,7 +165,11 @@ describe.each(configs)('results/%s', (name) => {
     for (const t of results.tasks) {
       for (const s of t.saes) {
         const cfg = JSON.parse(readFileSync(join(dir, `${s.file}.cfg.json`), 'utf8')) as Record<string, unknown>;
-        expect(cfg, `${s.file}.cfg.json`).toMatchObject({ d_in: t.activations.dModel, d_sae: s.dSae, k: s.k,
+        // k: a count for TopK and BatchTopK; for the architectures that steer a coefficient, their L0 target (unless
+        // the config fixed lambda, which leaves k unused).
+        const sparsity = saeSparsity(s.variant) === 'k' ? { k: s.k }
+          : saeOf(config, t.name).lambda === undefined ? { target_l0: s.k } : {};
+        expect(cfg, `${s.file}.cfg.json`).toMatchObject({ d_in: t.activations.dModel, d_sae: s.dSae, ...sparsity,
           variant: s.variant, seed: s.seed, hook_name: t.activations.hook ?? t.kind });
       }
     }
