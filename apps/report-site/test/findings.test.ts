@@ -44,8 +44,8 @@ describe('findings', () => {
     const same = husaiLike('corrected');
     const a = text(husai, same).all;
     expect(a).toContain('## Does the corrected protocol change the conclusion?');
-    expect(a).toContain('On sequence copying, mean PWMCC goes from 0.3068 (husai: above chance, far from stable) to '
-      + '0.3068 (corrected: above chance, far from stable)');
+    expect(a).toContain('On sequence copying, mean PWMCC goes from 0.3068 (husai: above chance, below the stability '
+      + 'threshold) to 0.3068 (corrected: above chance, below the stability threshold)');
     expect(a).toContain('The verdicts are the same under both protocols. The corrected protocol does not settle the '
       + 'question: its decoders still barely leave their random start (on sequence copying and modular addition), and '
       + 'its activations still span no more dimensions than k (on sequence copying), so full-space PWMCC just above '

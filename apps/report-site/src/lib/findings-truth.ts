@@ -12,7 +12,7 @@ import type { NumberStyle } from './format.js';
 
 /** Agreement verdicts in a few words. */
 export const AGREEMENT_SHORT: Record<Agreement, string> = {
-  stable: 'stable', chance: 'chance level', 'above chance': 'above chance, far from stable',
+  stable: 'stable', chance: 'chance level', 'above chance': 'above chance, below the stability threshold',
   'below chance': 'below chance',
 };
 
@@ -165,8 +165,9 @@ export function syntheticFinding(runs: readonly Run[]): { id: string; title: str
   const generated = tasksOf(runs, true);
   if (generated.length === 0) return undefined;
   const paragraphs: Segment[][] = [];
-  paragraphs.push(['The positive control generates activations from features that are known, so a TopK SAE can be '
-    + 'scored against the truth and seed agreement read beside it. ', ...generated.flatMap(([run, t]): Segment[] => {
+  const lead = 'The positive control generates activations from features that are known, so an SAE of any '
+    + 'architecture can be scored against the truth and seed agreement read beside it. ';
+  paragraphs.push([lead, ...generated.flatMap(([run, t]): Segment[] => {
     const num = taskRef(run, t);
     const v = verdictOf(run, t);
     return [`On ${taskLabel(run, t)} (${saeSetting(run.results.tasks[t]!)}; ${run.name} run), the decoders recover `,
