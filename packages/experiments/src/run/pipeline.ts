@@ -14,6 +14,7 @@ import type { Config } from '../config/schema.js';
 import {
   checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results, type TaskResult,
 } from '../results/schema.js';
+import { isTransformerTask } from '../tasks/index.js';
 import { computeVerdicts } from '../verdicts/index.js';
 import { compareTasks } from './analysis.js';
 import { isGenerated, type JobResult, type SaeRecord, type TaskRecord } from './jobs.js';
@@ -113,7 +114,7 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
   };
   // The first stage trains transformers (and reads their activations); a run whose every task generates its
   // activations (synthetic) has none, and calls the stage by what it did.
-  const taskStage = taskNames.some((t) => 'transformer' in config.tasks[t]!) ? 'transformers' : 'activations';
+  const taskStage = taskNames.some((t) => isTransformerTask(config.tasks[t]!)) ? 'transformers' : 'activations';
   const transformers = stage<TaskRecord>(taskStage, 0, nTasks);
   const saes = stage<SaeRecord>('saes', nTasks, nTasks + nTasks * nSeeds);
   const tasks = stage<TaskResult>('analysis', nTasks + nTasks * nSeeds, jobs.length);

@@ -8,9 +8,9 @@
  * recorded in sweep.json with its error; the other cells still run.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '@saelab/models';
+import { writeFileAtomic, writeJsonAtomic } from '@saelab/models';
 import { check, SWEEP_SCHEMA_VERSION, SweepSchema, type Sweep, type SweepCell, type SweepRow } from '@saelab/results';
 import { runExperiment } from '../run/pipeline.js';
 import type { Reporter } from '../run/pool.js';
@@ -93,8 +93,6 @@ export async function runSweep(grid: Grid, base: Record<string, unknown>, o: Swe
   };
   check(SweepSchema, sweep, join(o.out, 'sweep.json'));
   await writeJsonAtomic(join(o.out, 'sweep.json'), sweep);
-  const csv = join(o.out, 'sweep.csv');
-  await writeFile(`${csv}.tmp`, toCsv(Object.keys(grid.axes), rows));
-  await rename(`${csv}.tmp`, csv);
+  await writeFileAtomic(join(o.out, 'sweep.csv'), toCsv(Object.keys(grid.axes), rows));
   return sweep;
 }
