@@ -14,8 +14,8 @@
  * checkpoint of the parameters does not hold it (`sae.threshold` is the number to keep beside one).
  */
 import {
-  add, gatherCombine, gatherLast, gt, kaimingUniform, mean, mul, noGrad, normalize, square, sub, tensor, topkIndices,
-  where, zeros, type Adam, type Rng, type Tensor,
+  gatherLast, gt, kaimingUniform, mean, mul, noGrad, normalize, square, sub, tensor, topkIndices, where, zeros,
+  type Adam, type Rng, type Tensor,
 } from '@saelab/tensor';
 import type { LoadedTensor, NamedTensor } from '../io/safetensors.js';
 import { fileTensor, initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput } from './architecture.js';
@@ -142,24 +142,10 @@ export class BatchTopKSAE extends TopKSAE<'batchtopk'> {
     return loss;
   }
 
-  /** loss = mse / var(x) + auxCoef * AuxK, as ./topk-openai.ts. */
+  /** loss = mse / var(x) + auxCoef * AuxK, as ./topk-openai.ts (./topk.ts, gaoObjective). */
   protected objective(x: Tensor, code: TopKCode, residual: Tensor, mse: Tensor, dataVariance: number):
     { loss: Tensor; aux: Tensor } {
-    const aux = this.auxK(x, code.pre, residual);
-    return { loss: add(mul(mse, 1 / dataVariance), aux), aux };
-  }
-
-  /** Gao et al.'s AuxK: the top-k_aux dead latents reconstruct the (detached) residual. */
-  private auxK(x: Tensor, pre: Tensor, residual: Tensor): Tensor {
-    const dead = Array.from(this.sinceFired, (s) => (s >= this.cfg.deadAfter ? 1 : 0));
-    const nDead = dead.reduce<number>((a, b) => a + b, 0);
-    if (nDead === 0) return zeros([], x.backend);
-    const kAux = Math.min(this.cfg.auxK, nDead);
-    const e = residual.detach();
-    const auxIdx = noGrad(() => topkIndices(where(tensor(dead, [this.cfg.dSae], x.backend), pre, -Infinity), kAux));
-    const eHat = gatherCombine(relu(this.preAt(x, auxIdx)), auxIdx, this.W_dec);
-    const scale = noGrad(() => mean(square(sub(e, mean(e, 0, true)))).item()) || 1;
-    return mul(mean(square(sub(e, eHat))), this.cfg.auxCoef / scale);
+    return this.gaoObjective(x, code, residual, mse, dataVariance);
   }
 
   override constrainDecoder(when: 'beforeStep' | 'afterStep'): void {

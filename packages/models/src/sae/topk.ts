@@ -5,11 +5,13 @@
  * off the tape; on the tape, only the k chosen rows per sample are touched.
  */
 import {
-  add, gatherDot, gatherRows, matmul, mean, noGrad, normalize, reshape, square, sub, topkIndices, type Tensor,
+  add, gatherCombine, gatherDot, gatherRows, matmul, mean, mul, noGrad, normalize, reshape, square, sub, tensor,
+  topkIndices, where, zeros, type Tensor,
 } from '@saelab/tensor';
 import {
   SparseAutoencoder, type SaeArchitectureFields, type SaeCode, type SaeFileConfig, type SaeOutput, type SaeParameters,
 } from './architecture.js';
+import { relu } from './shared.js';
 
 export interface TopKConfig<V extends string = string> {
   dIn: number; // 128: the transformer's d_model
@@ -103,6 +105,28 @@ export abstract class TopKSAE<V extends string = string> extends SparseAutoencod
     if (file.aux_coef !== undefined) c.auxCoef = file.aux_coef as number;
     if (file.dead_after !== undefined) c.deadAfter = file.dead_after as number;
     return c;
+  }
+
+  /**
+   * Gao et al.'s objective (openai, batchtopk): mse / var(x) + auxCoef * AuxK, where AuxK has the top-k_aux dead
+   * latents (unfired for deadAfter samples) reconstruct the detached residual, scaled by its variance.
+   */
+  protected gaoObjective(x: Tensor, code: TopKCode, residual: Tensor, mse: Tensor, dataVariance: number):
+    { loss: Tensor; aux: Tensor } {
+    const aux = this.auxK(x, code.pre, residual);
+    return { loss: add(mul(mse, 1 / dataVariance), aux), aux };
+  }
+
+  private auxK(x: Tensor, pre: Tensor, residual: Tensor): Tensor {
+    const dead = Array.from(this.sinceFired, (s) => (s >= this.cfg.deadAfter ? 1 : 0));
+    const nDead = dead.reduce<number>((a, b) => a + b, 0);
+    if (nDead === 0) return zeros([], x.backend);
+    const kAux = Math.min(this.cfg.auxK, nDead);
+    const e = residual.detach();
+    const auxIdx = noGrad(() => topkIndices(where(tensor(dead, [this.cfg.dSae], x.backend), pre, -Infinity), kAux));
+    const eHat = gatherCombine(relu(this.preAt(x, auxIdx)), auxIdx, this.W_dec);
+    const scale = noGrad(() => mean(square(sub(e, mean(e, 0, true)))).item()) || 1;
+    return mul(mean(square(sub(e, eHat))), this.cfg.auxCoef / scale);
   }
 
   /** Pre-activations of the chosen latents only, on the tape: [B, k]. */
