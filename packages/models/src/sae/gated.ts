@@ -13,15 +13,14 @@
  * directions, W_gate = W_dec^T, b_gate = r_mag = b_mag = 0, b_dec = 0. The code is dense (./shared.ts).
  */
 import {
-  add, exp, gt, kaimingUniform, matmul, mul, noGrad, normalize, reshape, square, sub, sum, tensor, zeros,
-  type Rng, type Tensor,
+  add, exp, gt, kaimingUniform, matmul, mul, noGrad, normalize, reshape, sub, sum, tensor, zeros, type Rng, type Tensor,
 } from '@saelab/tensor';
 import type { LoadedTensor, NamedTensor } from '../io/safetensors.js';
 import {
   fileTensor, host, initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput,
 } from './architecture.js';
 import {
-  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, relu, unitNormDecoder,
+  check, checkShape, checkTargetL0, defined, DenseSAE, isCoefficient, isFraction, reconstruction, relu, unitNormDecoder,
 } from './shared.js';
 
 export interface GatedConfig {
@@ -47,8 +46,7 @@ export function completeGatedConfig(config: GatedConfig): GatedSettings {
   const c = { ...gatedDefaults, ...defined(rest) };
   check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L1 coefficient; default 1)');
   check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0)');
-  check('targetL0', c.targetL0, Number.isFinite(c.targetL0) && c.targetL0 >= 0,
-    'a number >= 0 (0: no L0 controller; else the mean count of active latents to reach)');
+  checkTargetL0(c.targetL0);
   return c;
 }
 
@@ -96,22 +94,14 @@ export class GatedSAE extends DenseSAE<GatedSettings> {
     return { indices: this.denseIds(x.shape[0]!, x), values: this.parts(x).f };
   }
 
-
   forward(x: Tensor, dataVariance = 1): SaeOutput {
     const { piGate, f } = this.parts(x);
-    const xHat = this.decodeDense(f);
-    const residual = sub(x, xHat);
     const gateActs = relu(piGate);
     const l1 = mul(sum(gateActs), this.lambdaNow / (x.shape[0]! * Math.sqrt(dataVariance)));
     // The frozen decoder: the same weights, detached, so that this term trains the gate only.
     const viaGate = matmul(gateActs, this.W_dec.detach(), { bias: this.b_dec.detach() });
     const auxRec = reconstruction(sub(x, viaGate), dataVariance);
-    const aux = add(l1, auxRec);
-    const mse = mul(sum(square(residual)), 1 / residual.size);
-    return {
-      loss: add(reconstruction(residual, dataVariance), aux), mse, aux, xHat,
-      indices: this.denseIds(x.shape[0]!, x), values: f,
-    };
+    return this.denseOutput(x, f, this.decodeDense(f), add(l1, auxRec), dataVariance);
   }
 
   /** Unit-norm decoder rows (the paper's constraint). */

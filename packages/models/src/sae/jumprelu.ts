@@ -14,15 +14,15 @@
  * SAELens's files hold `threshold` (theta itself, not its log). The code is dense (./shared.ts).
  */
 import {
-  abs, add, div, exp, gt, kaimingUniform, log, lt, matmul, mul, noGrad, normalize, square, sub, sum, tensor, full,
-  type Rng, type Tensor, zeros,
+  abs, add, div, exp, gt, kaimingUniform, log, lt, matmul, mul, noGrad, normalize, sub, sum, tensor, full, type Rng,
+  type Tensor, zeros,
 } from '@saelab/tensor';
 import type { LoadedTensor, NamedTensor } from '../io/safetensors.js';
 import {
   fileTensor, host, initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput,
 } from './architecture.js';
 import {
-  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, unitNormDecoder,
+  check, checkShape, checkTargetL0, defined, DenseSAE, isCoefficient, isFraction, unitNormDecoder,
 } from './shared.js';
 
 export interface JumpReluConfig {
@@ -53,8 +53,7 @@ export function completeJumpReluConfig(config: JumpReluConfig): JumpReluSettings
   const c = { ...jumpReluDefaults, ...defined(rest) };
   check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L0 coefficient; default 1)');
   check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0)');
-  check('targetL0', c.targetL0, Number.isFinite(c.targetL0) && c.targetL0 >= 0,
-    'a number >= 0 (0: no L0 controller; else the mean count of active latents to reach)');
+  checkTargetL0(c.targetL0);
   for (const key of ['bandwidth', 'initThreshold'] as const) {
     check(key, c[key], Number.isFinite(c[key]) && c[key] > 0, 'a positive number (the paper\'s: 0.001)');
   }
@@ -121,17 +120,10 @@ export class JumpReluSAE extends DenseSAE<JumpReluSettings> {
     return { indices: this.denseIds(x.shape[0]!, x), values: this.parts(x).f };
   }
 
-
   forward(x: Tensor, dataVariance = 1): SaeOutput {
     const { f, l0 } = this.parts(x);
-    const xHat = this.decodeDense(f);
-    const residual = sub(x, xHat);
     const aux = mul(sum(l0), this.lambdaNow / x.shape[0]!); // lambda * mean_b ||f_b||_0: a count, scale-free
-    const mse = mul(sum(square(residual)), 1 / residual.size);
-    return {
-      loss: add(reconstruction(residual, dataVariance), aux), mse, aux, xHat,
-      indices: this.denseIds(x.shape[0]!, x), values: f,
-    };
+    return this.denseOutput(x, f, this.decodeDense(f), aux, dataVariance);
   }
 
   /** Unit-norm decoder rows (the paper's constraint). */

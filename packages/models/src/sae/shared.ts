@@ -10,9 +10,9 @@
  * (sparsity(x / sqrt v) = sparsity(x) / sqrt v); an L0 count does not. With v = 1 it is the paper's formula.
  */
 import {
-  gt, keep, matmul, mul, noGrad, normalize, sub, sum, tensor, where, type Adam, type Tensor,
+  add, gt, keep, matmul, mul, noGrad, normalize, square, sub, sum, tensor, where, type Adam, type Tensor,
 } from '@saelab/tensor';
-import { SparseAutoencoder, type SaeConfigBase } from './architecture.js';
+import { SparseAutoencoder, type SaeConfigBase, type SaeOutput } from './architecture.js';
 
 /** max(x, 0), gradient 0 at 0. */
 export const relu = (t: Tensor): Tensor => where(gt(t, 0), t, 0);
@@ -44,6 +44,12 @@ export function defined<T extends object>(o: T): T {
 export const isCoefficient = (v: number): boolean => Number.isFinite(v) && v >= 0;
 /** A fraction of training: a number in [0, 1]. */
 export const isFraction = (v: number): boolean => v >= 0 && v <= 1;
+
+/** Checks a dense SAE's L0 target (0: none). */
+export function checkTargetL0(targetL0: number): void {
+  check('targetL0', targetL0, Number.isFinite(targetL0) && targetL0 >= 0,
+    'a number >= 0 (0: no L0 controller; else the mean count of active latents to reach)');
+}
 
 /** lambda after its linear warm-up from 0 over the first `warmup` fraction of training (0: none). */
 export function warmedUp(lambda: number, warmup: number, progress: number): number {
@@ -184,6 +190,19 @@ export abstract class DenseSAE<C extends DenseSettings> extends SparseAutoencode
       if (firedNow[l]) this.sinceFired[l] = 0;
       else this.sinceFired[l]! += batch;
     }
+  }
+
+  /**
+   * A dense SAE's forward output: the loss (reconstruction / var(x) + `aux`, the architecture's other term), the
+   * per-element MSE, and the dense code f with its ids.
+   */
+  protected denseOutput(x: Tensor, f: Tensor, xHat: Tensor, aux: Tensor, dataVariance: number): SaeOutput {
+    const residual = sub(x, xHat);
+    const mse = mul(sum(square(residual)), 1 / residual.size);
+    return {
+      loss: add(reconstruction(residual, dataVariance), aux), mse, aux, xHat,
+      indices: this.denseIds(x.shape[0]!, x), values: f,
+    };
   }
 
   /** x_hat = f W_dec + b_dec for a dense code f [B, d_sae]. */

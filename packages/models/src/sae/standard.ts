@@ -9,12 +9,10 @@
  * The code is dense (./shared.ts, DenseSAE).
  */
 import {
-  add, kaimingUniform, matmul, mul, normalize, sqrt, square, sub, sum, tensor, zeros, type Rng, type Tensor,
+  kaimingUniform, matmul, mul, normalize, sqrt, square, sub, sum, tensor, zeros, type Rng, type Tensor,
 } from '@saelab/tensor';
 import { initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput } from './architecture.js';
-import {
-  check, checkShape, defined, DenseSAE, isCoefficient, isFraction, reconstruction, relu,
-} from './shared.js';
+import { check, checkShape, checkTargetL0, defined, DenseSAE, isCoefficient, isFraction, relu } from './shared.js';
 
 export interface StandardConfig {
   dIn: number; // 128: the transformer's d_model
@@ -43,8 +41,7 @@ export function completeStandardConfig(config: StandardConfig): StandardSettings
   const c = { ...standardDefaults, ...defined(rest) };
   check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L1 coefficient; 5 is Anthropic\'s)');
   check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0.05)');
-  check('targetL0', c.targetL0, Number.isFinite(c.targetL0) && c.targetL0 >= 0,
-    'a number >= 0 (0: no L0 controller; else the mean count of active latents to reach)');
+  checkTargetL0(c.targetL0);
   check('decoderInitNorm', c.decoderInitNorm, Number.isFinite(c.decoderInitNorm) && c.decoderInitNorm > 0,
     'a positive number (0.1)');
   check('applyBDecToInput', c.applyBDecToInput, typeof c.applyBDecToInput === 'boolean', 'true or false');
@@ -76,16 +73,11 @@ export class StandardSAE extends DenseSAE<StandardSettings> {
     return { indices: this.denseIds(x.shape[0]!, x), values: this.activations(x) };
   }
 
-
   forward(x: Tensor, dataVariance = 1): SaeOutput {
     const f = this.activations(x);
-    const xHat = this.decodeDense(f);
-    const residual = sub(x, xHat);
     const rowNorms = sqrt(sum(square(this.W_dec), -1)); // [d_sae], on the tape: the penalty's gradient reaches W_dec
     const l1 = mul(sum(mul(f, rowNorms)), this.lambdaNow / (x.shape[0]! * Math.sqrt(dataVariance)));
-    const rec = reconstruction(residual, dataVariance);
-    const mse = mul(sum(square(residual)), 1 / residual.size);
-    return { loss: add(rec, l1), mse, aux: l1, xHat, indices: this.denseIds(x.shape[0]!, x), values: f };
+    return this.denseOutput(x, f, this.decodeDense(f), l1, dataVariance);
   }
 
   fileFields(): SaeArchitectureFields {
