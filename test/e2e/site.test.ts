@@ -379,6 +379,40 @@ describe('report site from the committed full-run results', () => {
         await page.close();
       }
       expect(checked).toBeGreaterThan(200);
+
+      // Every committed sweep: its page's table holds each finished cell's numbers as its results.json has them,
+      // its charts are drawn, and its table downloads as the sweep wrote it.
+      const sweeps = readdirSync(committed).filter((c) => existsSync(join(committed, c, 'sweep.json')));
+      expect(sweeps, 'no results/<sweep>/sweep.json is committed').toContain('stability');
+      for (const name of sweeps) {
+        const sweep = JSON.parse(readFileSync(join(committed, name, 'sweep.json'), 'utf8')) as
+          { cells: { name: string; dir: string; status: string }[] };
+        const page = await context.newPage();
+        await page.goto(`${at}/sweeps/${name}/`, { waitUntil: 'load' });
+        const rows = await page.$$eval('[data-testid=sweep-cells] tbody tr', (trs) => trs.map((tr) => ({
+          cell: tr.getAttribute('data-cell')!, task: tr.getAttribute('data-task')!,
+          pwmcc: tr.querySelector('[data-column=pwmcc]')!.textContent!.trim(),
+          untrained: tr.querySelector('[data-column=untrained]')!.textContent!.trim(),
+          recovered: tr.querySelector('[data-column=recovered90]')!.textContent!.trim() })));
+        const done = sweep.cells.filter((c) => c.status === 'done');
+        const expected = done.flatMap((c) => {
+          const r = parseResults(JSON.parse(readFileSync(join(committed, name, c.dir, 'results.json'), 'utf8')),
+            `${name}/${c.dir}/results.json`);
+          return r.tasks.map((t) => ({ cell: c.name, task: t.name, pwmcc: t.pwmcc.mean.toFixed(4),
+            untrained: t.randomBaseline.empirical.mean.toFixed(4),
+            recovered: t.truth ? `${(100 * t.truth.mean.decoder.recovered90).toFixed(1)}%` : '–' }));
+        });
+        expect(rows, `/sweeps/${name}/: the cells table`).toEqual(expected);
+        const marks = await page.$$eval('figure.chart', (figs) => figs.map((f) =>
+          f.querySelectorAll('g[aria-label="dot"] circle, g[aria-label="line"] path').length));
+        expect(marks.length, `/sweeps/${name}/: charts`).toBeGreaterThan(0);
+        expect(marks.every((m) => m > 0), `/sweeps/${name}/: a chart without marks`).toBe(true);
+        expect((await page.textContent('[data-testid=sweep-findings]'))!.length).toBeGreaterThan(100);
+        await page.screenshot({ path: join(shots, `committed-sweep-${name}.png`), fullPage: true });
+        await page.close();
+        const csv = await fetch(`${at}/downloads/sweeps/${name}/sweep.csv`);
+        expect(await csv.text()).toBe(readFileSync(join(committed, name, 'sweep.csv'), 'utf8'));
+      }
     } finally {
       committedServer.close();
     }

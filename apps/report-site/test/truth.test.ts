@@ -191,3 +191,41 @@ describe('tasks with known features', () => {
     expect(doc.querySelectorAll('g[aria-label="dot"] circle')).toHaveLength(60);
   });
 });
+
+describe('the architectures finding', () => {
+  /** A run of three architectures on the synthetic task and two on copying, at the given mean PWMCC. */
+  const archRun = (gated: number) => {
+    const r = syntheticResults('architectures', [
+      { name: 'synthetic-topk-openai', pairs: Array(10).fill(0.93), recovered: Array(5).fill(0.9),
+        both: Array(10).fill(0.85) },
+      { name: 'synthetic-topk-husai', variant: 'husai', pairs: Array(10).fill(0.3), recovered: Array(5).fill(0),
+        both: Array(10).fill(0) },
+      { name: 'synthetic-gated', variant: 'gated', pairs: Array(10).fill(gated), recovered: Array(5).fill(0.6),
+        both: Array(10).fill(0.5) },
+    ], [{ kind: 'copy', pairs: Array(10).fill(0.8), ci95: [0.79, 0.81] },
+      { kind: 'copy', pairs: Array(10).fill(0.45), ci95: [0.44, 0.46] }]);
+    // The two copy tasks train openai and gated SAEs.
+    r.tasks[0]!.saes.forEach((s) => { s.variant = 'openai'; });
+    r.tasks[1]!.saes.forEach((s) => { s.variant = 'gated'; });
+    return r;
+  };
+
+  it('orders the architectures per task kind by PWMCC, with their verdicts, and says which are stable where', () => {
+    const { ids, all } = findingsText(archRun(0.75));
+    expect(ids).toContain('architectures');
+    const text = all.slice(all.indexOf('## Which architectures agree'));
+    expect(text).toContain('On synthetic features (architectures run, 5 seeds each), by mean PWMCC: openai 0.9300 '
+      + '(stable, within the span');
+    expect(text.indexOf('gated 0.7500')).toBeLessThan(text.indexOf('husai 0.3000'));
+    expect(text).toContain(', recovers 90.0%)');
+    expect(text).toContain('On sequence copying (architectures run, 5 seeds each), by mean PWMCC: openai 0.8000 '
+      + '(stable, within the span 0.8000, L0 32.00); and gated 0.4500 (above chance, below the stability threshold');
+    expect(text).toContain('Stable (mean PWMCC at or above 0.70) on every task: openai. Stable on some: gated '
+      + '(synthetic features). Stable on none: husai.');
+    // The positive-control finding leaves the architectures run to this one.
+    expect(all).not.toContain('synthetic-topk-husai (architectures run)');
+    const lower = findingsText(archRun(0.5)).all;
+    expect(lower).toContain('on every task: openai. Stable on none: gated and husai.');
+    expect(lower).toContain('by mean PWMCC: openai 0.9300');
+  });
+});

@@ -220,6 +220,27 @@ describe('pipeline (smoke config)', () => {
     expect(rb.tasks[1]!.activations.spectrum).toEqual(ra.tasks[1]!.activations.spectrum);
   });
 
+  it('adopts a transformer by its stage key whatever the task is called there', async () => {
+    const first = await tmp();
+    const ra = await run(first);
+    const raw = otherSae();
+    raw.name = 'renamed';
+    raw.tasks = { 'modular-openai': raw.tasks.modular };
+    const out = await tmp();
+    const rb = await runExperiment(validateConfig(raw), { out, backend, workers: 1, reporter: quiet, reuse: [first] });
+    expect(rb.environment.reusedTransformers).toEqual({ 'modular-openai': relative(out, first) });
+    expect(readFileSync(join(out, 'modular-openai', 'transformer.safetensors')))
+      .toEqual(readFileSync(join(first, 'modular', 'transformer.safetensors')));
+    expect(rb.tasks[0]!.transformer)
+      .toEqual({ ...ra.tasks[1]!.transformer, file: 'modular-openai/transformer.safetensors' });
+    // Without its records (a fresh clone), results.json's config names the task that holds it.
+    rmSync(join(first, '.work'), { recursive: true });
+    const again = await tmp();
+    const rc = await runExperiment(validateConfig(raw), { out: again, backend, workers: 1, reporter: quiet,
+      reuse: [first] });
+    expect(rc.environment.reusedTransformers).toEqual({ 'modular-openai': relative(again, first) });
+  });
+
   it('refuses a results folder that holds another config\'s run', async () => {
     const out = await tmp();
     await run(out);

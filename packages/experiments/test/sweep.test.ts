@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SweepSchema } from '@saelab/results';
 import { loadRawConfig } from '../src/config/load.js';
 import type { Reporter } from '../src/run/pool.js';
-import { expandGrid, isInvalid, loadGrid, type Grid } from '../src/sweep/grid.js';
+import { axisPaths, axisValues, expandGrid, isInvalid, loadGrid, type Grid } from '../src/sweep/grid.js';
 import { runSweep } from '../src/sweep/run.js';
 import { toCsv } from '../src/sweep/table.js';
 
@@ -33,6 +33,26 @@ describe('sweep grid', () => {
     expect(Object.keys(cell.config.tasks)).toEqual(['copy', 'synthetic']);
     expect(cell.config.tasks.synthetic!.sae).toEqual({ variant: 'openai', k: 2 });
     expect(cell.config.seeds).toEqual([4, 5, 6]);
+  });
+
+  it('takes a list of blocks as the union of their products, and gives every cell the set overrides', () => {
+    const g: Grid = { ...grid([{ 'sae.k': [2, 3], 'sae.expansion': [2] }, { 'sae.variant': ['husai', 'standard'] }]),
+      set: { tasks: ['synthetic'], 'sae.epochs': 2 } };
+    const cells = expandGrid(g, base);
+    expect(cells.map((c) => c.name)).toEqual(['k-2_expansion-2', 'k-3_expansion-2', 'variant-husai',
+      'variant-standard']);
+    for (const c of cells) {
+      if (isInvalid(c)) throw new Error(c.error);
+      expect([Object.keys(c.config.tasks), c.config.sae.epochs]).toEqual([['synthetic'], 2]);
+    }
+    const [, second, third] = cells as { config: { sae: { k: number; variant: string; expansion: number } } }[];
+    expect([second!.config.sae.k, second!.config.sae.expansion]).toEqual([3, 2]);
+    expect([third!.config.sae.variant, third!.config.sae.k]).toEqual(['husai', (base.sae as { k: number }).k]);
+    expect(axisValues(g)).toEqual({ 'sae.k': [2, 3], 'sae.expansion': [2], 'sae.variant': ['husai', 'standard'] });
+    expect(axisPaths(g)).toEqual(['sae.k', 'sae.expansion', 'sae.variant']);
+    expect(() => expandGrid({ ...g, set: { 'sae.width': 1 } }, base)).toThrow(/sweep axis 'sae.width'/);
+    expect(() => expandGrid(grid([{ 'sae.k': [2] }, { 'sae.k': [2] }]), base))
+      .toThrow(/two cells are both called 'k-2'/);
   });
 
   it('names a bad axis and what it may be, before any cell is built', () => {

@@ -57,7 +57,10 @@ export const SweepSchema = z.object({
   name: z.string(),
   description: z.string(),
   base: z.string(),
+  /** Every axis path with the values some cell takes (a grid of several blocks: each block's cells take some). */
   axes: z.record(z.string(), z.array(z.unknown())),
+  /** The overrides every cell took (the grid's `set`), by path. */
+  set: z.record(z.string(), z.unknown()).optional(),
   backend: z.string(),
   startedAt: z.string(),
   finishedAt: z.string(),

@@ -15,6 +15,7 @@ import { diffConfigs, showValue } from './config-diff.js';
 import { listInWords } from './format.js';
 import { claimOf, measured, taskFinding, type Finding } from './findings-task.js';
 import { AGREEMENT_SHORT, syntheticFinding } from './findings-truth.js';
+import { architectureFinding, isArchitectureRun } from './findings-architectures.js';
 
 export { budgetSentences, runOfFolder, subspaceSentences, type Finding } from './findings-task.js';
 
@@ -215,8 +216,11 @@ export function findings(runs: readonly Run[]): Finding[] {
   if (z) out.push(z);
   const change = protocolFinding(runs);
   if (change) out.push(change);
-  const control = syntheticFinding(runs);
+  // The positive control's finding reads runs of one or two SAE settings; a run comparing architectures has its own.
+  const control = syntheticFinding(runs.filter((r) => !isArchitectureRun(r)));
   if (control) out.push(control);
+  const architectures = architectureFinding(runs);
+  if (architectures) out.push(architectures);
   out.push(...recipeFindings(runs));
   if (!runs.some((r) => r.name === 'corrected')) {
     out.push({

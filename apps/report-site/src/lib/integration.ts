@@ -2,19 +2,22 @@
  * The Astro integration that ties the site to a results folder: it validates every results.json
  * before anything renders (so a bad file fails the build at once, naming the file and the field),
  * tells the pages which folder to read, and after the build copies each run's published files
- * (results.json, weights, SAE cfgs) into `downloads/<config>/`. Activations and `.work/` stay out.
+ * (results.json, weights, SAE cfgs) into `downloads/<config>/`, and each sweep's table (sweep.json, sweep.csv) into
+ * `downloads/sweeps/<sweep>/`. Activations and `.work/` stay out.
  */
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
 import { loadRuns, publishedFiles, resolveResultsDir, type LoadedRun } from './results.js';
+import { loadSweeps, sweepFiles, type LoadedSweep } from './sweeps.js';
 
 /** Where downloads live inside the built site. */
 export const DOWNLOADS_DIR = 'downloads';
 
 export function saelabResults(): AstroIntegration {
   let runs: LoadedRun[] = [];
+  let sweeps: LoadedSweep[] = [];
   return {
     name: 'saelab-results',
     hooks: {
@@ -22,8 +25,10 @@ export function saelabResults(): AstroIntegration {
         const repoRoot = fileURLToPath(new URL('../../', config.root));
         const dir = resolveResultsDir(process.env, repoRoot);
         runs = loadRuns(dir);
+        sweeps = loadSweeps(dir);
         process.env.SAELAB_RESULTS = dir; // the pages (rendered in this process) read the same folder
-        logger.info(`results from ${dir}: ${runs.map((r) => r.name).join(', ')}`);
+        logger.info(`results from ${dir}: ${runs.map((r) => r.name).join(', ')}`
+          + `${sweeps.length ? `; sweeps ${sweeps.map((s) => s.name).join(', ')}` : ''}`);
       },
       'astro:build:done': async ({ dir, logger }) => {
         const site = fileURLToPath(dir);
@@ -39,6 +44,17 @@ export function saelabResults(): AstroIntegration {
             await copyFile(join(run.dir, rel), to).catch((e: NodeJS.ErrnoException) => {
               throw new Error(`${join(run.dir, rel)} is listed in ${join(run.dir, 'results.json')} but cannot be `
                 + `copied (${e.code ?? e.message}); regenerate the run with \`npx saelab run --config ${run.name}\`.`);
+            });
+            count++;
+          }
+        }
+        for (const s of sweeps) {
+          for (const file of sweepFiles) {
+            const to = join(site, DOWNLOADS_DIR, 'sweeps', s.name, file);
+            await mkdir(dirname(to), { recursive: true });
+            await copyFile(join(s.dir, file), to).catch((e: NodeJS.ErrnoException) => {
+              throw new Error(`${join(s.dir, file)} cannot be copied (${e.code ?? e.message}); regenerate the sweep `
+                + `with \`npx saelab sweep --grid ${s.name}\`.`);
             });
             count++;
           }

@@ -28,6 +28,12 @@ export const ConfigSchema = z.strictObject({
     bootstrapIterations: int(), // 10,000 resamples of seeds
     sharedThreshold: fraction(), // 0.7: a latent is shared when both cosines exceed it
     seed: int(0), // the bootstrap's generator
+    /**
+     * true (left out): results.json holds PWMCC after every SAE epoch, from the snapshots the SAE jobs keep. A
+     * sweep whose budget is an axis sets false: the curve costs an all-pairs cosine per epoch, more than the rest of
+     * the analysis at 80 epochs of d_sae 2048.
+     */
+    pwmccCurve: z.boolean('pwmccCurve must be true or false').optional(),
   }),
 }).superRefine((c, ctx) => {
   for (const [name, task] of Object.entries(c.tasks)) {

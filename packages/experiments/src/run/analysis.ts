@@ -112,7 +112,7 @@ export async function analyseTask(config: Config, taskName: string, out: string,
     saes: saes.map((s) => ({ seed: s.seed, variant: sae.variant, k: sae.k, dSae, ...s.metrics,
       file: rel(paths.sae(s.seed)) })),
     ...compared,
-    ...await pwmccCurve(paths, saes, inits, axes, sae.epochs),
+    ...config.analysis.pwmccCurve === false ? {} : await pwmccCurve(paths, saes, inits, axes, sae.epochs),
     ...(isGenerated(tr) && tr.truth
       ? { truth: await truthSection(rel(paths.truth), paths.truth, tr.meanActive ?? NaN, d, seeds, decoders,
         encoders, inits, compared.pwmcc.pairs) } : {}),

@@ -31,14 +31,16 @@ export interface RegeneratedActivations {
 
 /**
  * The activations a task's SAEs were trained on, through the transformer file at `transformerPath`, on the
- * current backend. Memoised by the file's bytes, the task's config and `backend`, so a config that reused
- * another's transformer (corrected reuses husai's copy transformer) does not extract them twice.
+ * current backend. Memoised by the file's bytes, the task's config without its SAE fields and `backend`, so a config
+ * that reused another's transformer (corrected reuses husai's copy transformer), or tasks that train different SAEs on
+ * one transformer (the architectures run's), do not extract them twice.
  */
 const cache = new Map<string, Promise<RegeneratedActivations>>();
 export function regenerateActivations(transformerPath: string, taskName: string, taskCfg: TaskConfig,
     backend: string) {
   const cfg = transformerConfig(taskName, taskCfg);
-  const key = `${createHash('sha256').update(readFileSync(transformerPath)).digest('hex')} ${JSON.stringify(taskCfg)} `
+  const { sae: _ownSae, ...data } = taskCfg as TaskConfig & { sae?: unknown }; // a task's SAE fields key only its SAEs
+  const key = `${createHash('sha256').update(readFileSync(transformerPath)).digest('hex')} ${JSON.stringify(data)} `
     + `${backend}`;
   if (!cache.has(key)) {
     cache.set(key, (async () => {

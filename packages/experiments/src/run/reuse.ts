@@ -6,7 +6,7 @@
  * trains it once instead of twice. A folder without stage records (a fresh clone's committed results)
  * still lends its transformers: their keys follow from the config its results.json records.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeJsonAtomic } from '@saelab/models';
@@ -49,9 +49,26 @@ async function publishedRecord(dir: string, task: string): Promise<TransformerRe
 }
 
 /**
+ * The tasks of a results folder that might hold `task`'s transformer: `task` itself first, then every other task the
+ * folder has (stage records under .work/, or results.json's config), since the key, not the name, decides: the
+ * architectures run's copy-gated and copy-standard train SAEs on corrected's copy transformer.
+ */
+function taskNamesIn(dir: string, task: string): string[] {
+  const names = new Set([task]);
+  try {
+    for (const e of readdirSync(join(dir, '.work'), { withFileTypes: true })) if (e.isDirectory()) names.add(e.name);
+  } catch { /* no stage records: a fresh clone's folder */ }
+  try {
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { config?: { tasks?: object } };
+    for (const name of Object.keys(results.config?.tasks ?? {})) names.add(name);
+  } catch { /* no results.json yet */ }
+  return [...names];
+}
+
+/**
  * For each task whose transformer is not yet done in `out`, copies a finished transformer with the same
  * stage key (and its activations, where their key matches too) from the first folder in `from` that has
- * one. Returns, per task, the folder it came from (relative to `out`), for the run's record.
+ * one (under any task name). Returns, per task, the folder it came from (relative to `out`), for the run's record.
  */
 export async function adoptFinishedStages(config: Config, out: string, backend: string,
     from: readonly string[]): Promise<Record<string, string>> {
@@ -60,9 +77,9 @@ export async function adoptFinishedStages(config: Config, out: string, backend: 
     const keys = stageKeys(config, task, backend);
     const here = taskPaths(out, task);
     if ((await readRecord(here.transformerRecord))?.key === keys.transformer && existsSync(here.transformer)) continue;
-    for (const dir of from) {
-      const there = taskPaths(dir, task);
-      const record = (await readRecord(there.transformerRecord)) ?? (await publishedRecord(dir, task));
+    for (const [dir, name] of from.flatMap((d) => taskNamesIn(d, task).map((n) => [d, n] as const))) {
+      const there = taskPaths(dir, name);
+      const record = (await readRecord(there.transformerRecord)) ?? (await publishedRecord(dir, name));
       if (record?.key !== keys.transformer || !existsSync(there.transformer)) continue;
       await mkdir(here.dir, { recursive: true });
       await mkdir(here.work, { recursive: true });

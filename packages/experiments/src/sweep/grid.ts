@@ -5,6 +5,10 @@
  *   { "name": "k-by-size", "description": "...", "base": "synthetic",
  *     "axes": { "sae.k": [4, 8, 16], "sae.expansion": [2, 4] } }
  *
+ * `axes` may also be a list of such blocks: the cells are the union of the blocks' products (a full
+ * grid over size and k, say, plus every architecture at one setting). `set` holds overrides every cell
+ * takes (a path and its one value, as an axis of one value that does not name the cells).
+ *
  * An axis is a dotted path into the config: `sae.<field>` (the SAE training of every task without its
  * own value for that field), `tasks.<task>.<field...>` (one task's field, e.g. `tasks.synthetic.sae.k`),
  * `analysis.<field>`, `seeds` (each value a list of seeds), or `tasks` (each value a list of the base's
@@ -18,15 +22,38 @@ import { ConfigError, loadRawConfig, validateConfig } from '../config/load.js';
 import { SaeTrainingSchema, type Config } from '../config/schema.js';
 import { hashOf } from '../run/layout.js';
 
+const AxesSchema = z.record(z.string(), z.array(z.unknown()).min(1, 'an axis needs at least one value'))
+  .refine((a) => Object.keys(a).length > 0, 'a sweep needs at least one axis');
+
 export const GridSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a sweep name is a lowercase word (letters, digits, dashes)'),
   description: z.string(),
   /** A preset name or a path to a config (relative to the grid file). */
   base: z.string().min(1),
-  axes: z.record(z.string(), z.array(z.unknown()).min(1, 'an axis needs at least one value'))
-    .refine((a) => Object.keys(a).length > 0, 'a sweep needs at least one axis'),
+  /** Overrides every cell takes, by path (as an axis path), before its own axis values. */
+  set: z.record(z.string(), z.unknown()).optional(),
+  axes: z.union([AxesSchema, z.array(AxesSchema).min(1, 'a list of axis blocks needs at least one block')]),
 });
 export type Grid = z.infer<typeof GridSchema>;
+export type Axes = z.infer<typeof AxesSchema>;
+
+/** The grid's axis blocks: one for a plain grid, each of the list's otherwise. */
+export const blocksOf = (grid: Grid): Axes[] => (Array.isArray(grid.axes) ? grid.axes : [grid.axes]);
+
+/** Every axis path of the grid, in order of first appearance (sweep.csv's axis columns). */
+export const axisPaths = (grid: Grid): string[] => [...new Set(blocksOf(grid).flatMap((b) => Object.keys(b)))];
+
+/** Every axis with the values any block gives it (sweep.json's `axes`). */
+export function axisValues(grid: Grid): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const b of blocksOf(grid)) {
+    for (const [p, vs] of Object.entries(b)) {
+      const seen = out[p] ??= [];
+      for (const v of vs) if (!seen.some((x) => hashOf(x) === hashOf(v))) seen.push(v);
+    }
+  }
+  return out;
+}
 
 /** One cell of a grid: its name (also its folder), its value on every axis, and its validated config. */
 export interface Cell {
@@ -97,14 +124,22 @@ function part(path: string, value: unknown): string {
   return `${leaf}-${shown}`.toLowerCase();
 }
 
-/** Every cell of the grid, in axis order (the last axis varies fastest). */
-export function expandGrid(grid: Grid, base: Record<string, unknown>): (Cell | InvalidCell)[] {
-  const paths = Object.keys(grid.axes);
-  for (const p of paths) checkAxis(p, base);
+/** The cells of one block, in axis order (the last axis varies fastest). */
+function combosOf(block: Axes): Record<string, unknown>[] {
   let combos: Record<string, unknown>[] = [{}];
-  for (const p of paths) combos = combos.flatMap((c) => grid.axes[p]!.map((v) => ({ ...c, [p]: v })));
+  for (const [p, values] of Object.entries(block)) {
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [p]: v })));
+  }
+  return combos;
+}
+
+/** Every cell of the grid: each block's in axis order (the last axis varies fastest), block after block. */
+export function expandGrid(grid: Grid, base: Record<string, unknown>): (Cell | InvalidCell)[] {
+  const set = grid.set ?? {};
+  for (const p of [...Object.keys(set), ...axisPaths(grid)]) checkAxis(p, base);
   const names = new Set<string>();
-  return combos.map((axes) => {
+  return blocksOf(grid).flatMap(combosOf).map((axes) => {
+    const paths = Object.keys(axes);
     const name = paths.map((p) => part(p, axes[p])).join('_');
     if (names.has(name)) {
       throw new ConfigError(`sweep ${grid.name}: two cells are both called '${name}'; an axis repeats a value`);
@@ -112,6 +147,7 @@ export function expandGrid(grid: Grid, base: Record<string, unknown>): (Cell | I
     names.add(name);
     const raw = structuredClone(base);
     try {
+      for (const [p, v] of Object.entries(set)) apply(raw, p, v);
       for (const p of paths) apply(raw, p, axes[p]);
       raw.name = `${grid.name}/${name}`;
       return { name, axes, config: validateConfig(raw, `sweep ${grid.name}, cell ${name}`) };

@@ -14,7 +14,7 @@ import { writeFileAtomic, writeJsonAtomic } from '@saelab/models';
 import { check, SWEEP_SCHEMA_VERSION, SweepSchema, type Sweep, type SweepCell, type SweepRow } from '@saelab/results';
 import { runExperiment } from '../run/pipeline.js';
 import type { Reporter } from '../run/pool.js';
-import { expandGrid, isInvalid, type Grid } from './grid.js';
+import { axisPaths, axisValues, expandGrid, isInvalid, type Grid } from './grid.js';
 import { cellRows, toCsv } from './table.js';
 
 export interface SweepOptions {
@@ -89,10 +89,11 @@ export async function runSweep(grid: Grid, base: Record<string, unknown>, o: Swe
     + 'done');
   const sweep: Sweep = {
     schemaVersion: SWEEP_SCHEMA_VERSION, name: grid.name, description: grid.description, base: grid.base,
-    axes: grid.axes, backend: o.backend, startedAt, finishedAt: new Date().toISOString(), cells: records, rows,
+    axes: axisValues(grid), ...(grid.set ? { set: grid.set } : {}), backend: o.backend, startedAt,
+    finishedAt: new Date().toISOString(), cells: records, rows,
   };
   check(SweepSchema, sweep, join(o.out, 'sweep.json'));
   await writeJsonAtomic(join(o.out, 'sweep.json'), sweep);
-  await writeFileAtomic(join(o.out, 'sweep.csv'), toCsv(Object.keys(grid.axes), rows));
+  await writeFileAtomic(join(o.out, 'sweep.csv'), toCsv(axisPaths(grid), rows));
   return sweep;
 }

@@ -1,0 +1,123 @@
+/** The sweep page's data: sweep folders load and fail clearly; cells summarise their results; findings follow the numbers. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SWEEP_SCHEMA_VERSION, spanLevel, type Results, type Sweep } from '@saelab/results';
+import { architectureChart, gridChart, METRICS } from '../src/lib/charts/sweep.js';
+import { architectureCells, cellSummaries, gridCells, sweepFindings } from '../src/lib/sweep-summary.js';
+import { loadSweep, loadSweeps } from '../src/lib/sweeps.js';
+import { syntheticResults } from './synthetic-fixture.js';
+
+interface CellSpec { name: string; variant?: string; dSae: number; epochs: number; pwmcc: number; recovered: number;
+  axes?: Record<string, unknown> }
+
+/** One cell's results: a synthetic task at that shape and budget, every pair at `pwmcc`. */
+function cellResults(c: CellSpec): Results {
+  const r = syntheticResults(`fixture/${c.name}`, [{ name: 'synthetic', variant: c.variant ?? 'openai', dSae: c.dSae,
+    k: 8, pairs: Array(10).fill(c.pwmcc), recovered: Array(5).fill(c.recovered), both: Array(10).fill(c.recovered) }]);
+  return { ...r, config: { ...r.config, sae: { ...r.config.sae, epochs: c.epochs } } };
+}
+
+const SPECS: CellSpec[] = [
+  { name: 'expansion-2_epochs-5', dSae: 256, epochs: 5, pwmcc: 0.4, recovered: 0.2 },
+  { name: 'expansion-2_epochs-80', dSae: 256, epochs: 80, pwmcc: 0.8, recovered: 0.5 },
+  { name: 'expansion-4_epochs-5', dSae: 512, epochs: 5, pwmcc: 0.5, recovered: 0.3 },
+  { name: 'expansion-4_epochs-80', dSae: 512, epochs: 80, pwmcc: 0.95, recovered: 0.92 },
+  { name: 'expansion-8_epochs-5', dSae: 1024, epochs: 5, pwmcc: 0.45, recovered: 0.5 },
+  { name: 'expansion-8_epochs-80', dSae: 1024, epochs: 80, pwmcc: 0.7, recovered: 0.99 },
+  { name: 'variant-husai', variant: 'husai', dSae: 512, epochs: 80, pwmcc: 0.3, recovered: 0 },
+  { name: 'variant-jumprelu_initthreshold-0.3', variant: 'jumprelu', dSae: 512, epochs: 80, pwmcc: 0.6,
+    recovered: 0.4, axes: { 'sae.initThreshold': 0.3 } },
+];
+
+/** A sweep folder on disk: sweep.json and each cell's results.json. */
+function writeSweep(specs: CellSpec[], name = 'fixture'): string {
+  const root = mkdtempSync(join(tmpdir(), 'saelab-site-sweep-'));
+  const dir = join(root, name);
+  const sweep: Sweep = {
+    schemaVersion: SWEEP_SCHEMA_VERSION, name: 'fixture', description: 'a fixture', base: 'synthetic', axes: {},
+    backend: 'wasm', startedAt: '2026-12-03T00:00:00Z', finishedAt: '2026-12-03T00:30:00Z', rows: [],
+    cells: [...specs.map((c) => ({ name: c.name, dir: `cells/${c.name}`, axes: c.axes ?? {}, status: 'done' as const,
+      durationMs: 1000 })), { name: 'k-600', dir: 'cells/k-600', axes: { 'sae.k': 600 }, status: 'failed',
+      error: 'k (600) must be <= d_sae', durationMs: 0 }],
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'sweep.json'), JSON.stringify(sweep));
+  for (const c of specs) {
+    mkdirSync(join(dir, 'cells', c.name), { recursive: true });
+    writeFileSync(join(dir, 'cells', c.name, 'results.json'), JSON.stringify(cellResults(c)));
+  }
+  return root;
+}
+
+describe('sweep folders', () => {
+  it('loads every folder with a sweep.json, with the results of its finished cells', () => {
+    const root = writeSweep(SPECS);
+    mkdirSync(join(root, 'not-a-sweep'));
+    const [s, ...rest] = loadSweeps(root);
+    expect(rest).toEqual([]);
+    expect([s!.name, s!.results.size, s!.sweep.cells.length]).toEqual(['fixture', SPECS.length, SPECS.length + 1]);
+    expect(loadSweeps(join(root, 'missing'))).toEqual([]);
+  });
+
+  it('names the file and the fix when a finished cell has no results, the folder is misnamed, or the JSON is bad', () => {
+    const root = writeSweep(SPECS);
+    rmSync(join(root, 'fixture', 'cells', SPECS[2]!.name, 'results.json'));
+    expect(() => loadSweep(join(root, 'fixture'), 'fixture'))
+      .toThrow(/says cell expansion-4_epochs-5 is done, but .*results\.json is missing; regenerate it with `npx saelab sweep --grid fixture`/);
+    const other = writeSweep(SPECS, 'elsewhere');
+    expect(() => loadSweeps(other)).toThrow(/holds sweep 'fixture' but sits in a folder named 'elsewhere'/);
+    writeFileSync(join(other, 'elsewhere', 'sweep.json'), '{"schemaVersion": 1}');
+    expect(() => loadSweeps(other)).toThrow(/sweep\.json is not a valid sweep\.json:\n {2}name: /);
+  });
+});
+
+describe('sweep summaries and findings', () => {
+  const s = loadSweeps(writeSweep(SPECS))[0]!;
+  const cells = cellSummaries(s);
+
+  it('reads each cell\'s numbers from its results.json', () => {
+    expect(cells.map((c) => c.name)).toEqual(SPECS.map((c) => c.name));
+    for (const c of cells) {
+      const t = s.results.get(c.name)!.tasks[0]!;
+      const level = t.subspace[spanLevel(t)]!;
+      expect([c.pwmcc, c.untrained, c.chance, c.subspace, c.subspaceChance, c.recovered90, c.dSae, c.k])
+        .toEqual([t.pwmcc.mean, t.randomBaseline.empirical.mean, t.randomBaseline.analytic, level.decoder.mean,
+          level.analytic, t.truth!.mean.decoder.recovered90, t.saes[0]!.dSae, t.saes[0]!.k]);
+    }
+    expect(cells.at(-1)!.label).toBe('jumprelu, initThreshold 0.3');
+    expect(cells.map((c) => c.epochs)).toEqual(SPECS.map((c) => c.epochs));
+  });
+
+  it('splits the size-by-budget grid from the architectures at their shared setting', () => {
+    expect(gridCells(cells).map((c) => c.name)).toEqual(SPECS.slice(0, 6).map((c) => c.name));
+    expect(architectureCells(cells).map((c) => c.label)).toEqual(['openai', 'husai', 'jumprelu, initThreshold 0.3']);
+  });
+
+  it('writes findings from the numbers, and they change when the numbers do', () => {
+    const text = sweepFindings(cells).join('\n');
+    expect(text).toContain('8 of 8 cells agree above their untrained decoders');
+    expect(text).toContain('Longer training raised agreement in 3 of 3 settings of size and k (from 5 to 80 epochs); '
+      + 'the largest rise, at d_sae 512 and k 8, took PWMCC from 0.5000 to 0.9500.');
+    expect(text).toContain('At 80 epochs, PWMCC is highest at d_sae 512 for k 8 (0.9500).');
+    expect(text).toContain('Recovery of the true features at |cos| >= 0.9 is highest at d_sae 1024 for k 8 (99.0%).');
+    expect(text).toContain('2 cells recover at least 90% of the true features; in 1 of them PWMCC is below 0.9 '
+      + '(lowest: d_sae 1024, k 8, 80 epochs, PWMCC 0.7000');
+    expect(text).toContain('the architectures rank by PWMCC: openai 0.9500 (recovers 92.0%');
+    const worse = cellSummaries(loadSweeps(writeSweep(SPECS.map((c) => (c.name === 'expansion-2_epochs-80'
+      ? { ...c, pwmcc: 0.3 } : c))))[0]!);
+    expect(sweepFindings(worse).join('\n')).toContain('Longer training raised agreement in 2 of 3 settings');
+  });
+
+  it('draws each grid chart with every point and chance level in its text', () => {
+    const chart = gridChart(gridCells(cells), METRICS.pwmcc, 'dSae')!;
+    expect(chart.html).toContain('<svg');
+    expect(chart.description).toContain('epochs 80, k 8, d_sae 512: 0.9500');
+    expect(chart.description).toContain(`Analytic chance: epochs 5, d_sae 256: ${cells[0]!.chance.toFixed(4)}`);
+    expect(gridChart(gridCells(cells), METRICS.recovered90, 'epochs')!.description)
+      .toContain('d_sae 1024, k 8, epochs 80: 99.0%');
+    expect(architectureChart(architectureCells(cells))!.description).toContain('husai: PWMCC 0.3000');
+    expect(architectureChart([])).toBeUndefined();
+  });
+});
