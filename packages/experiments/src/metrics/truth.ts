@@ -10,7 +10,7 @@
  *   For two seeds, `bothRecovered` asks whether the SAEs agree because both found the truth.
  * - Matched cosine: a one-to-one (Hungarian) matching, so one latent cannot stand for two features.
  */
-import { linearAssignment } from './matching.js';
+import { rectangularAssignment } from './rectangular.js';
 import { checkSameSpace, cosineMatrix, type Matrix } from './pwmcc.js';
 
 /** Row and column maxima of the |cos| matrix between truth [N, d] and learned [L, d]. */
@@ -91,27 +91,30 @@ export interface TruthMatch {
 
 /**
  * One-to-one matching maximising the total |cos| between true features and latents (the linear
- * assignment problem, solved by matching.ts's LAPJV). hungarianMatch needs equal counts; here
- * d_sae and N usually differ, so the smaller set is matched into the larger: the cost matrix is
- * padded to a square with constant dummy rows, which every assignment pays in full, so the
- * optimum over the real rows is the best injective matching.
+ * assignment problem). d_sae and N usually differ, so the smaller set is matched into the larger
+ * (rectangular.ts: exact, and unlike padding the cost matrix to a square with dummy rows, which
+ * gives the same optimum, it does not pay a full search per dummy row).
  */
 export function matchedToTruth(truth: Matrix, learned: Matrix): TruthMatch {
   checkSameSpace(truth, learned, 'matchedToTruth');
   const n = truth.rows;
   const l = learned.rows;
-  const size = Math.max(n, l);
   const cos = cosineMatrix(truth, learned); // [N, L]
-  const cost = new Float64Array(size * size).fill(1); // padding: cost 1, as for |cos| 0
-  for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) cost[i * size + j] = 1 - cos[i * l + j]!;
-  const assignment = linearAssignment(cost, size); // row (feature or dummy) -> column (latent or dummy)
   const latentOf = new Int32Array(n).fill(-1);
+  if (n <= l) {
+    const cost = new Float64Array(n * l);
+    for (let k = 0; k < cost.length; k++) cost[k] = 1 - cos[k]!;
+    latentOf.set(rectangularAssignment(cost, n, l)); // feature -> latent
+  } else {
+    const cost = new Float64Array(l * n); // [L, N]: latents into features
+    for (let i = 0; i < n; i++) for (let j = 0; j < l; j++) cost[j * n + i] = 1 - cos[i * l + j]!;
+    rectangularAssignment(cost, l, n).forEach((feature, latent) => { latentOf[feature] = latent; });
+  }
   const featureCosine = new Float64Array(n);
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const j = assignment[i]!;
-    if (j >= l) continue; // a feature left over when L < N
-    latentOf[i] = j;
+    const j = latentOf[i]!;
+    if (j < 0) continue; // a feature left over when L < N
     featureCosine[i] = cos[i * l + j]!;
     sum += featureCosine[i]!;
   }
