@@ -1,4 +1,4 @@
-/** The sweep page's data: sweep folders load and fail clearly; cells summarise their results; findings follow the numbers. */
+/** The sweep page's data: folders load or fail clearly; cells summarise their results; findings follow the numbers. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,11 +61,11 @@ describe('sweep folders', () => {
     expect(loadSweeps(join(root, 'missing'))).toEqual([]);
   });
 
-  it('names the file and the fix when a finished cell has no results, the folder is misnamed, or the JSON is bad', () => {
+  it('names the file and the fix for a finished cell without results, a misnamed folder, or bad JSON', () => {
     const root = writeSweep(SPECS);
     rmSync(join(root, 'fixture', 'cells', SPECS[2]!.name, 'results.json'));
     expect(() => loadSweep(join(root, 'fixture'), 'fixture'))
-      .toThrow(/says cell expansion-4_epochs-5 is done, but .*results\.json is missing; regenerate it with `npx saelab sweep --grid fixture`/);
+      .toThrow(/cell expansion-4_epochs-5 is done, but .*results\.json is missing; regenerate it with `npx saelab sweep/);
     const other = writeSweep(SPECS, 'elsewhere');
     expect(() => loadSweeps(other)).toThrow(/holds sweep 'fixture' but sits in a folder named 'elsewhere'/);
     writeFileSync(join(other, 'elsewhere', 'sweep.json'), '{"schemaVersion": 1}');

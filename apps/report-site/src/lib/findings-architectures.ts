@@ -29,8 +29,8 @@ export function architectureFinding(runs: readonly Run[]): Finding | undefined {
     const ts = tasks.map((_, t) => t).filter((t) => tasks[t]!.kind === kind)
       .sort((a, b) => tasks[b]!.pwmcc.mean - tasks[a]!.pwmcc.mean);
     const first = taskRef(run, ts[0]!);
-    const seg: Segment[] = [`On ${taskTitle(kind)} (${run.name} run, ${tasks[ts[0]!]!.saes.length} seeds each), by mean `
-      + 'PWMCC: '];
+    const seeds = tasks[ts[0]!]!.saes.length;
+    const seg: Segment[] = [`On ${taskTitle(kind)} (${run.name} run, ${seeds} seeds each), by mean PWMCC: `];
     ts.forEach((t, i) => {
       const num = taskRef(run, t);
       const v = verdictOf(run, t);

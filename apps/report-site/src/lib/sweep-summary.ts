@@ -46,7 +46,8 @@ const SHAPE_AXES = new Set(['sae.variant', 'sae.expansion', 'sae.k', 'sae.epochs
 
 /** The axis values that set a cell apart beyond architecture, size, k and budget (a threshold, a learning rate). */
 function extraAxes(axes: Record<string, unknown>): string[] {
-  return Object.entries(axes).filter(([p]) => !SHAPE_AXES.has(p) && !/^tasks\.[^.]+\.sae\.(k|expansion|variant)$/.test(p))
+  const shapeOfTask = /^tasks\.[^.]+\.sae\.(k|expansion|variant)$/;
+  return Object.entries(axes).filter(([p]) => !SHAPE_AXES.has(p) && !shapeOfTask.test(p))
     .map(([p, v]) => `${p.split('.').at(-1)} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
 }
 
@@ -121,7 +122,10 @@ export function sweepFindings(cells: CellSummary[]): string[] {
 
   // Budget: per size and k, the shortest against the longest training.
   const groups = new Map<string, CellSummary[]>();
-  for (const c of grid) groups.set(`${c.task}/${c.dSae}/${c.k}`, [...(groups.get(`${c.task}/${c.dSae}/${c.k}`) ?? []), c]);
+  for (const c of grid) {
+    const at = `${c.task}/${c.dSae}/${c.k}`;
+    groups.set(at, [...(groups.get(at) ?? []), c]);
+  }
   const budgets = [...groups.values()].filter((g) => new Set(g.map((c) => c.epochs)).size >= 2)
     .map((g) => { const s = [...g].sort((a, b) => a.epochs - b.epochs); return [s[0]!, s.at(-1)!] as const; });
   if (budgets.length > 0) {
@@ -158,7 +162,8 @@ export function sweepFindings(cells: CellSummary[]): string[] {
   if (found.length > 0) {
     const worst = foundLow[0];
     out.push(`${found.length} cells recover at least 90% of the true features; in ${foundLow.length} of them PWMCC is `
-      + `below 0.9${worst ? ` (lowest: ${shape(worst)}, PWMCC ${p4(worst.pwmcc)}, dead latents ${pc(worst.dead)})` : ''}.`);
+      + `below 0.9${worst ? ` (lowest: ${shape(worst)}, PWMCC ${p4(worst.pwmcc)}, dead latents ${pc(worst.dead)})`
+        : ''}.`);
   }
 
   // Architectures at one setting.

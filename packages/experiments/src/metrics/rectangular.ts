@@ -14,14 +14,16 @@
 /** result[row] = column, for a row-major n x m cost matrix with n <= m. */
 export function rectangularAssignment(cost: Float64Array, n: number, m: number): Int32Array {
   if (!Number.isInteger(n) || !Number.isInteger(m) || n < 0 || n > m) {
-    throw new Error(`rectangularAssignment: needs integers 0 <= n (${n}) <= m (${m}); transpose a matrix with more rows`);
+    throw new Error(`rectangularAssignment: needs integers 0 <= n (${n}) <= m (${m}); transpose a matrix with more `
+      + 'rows');
   }
   if (cost.length !== n * m) {
     throw new Error(`rectangularAssignment: cost has ${cost.length} values; a ${n} x ${m} matrix needs ${n * m}`);
   }
   for (let k = 0; k < cost.length; k++) {
     if (!Number.isFinite(cost[k]!)) {
-      throw new Error(`rectangularAssignment: cost[${Math.floor(k / m)}][${k % m}] is ${cost[k]}; costs must be finite`);
+      const at = `cost[${Math.floor(k / m)}][${k % m}]`;
+      throw new Error(`rectangularAssignment: ${at} is ${cost[k]}; costs must be finite`);
     }
   }
   // 1-based rows and columns, column 0 the virtual start of each search (the classic layout of the method).

@@ -57,8 +57,8 @@ export function gridChart(cells: CellSummary[], metric: Metric, x: 'dSae' | 'epo
   const xName = x === 'dSae' ? 'd_sae' : 'epochs';
   const panelName = x === 'dSae' ? 'epochs' : 'd_sae';
   const panels = [...new Set(points.map((p) => p.panel))].sort((a, b) => a - b);
-  const describe = (ps: Point[]) => ps.map((p) => `${panelName} ${p.panel}, ${p.k}, ${xName} ${p.x}: ${shown(metric, p.y)}`)
-    .join('; ');
+  const describe = (ps: Point[]) => ps
+    .map((p) => `${panelName} ${p.panel}, ${p.k}, ${xName} ${p.x}: ${shown(metric, p.y)}`).join('; ');
   const description = `${metric.label} against ${xName}, one panel per ${panelName} (${panels.join(', ')}), one line `
     + `per k. ${describe(points)}.${chance.length ? ` Analytic chance: ${chance.map((p) => `${panelName} ${p.panel}, `
       + `${xName} ${p.x}: ${shown(metric, p.y)}`).join('; ')}.` : ''}${untrained.length ? ` Untrained decoders: `
@@ -66,7 +66,8 @@ export function gridChart(cells: CellSummary[], metric: Metric, x: 'dSae' | 'epo
   return renderPlot(`${metric.label} against ${xName}`, description, {
     width: Math.max(460, 220 * panels.length), height: 300, marginLeft: 55, marginBottom: 40,
     fx: { label: panelName, tickFormat: (v: number) => `${panelName} ${v}` },
-    x: { type: 'log', base: 2, label: xName, ticks: [...new Set(points.map((p) => p.x))] , tickFormat: (v: number) => String(v) },
+    x: { type: 'log', base: 2, label: xName, ticks: [...new Set(points.map((p) => p.x))],
+      tickFormat: (v: number) => String(v) },
     y: { domain: [0, 1], label: metric.label, grid: true, ...(metric.percent ? { tickFormat: '%' } : {}) },
     color: { legend: true, type: 'ordinal' },
     marks: [
@@ -93,7 +94,8 @@ export function architectureChart(cells: CellSummary[]): Chart | undefined {
   const description = `Per architecture at d_sae ${cells[0]!.dSae}, k ${cells[0]!.k}, ${cells[0]!.epochs} epochs: `
     + cells.map((c) => `${c.label}: PWMCC ${f4(c.pwmcc)} (chance ${f4(c.chance)}), subspace PWMCC `
       + `${c.subspace === null ? 'none' : f4(c.subspace)} (chance ${c.subspaceChance === null ? 'none'
-        : f4(c.subspaceChance)}), recovered ${c.recovered90 === null ? 'no truth' : `${(100 * c.recovered90).toFixed(1)}%`}`)
+        : f4(c.subspaceChance)}), recovered ${c.recovered90 === null ? 'no truth'
+        : `${(100 * c.recovered90).toFixed(1)}%`}`)
       .join('; ') + '.';
   return renderPlot('Architectures at one setting', description, {
     width: 640, height: 60 + 34 * cells.length, marginLeft: 190, marginRight: 20,
