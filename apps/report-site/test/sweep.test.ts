@@ -65,7 +65,7 @@ describe('sweep folders', () => {
     const root = writeSweep(SPECS);
     rmSync(join(root, 'fixture', 'cells', SPECS[2]!.name, 'results.json'));
     expect(() => loadSweep(join(root, 'fixture'), 'fixture'))
-      .toThrow(/cell expansion-4_epochs-5 is done, but .*results\.json is missing; regenerate it with `npx saelab sweep/);
+      .toThrow(/cell expansion-4_epochs-5 is done, but .*results\.json is missing; regenerate it with `npx saelab/);
     const other = writeSweep(SPECS, 'elsewhere');
     expect(() => loadSweeps(other)).toThrow(/holds sweep 'fixture' but sits in a folder named 'elsewhere'/);
     writeFileSync(join(other, 'elsewhere', 'sweep.json'), '{"schemaVersion": 1}');
