@@ -7,7 +7,7 @@
  * throws away. The table's type lists every primitive, so a primitive without a rule does not
  * compile; `null` marks the non-differentiable ones.
  */
-import type { Node, Tensor } from './tensor.js';
+import type { PrimitiveNode, Tensor } from './tensor.js';
 import { apply, type Primitive, type PrimitiveArgs } from './primitives.js';
 import { add, div, eq, exp, gt, mul, neg, sign, sub, where } from './ops/elementwise.js';
 import { sum, sumToShape } from './ops/reduce.js';
@@ -103,7 +103,7 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
 
 /** The gradients of a recorded node's inputs that need one (requiresGrad), given the gradient of its output;
  *  null for the others. */
-export function gradientOf(g: Tensor, out: Tensor, node: Node): (Tensor | null)[] {
+export function gradientOf(g: Tensor, out: Tensor, node: PrimitiveNode): (Tensor | null)[] {
   const rule = gradients[node.op] as Rule<Primitive> | null;
   if (!rule) return node.inputs.map(() => null);
   return rule(g, out, node.inputs, node.args, node.inputs.map((t) => t.requiresGrad));

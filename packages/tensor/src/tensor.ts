@@ -9,20 +9,24 @@
 import type { Backend, HostArray, Storage } from './backend.js';
 import { shapesEqual, shapeToString, sizeOf, type Shape } from './shape.js';
 import type { PrimitiveArgs, Primitive } from './primitives.js';
-import { gradientOf } from './gradients.js';
+import type { CustomNode } from './custom.js';
+import { backpropagate } from './tape.js';
 import * as ew from './ops/elementwise.js';
-import { add, type TensorLike } from './ops/elementwise.js';
+import { type TensorLike } from './ops/elementwise.js';
 import { max, mean, sum, type Axes } from './ops/reduce.js';
 import { permute, reshape, slice, transpose } from './ops/movement.js';
 import { matmul, type MatmulOptions } from './ops/matmul.js';
 import { adopt } from './scope.js';
 
 /** How a tensor was computed: which primitive, from which inputs, with which arguments. */
-export interface Node<P extends Primitive = Primitive> {
+export interface PrimitiveNode<P extends Primitive = Primitive> {
   op: P;
   inputs: Tensor[];
   args: PrimitiveArgs[P];
 }
+
+/** A tape node: a primitive's, or a customGradient op's (custom.ts). */
+export type Node = PrimitiveNode | CustomNode;
 
 let gradEnabled = true;
 
@@ -178,99 +182,5 @@ export class Tensor {
     if (!this.requiresGrad) throw new Error('backward: this tensor does not depend on anything that requires grad');
     const seed = grad ?? new Tensor(this.shape, this.backend.fromHost([1]), this.backend);
     backpropagate(this, seed);
-  }
-}
-
-/** Depth-first post-order over the tape: every tensor after all the tensors it was made from. */
-function topologicalOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
-  // Iterative, since deep models would overflow the call stack.
-  const stack: [Tensor, boolean][] = [[root, false]];
-  while (stack.length > 0) {
-    const [t, expanded] = stack.pop()!;
-    if (expanded) {
-      order.push(t);
-      continue;
-    }
-    if (seen.has(t)) continue;
-    seen.add(t);
-    stack.push([t, true]);
-    for (const input of t.node?.inputs ?? []) if (input.requiresGrad && !seen.has(input)) stack.push([input, false]);
-  }
-  return order;
-}
-
-function backpropagate(root: Tensor, seed: Tensor): void {
-  const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  const pending = new PendingStorage(seed);
-  const order = topologicalOrder(root);
-  noGrad(() => {
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i]!;
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t); // free intermediate gradients as soon as they are used
-      if (!t.node) {
-        t.grad = t.grad ? add(t.grad, g) : g;
-        pending.keep(t.grad);
-        pending.drop(g);
-        continue;
-      }
-      const inputGrads = gradientOf(g, t, t.node);
-      t.node.inputs.forEach((input, k) => {
-        const ig = inputGrads[k];
-        if (!ig || !input.requiresGrad) return;
-        if (ig.size !== input.size) {
-          throw new Error(`gradient of ${t.node!.op} has shape ${shapeToString(ig.shape)}`
-            + ` for an input of shape ${shapeToString(input.shape)}`);
-        }
-        const prev = grads.get(input);
-        const next = prev ? add(prev, ig) : ig;
-        grads.set(input, next);
-        pending.hold(next);
-        if (prev) {
-          pending.drop(prev);
-          pending.drop(ig, false);
-        }
-      });
-      pending.drop(g);
-    }
-  });
-}
-
-/**
- * Which storages the gradients of a backward pass still hold, so that each can be handed back to its
- * backend (Backend.release) the moment none does. Gradient rules may return the incoming gradient itself,
- * or a reshape sharing its storage, for several inputs: storages are counted, not tensors. The seed and the
- * leaves' .grad outlive the pass and are never released.
- */
-class PendingStorage {
-  private readonly holders = new Map<Storage, number>();
-  private readonly kept = new Set<Storage>();
-
-  constructor(seed: Tensor) {
-    this.kept.add(seed.storage);
-    this.hold(seed);
-  }
-
-  hold(t: Tensor): void {
-    this.holders.set(t.storage, (this.holders.get(t.storage) ?? 0) + 1);
-  }
-
-  keep(t: Tensor): void {
-    this.kept.add(t.storage);
-  }
-
-  /** Ends one hold on t's storage (none when `held` is false: a gradient that was only summed into another)
-   *  and releases the storage if nothing holds it any more. */
-  drop(t: Tensor, held = true): void {
-    const n = (this.holders.get(t.storage) ?? 0) - (held ? 1 : 0);
-    if (n > 0) {
-      this.holders.set(t.storage, n);
-      return;
-    }
-    this.holders.delete(t.storage);
-    if (!this.kept.has(t.storage)) t.dispose();
   }
 }
