@@ -105,6 +105,12 @@ describe('sweep summaries and findings', () => {
     expect(text).toContain('2 cells recover at least 90% of the true features; in 1 of them PWMCC is below 0.9 '
       + '(lowest: d_sae 1024, k 8, 80 epochs, PWMCC 0.7000');
     expect(text).toContain('the architectures rank by PWMCC: openai 0.9500 (recovers 92.0%');
+    expect(text).not.toContain('yet recover under half');
+    const small = cellSummaries(loadSweeps(writeSweep(SPECS.map((c) => (c.name === 'expansion-2_epochs-80'
+      ? { ...c, pwmcc: 0.93, recovered: 0.45 } : c))))[0]!);
+    expect(sweepFindings(small).join('\n')).toContain('1 cell agrees at PWMCC 0.9 or more yet recovers under half the '
+      + 'true features (highest: d_sae 256, k 8, 80 epochs, PWMCC 0.9300, recovering 45.0%); 1 of them has fewer '
+      + 'latents than true features (d_sae 256 < 512), so it can hold at most 50.0% of the features.');
     const worse = cellSummaries(loadSweeps(writeSweep(SPECS.map((c) => (c.name === 'expansion-2_epochs-80'
       ? { ...c, pwmcc: 0.3 } : c))))[0]!);
     expect(sweepFindings(worse).join('\n')).toContain('Longer training raised agreement in 2 of 3 settings');

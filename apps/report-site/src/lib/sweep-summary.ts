@@ -110,6 +110,8 @@ export function architectureCells(cells: CellSummary[]): CellSummary[] {
 
 const p4 = (v: number) => formatNumber(v, 'pwmcc');
 const pc = (v: number) => formatNumber(v, 'percent');
+const verb = (n: number, one: string, many: string) => (n === 1 ? one : many);
+const cellsOf = (n: number) => `${n} ${verb(n, 'cell', 'cells')}`;
 const shape = (c: CellSummary) => `d_sae ${c.dSae}, k ${c.k}, ${c.epochs} epochs`;
 
 /** The findings of a sweep, each a sentence written from the cells' numbers. */
@@ -161,9 +163,25 @@ export function sweepFindings(cells: CellSummary[]): string[] {
   const foundLow = found.filter((c) => c.pwmcc < 0.9).sort((a, b) => a.pwmcc - b.pwmcc);
   if (found.length > 0) {
     const worst = foundLow[0];
-    out.push(`${found.length} cells recover at least 90% of the true features; in ${foundLow.length} of them PWMCC is `
-      + `below 0.9${worst ? ` (lowest: ${shape(worst)}, PWMCC ${p4(worst.pwmcc)}, dead latents ${pc(worst.dead)})`
-        : ''}.`);
+    out.push(`${cellsOf(found.length)} ${verb(found.length, 'recovers', 'recover')} at least 90% of the true `
+      + `features; in ${foundLow.length} of them PWMCC is below 0.9${worst ? ` (lowest: ${shape(worst)}, PWMCC `
+        + `${p4(worst.pwmcc)}, dead latents ${pc(worst.dead)})` : ''}.`);
+  }
+
+  // Agreement without recovery: the seeds agree, on something other than the truth (or on part of it).
+  const agreeing = cells.filter((c) => c.recovered90 !== null && c.pwmcc >= 0.9 && c.recovered90 < 0.5)
+    .sort((a, b) => b.pwmcc - a.pwmcc);
+  const top = agreeing[0];
+  if (top) {
+    const small = agreeing.filter((c) => c.features !== null && c.dSae < c.features);
+    const sizes = listInWords([...new Set(small.map((c) => String(c.dSae)))]);
+    const most = listInWords([...new Set(small.map((c) => pc(c.dSae / c.features!)))]);
+    out.push(`${cellsOf(agreeing.length)} ${verb(agreeing.length, 'agrees', 'agree')} at PWMCC 0.9 or more yet `
+      + `${verb(agreeing.length, 'recovers', 'recover')} under half the true features (highest: ${shape(top)}, PWMCC `
+      + `${p4(top.pwmcc)}, recovering ${pc(top.recovered90!)})`
+      + (small.length ? `; ${small.length} of them ${verb(small.length, 'has', 'have')} fewer latents than true `
+        + `features (d_sae ${sizes} < ${small[0]!.features}), so ${verb(small.length, 'it', 'they')} can hold at most `
+        + `${most} of the features` : '') + '.');
   }
 
   // Architectures at one setting.
