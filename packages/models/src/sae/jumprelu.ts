@@ -14,8 +14,8 @@
  * SAELens's files hold `threshold` (theta itself, not its log). The code is dense (./shared.ts).
  */
 import {
-  abs, add, div, exp, gt, kaimingUniform, log, lt, matmul, mul, noGrad, normalize, sub, sum, tensor, full, type Rng,
-  type Tensor, zeros,
+  abs, add, customGradient, div, exp, gt, kaimingUniform, log, lt, matmul, mul, noGrad, normalize, sub, sum,
+  sumToShape, tensor, full, where, type Rng, type Tensor, zeros,
 } from '@saelab/tensor';
 import type { LoadedTensor, NamedTensor } from '../io/safetensors.js';
 import {
@@ -62,14 +62,23 @@ export function completeJumpReluConfig(config: JumpReluConfig): JumpReluSettings
 }
 
 /**
- * A term whose value is 0 and whose gradient with respect to theta is `slope` (a constant, off the tape):
- * t = slope * theta, then t - detach(t). Both read the same numbers, so the value is exactly 0; only t is on the
- * tape, so d/dtheta = slope. The engine has no custom-gradient primitive; this composes one.
+ * [f, l0] = [z H(z - theta), H(z - theta)] for z [B, d_sae] and theta [d_sae], with the straight-through
+ * estimator above as their gradient, for bandwidth eps: d/dz f := H, d/dz l0 := 0 (null), and for theta, summed
+ * over the batch, -(theta / eps) K through f and -(1 / eps) K through l0.
  */
-function slopeTerm(slope: Tensor, theta: Tensor): Tensor {
-  const t = mul(slope, theta);
-  return sub(t, t.detach());
-}
+const jumpRelu = (eps: number) => customGradient(
+  (z: Tensor, theta: Tensor) => {
+    const step = gt(z, theta); // H(z - theta)
+    return [where(step, z, 0), step];
+  },
+  ([gf, gl0], [z, theta], [, step]) => {
+    const kernel = lt(abs(div(sub(z, theta), eps)), 0.5); // K((z - theta) / eps)
+    const viaF = sumToShape(mul(gf, mul(kernel, mul(theta, -1 / eps))), theta.shape);
+    const viaL0 = sumToShape(mul(gl0, mul(kernel, -1 / eps)), theta.shape);
+    return [mul(gf, step), add(viaF, viaL0)];
+  },
+  'jumpRelu',
+);
 
 /** The encoder's parts for a batch, on the tape. */
 export interface JumpReluParts {
@@ -104,15 +113,7 @@ export class JumpReluSAE extends DenseSAE<JumpReluSettings> {
   parts(x: Tensor): JumpReluParts {
     const xc = this.cfg.applyBDecToInput ? sub(x, this.b_dec) : x;
     const z = matmul(xc, this.W_enc, { transB: true, bias: this.b_enc });
-    const theta = this.threshold;
-    const eps = this.cfg.bandwidth;
-    const { step, kernel } = noGrad(() => {
-      const u = div(sub(z, theta), eps);
-      return { step: gt(z, theta), kernel: lt(abs(u), 0.5) }; // H(z - theta), K((z - theta) / eps)
-    });
-    // z H: the gradient to z is H (the product with a constant); to theta, -(theta / eps) K, through slopeTerm.
-    const f = add(mul(z, step), slopeTerm(noGrad(() => mul(kernel, mul(theta, -1 / eps))), theta));
-    const l0 = add(step, slopeTerm(noGrad(() => mul(kernel, -1 / eps)), theta));
+    const [f, l0] = jumpRelu(this.cfg.bandwidth)(z, this.threshold);
     return { z, f, l0 };
   }
 
