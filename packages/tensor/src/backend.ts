@@ -92,16 +92,13 @@ export interface Backend {
   adam(p: Storage, g: Storage, m: Storage, v: Storage, size: number, o: AdamOptions): void;
 
   // Optional fused kernels. A backend may add them to save a pass over memory; without them the primitives
-  // compose the same result from the kernels above (see primitives.ts).
+  // compose the same result from the kernels above (see primitives.ts). (The older form: new fused kernels
+  // are registered by name instead, with registerKernel; see fused.ts.)
   /** matmul(...) + bias [N] on every row, as a Linear layer computes it. */
   matmulBias?(a: Storage, b: Storage, bias: Storage, batch: number, M: number, K: number, N: number,
     transA: boolean, transB: boolean, bBatched: boolean): Storage;
   /** g * gelu'(x) elementwise: GELU's backward pass. */
   geluBackward?(x: Storage, g: Storage, size: number): Storage;
-  /** softmax of each row of x [rows, n]: exp(x - max) / sum(exp(x - max)). */
-  softmax?(x: Storage, rows: number, n: number): Storage;
-  /** softmax's gradient from its output y and output gradient g (both [rows, n]): y * (g - sum(g * y)). */
-  softmaxGrad?(y: Storage, g: Storage, rows: number, n: number): Storage;
   /**
    * Says the engine will never read `s` again (an intermediate gradient of a finished backward pass), so
    * the backend may reuse its memory for a later result. Fresh memory is slow on some machines (a page

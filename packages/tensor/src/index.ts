@@ -34,6 +34,9 @@ export { customGradient, type Backward, type CustomNode, type OutputGrads, type 
 export { tensor, zeros, ones, full, arange, type NestedArray } from './creation.js';
 export { tidy, keep } from './scope.js';
 export { apply, type Primitive, type PrimitiveArgs } from './primitives.js';
+export {
+  fusedKernelNames, getKernel, registerKernel, registeredKernels, type FusedKernelName, type FusedKernels,
+} from './fused.js';
 export { gradients } from './gradients.js';
 export * from './ops/elementwise.js';
 export * from './ops/reduce.js';

@@ -7,6 +7,8 @@ import type { Backend, BinaryOp, ReduceOp, Storage, UnaryOp } from './backend.js
 import { broadcastShapes, normAxis, shapesEqual, shapeToString, sizeOf, splitAtAxis, type Shape } from './shape.js';
 import { isGradEnabled, Tensor } from './tensor.js';
 import { gradients } from './gradients.js';
+import { fused, type FusedKernels } from './fused.js';
+import { softmaxComposite, softmaxGradComposite } from './nn/functional.js';
 
 type None = Record<string, never>;
 
@@ -36,8 +38,10 @@ export type PrimitiveArgs = { [U in UnaryOp]: None } & { [B in BinaryOp]: None }
 
 export type Primitive = keyof PrimitiveArgs;
 
+/** A primitive's forward: the output's shape and storage, and the tensor owning that storage if another does
+ *  (a composite's result, of which the output is then a view). */
 type Forward<P extends Primitive> =
-  (b: Backend, x: Tensor[], args: PrimitiveArgs[P]) => { shape: Shape; storage: Storage };
+  (b: Backend, x: Tensor[], args: PrimitiveArgs[P]) => { shape: Shape; storage: Storage; base?: Tensor };
 
 const unary = (op: UnaryOp): Forward<UnaryOp> => (b, [a]) =>
   ({ shape: a!.shape, storage: b.unary(op, a!.storage, a!.size) });
@@ -80,24 +84,16 @@ const forwards: { [P in Primitive]: Forward<P> } = {
     return { shape: x!.shape, storage };
   },
 
-  // softmax over the last axis, x [..., n] -> [..., n]; composed from max, sub, exp, sum, div where the
-  // backend has no fused kernel.
+  // softmax over the last axis, x [..., n] -> [..., n]: the backend's fused kernel, else the composite (fused.ts).
   softmax: (b, [x]) => {
     const { outer: rows, n } = splitAtAxis(x!.shape, x!.rank - 1);
-    if (b.softmax) return { shape: x!.shape, storage: b.softmax(x!.storage, rows, n) };
-    const [full, col] = [[rows, n], [rows, 1]];
-    const shifted = b.binary('sub', x!.storage, full, b.reduce('max', x!.storage, full, 1), col, full);
-    const e = b.unary('exp', shifted, rows * n);
-    return { shape: x!.shape, storage: b.binary('div', e, full, b.reduce('sum', e, full, 1), col, full) };
+    return { shape: x!.shape, ...fused('softmax', b, (k) => k(b, x!.storage, rows, n), () => softmaxComposite(x!)) };
   }, // softmax's gradient from its output y and output gradient g: y * (g - sum(g * y)), y, g [..., n] -> [..., n]
   softmaxGrad: (b, [y, g]) => {
     if (!shapesEqual(y!.shape, g!.shape)) fail('softmaxGrad', 'y and g shapes differ', y!, g!);
     const { outer: rows, n } = splitAtAxis(y!.shape, y!.rank - 1);
-    if (b.softmaxGrad) return { shape: y!.shape, storage: b.softmaxGrad(y!.storage, g!.storage, rows, n) };
-    const [full, col] = [[rows, n], [rows, 1]];
-    const dot = b.reduce('sum', b.binary('mul', g!.storage, full, y!.storage, full, full), full, 1);
-    const centred = b.binary('sub', g!.storage, full, dot, col, full);
-    return { shape: y!.shape, storage: b.binary('mul', y!.storage, full, centred, full, full) };
+    const kernel = (k: FusedKernels['softmaxGrad']) => k(b, y!.storage, g!.storage, rows, n);
+    return { shape: y!.shape, ...fused('softmaxGrad', b, kernel, () => softmaxGradComposite(y!, g!)) };
   },
 
   // Normalises the last axis: x [..., d] -> [..., d].
@@ -253,10 +249,10 @@ export function apply<P extends Primitive>(op: P, inputs: Tensor[], args: Primit
         + ' create them on one backend');
     }
   }
-  const { shape, storage } = (forwards[op] as Forward<P>)(backend, inputs, args);
+  const { shape, storage, base } = (forwards[op] as Forward<P>)(backend, inputs, args);
   const record = isGradEnabled() && gradients[op] !== null && inputs.some((t) => t.requiresGrad);
   const viewed = inputs.find((t) => t.storage === storage); // a view (reshape) shares its input's storage
-  const out = new Tensor(shape, storage, backend, record ? { op, inputs, args } : null, viewed?.base);
+  const out = new Tensor(shape, storage, backend, record ? { op, inputs, args } : null, base ?? viewed?.base);
   out.requiresGrad = record;
   return out;
 }

@@ -118,10 +118,12 @@ describe.each(backendNames())('customGradient on %s', (name) => {
         + ' for 2 inputs; return an array with one gradient per input, in order (null for an input without one)');
       const wrongShape = customGradient((a: Tensor, c: Tensor) => mul(a, c), (g) => [g, g], 'wrongShape');
       expect(() => sum(wrongShape(x, y)).backward())
-        .toThrow("customGradient 'wrongShape': the gradient for input 1 has shape [1, 3], expected [3] (the input's shape)");
+        .toThrow("customGradient 'wrongShape': the gradient for input 1 has shape [1, 3], expected [3]"
+          + " (the input's shape)");
       const notTensor = customGradient((a: Tensor) => a, () => [3 as never], 'notTensor');
       expect(() => sum(notTensor(x)).backward())
-        .toThrow("customGradient 'notTensor': the gradient for input 0 is not a Tensor; return a Tensor of shape [1, 3]");
+        .toThrow("customGradient 'notTensor': the gradient for input 0 is not a Tensor;"
+          + ' return a Tensor of shape [1, 3]');
       const badForward = customGradient((a: Tensor) => [a, 2 as never], () => [null], 'badForward');
       expect(() => badForward(x)).toThrow("customGradient 'badForward': the forward returned a non-Tensor as output 1");
     });

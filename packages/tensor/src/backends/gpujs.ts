@@ -16,6 +16,7 @@
  */
 import type { AdamOptions, Backend, BinaryOp, HostArray, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
+import { registerKernel } from '../fused.js';
 import { ReferenceBackend } from './reference.js';
 import { adam } from './gpujs/adam.js';
 import { binary, geluBackward, unary, where } from './gpujs/elementwise.js';
@@ -226,6 +227,10 @@ export class GpujsBackend implements Backend {
     return this.fromHost(f(this.reference, (s) => this.toHost(s)));
   }
 }
+
+registerKernel('softmax', 'gpujs', (b, x, rows, n) => (b as GpujsBackend).softmax(x as GpuStorage, rows, n));
+registerKernel('softmaxGrad', 'gpujs',
+  (b, y, g, rows, n) => (b as GpujsBackend).softmaxGrad(y as GpuStorage, g as GpuStorage, rows, n));
 
 /**
  * Creates the backend in the mode SAELAB_GPUJS_MODE asks for (in Node), or the best gpu.js finds.

@@ -13,6 +13,7 @@
  */
 import type { AdamOptions, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
+import { registerKernel } from '../fused.js';
 import { ReferenceBackend } from './reference.js';
 import { loadWasmKernels, type WasmKernels } from './wasm/kernels.js';
 import { BufferPool } from './wasm/pool.js';
@@ -231,6 +232,10 @@ export class WasmBackend extends ReferenceBackend {
     return out;
   }
 }
+
+registerKernel('softmax', 'wasm', (b, x, rows, n) => (b as WasmBackend).softmax(x as Float32Array, rows, n));
+registerKernel('softmaxGrad', 'wasm',
+  (b, y, g, rows, n) => (b as WasmBackend).softmaxGrad(y as Float32Array, g as Float32Array, rows, n));
 
 /**
  * Compiles the kernels (and starts the matmul worker thread where threads are available).

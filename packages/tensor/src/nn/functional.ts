@@ -33,17 +33,23 @@ export function geluComposite(x: Tensor): Tensor {
 
 /**
  * softmax along `axis` (the last by default), shifted by the max for stability; rows sum to 1.
- * Over the last axis it is one fused primitive (a pass each way instead of about a dozen);
- * `softmaxComposite` is the same function written with ops.
+ * Over the last axis it is one primitive, fused where the backend registers a kernel (a pass each way instead of
+ * about a dozen; see fused.ts); `softmaxComposite` is the same function written with ops.
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
   return normAxis(axis, x.rank, 'softmax') === x.rank - 1 ? apply('softmax', [x], {}) : softmaxComposite(x, axis);
 }
 
-/** softmax spelled out with ops: the definition the fused primitive is tested against. */
+/** softmax spelled out with ops: the fused primitive's definition, and its fallback where a backend has no kernel. */
 export function softmaxComposite(x: Tensor, axis = -1): Tensor {
   const e = exp(sub(x, max(x, axis, true)));
   return div(e, sum(e, axis, true));
+}
+
+/** softmax's gradient from its output y and the output gradient g, over the last axis: y * (g - sum(g * y)).
+ *  The definition of the fused softmaxGrad primitive, and its fallback where a backend has no kernel. */
+export function softmaxGradComposite(y: Tensor, g: Tensor): Tensor {
+  return mul(y, sub(g, sum(mul(g, y), -1, true)));
 }
 
 /** log(softmax(x)) computed stably: x - max - log(sum(exp(x - max))). */
