@@ -42,7 +42,8 @@ describe('the fused kernel registry', () => {
       const e = [1, 2, 3].map(Math.exp);
       const z = e[0]! + e[1]! + e[2]!;
       expectAllClose(y.toArray(), [...e.map((v) => v / z), 1 / 3, 1 / 3, 1 / 3], 1e-12, 1e-12);
-      // d y_0 / d x_j = y_0 (delta_0j - y_j) in the first row; y_1 (delta_1j - y_j) = (1/3)(delta_1j - 1/3) in the second.
+      // d y_0 / d x_j = y_0 (delta_0j - y_j) in the first row; in the second,
+      // y_1 (delta_1j - y_j) = (1/3)(delta_1j - 1/3).
       const p = e.map((v) => v / z);
       expectAllClose(x.grad!.toArray(), [p[0]! * (1 - p[0]!), -p[0]! * p[1]!, -p[0]! * p[2]!, -1 / 9, 2 / 9, -1 / 9],
         1e-12, 1e-12);
