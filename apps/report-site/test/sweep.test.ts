@@ -86,13 +86,13 @@ describe('sweep summaries and findings', () => {
         .toEqual([t.pwmcc.mean, t.randomBaseline.empirical.mean, t.randomBaseline.analytic, level.decoder.mean,
           level.analytic, t.truth!.mean.decoder.recovered90, t.saes[0]!.dSae, t.saes[0]!.k]);
     }
-    expect(cells.at(-1)!.label).toBe('jumprelu, initThreshold 0.3');
+    expect(cells.at(-1)!.label).toBe('jumprelu (initThreshold 0.3)');
     expect(cells.map((c) => c.epochs)).toEqual(SPECS.map((c) => c.epochs));
   });
 
   it('splits the size-by-budget grid from the architectures at their shared setting', () => {
     expect(gridCells(cells).map((c) => c.name)).toEqual(SPECS.slice(0, 6).map((c) => c.name));
-    expect(architectureCells(cells).map((c) => c.label)).toEqual(['openai', 'husai', 'jumprelu, initThreshold 0.3']);
+    expect(architectureCells(cells).map((c) => c.label)).toEqual(['openai', 'husai', 'jumprelu (initThreshold 0.3)']);
   });
 
   it('writes findings from the numbers, and they change when the numbers do', () => {

@@ -51,6 +51,8 @@ function extraAxes(axes: Record<string, unknown>): string[] {
     .map(([p, v]) => `${p.split('.').at(-1)} ${typeof v === 'string' ? v : JSON.stringify(v)}`);
 }
 
+const labelOf = (variant: string, extra: string[]) => (extra.length ? `${variant} (${extra.join(', ')})` : variant);
+
 /** One summary per task of every finished cell, in the sweep's cell order. */
 export function cellSummaries(s: LoadedSweep): CellSummary[] {
   return s.sweep.cells.flatMap((cell) => {
@@ -62,7 +64,7 @@ export function cellSummaries(s: LoadedSweep): CellSummary[] {
       const own = (r.config.tasks[t.name] as { sae?: { epochs?: number } } | undefined)?.sae?.epochs;
       const epochs = Number(own ?? r.config.sae.epochs);
       return {
-        name: cell.name, label: [sae.variant, ...extraAxes(cell.axes)].join(', '), variant: sae.variant, task: t.name,
+        name: cell.name, label: labelOf(sae.variant, extraAxes(cell.axes)), variant: sae.variant, task: t.name,
         dSae: sae.dSae, k: sae.k, epochs, seeds: t.saes.length,
         pwmcc: t.pwmcc.mean, untrained: t.randomBaseline.empirical.mean, chance: t.randomBaseline.analytic,
         subspace: level?.decoder.mean ?? null, subspaceUntrained: level?.untrained.mean ?? null,
@@ -189,8 +191,8 @@ export function sweepFindings(cells: CellSummary[]): string[] {
   if (arch.length > 0) {
     const order = [...arch].sort((a, b) => b.pwmcc - a.pwmcc);
     out.push(`At ${shape(arch[0]!)}, the architectures rank by PWMCC: ${listInWords(order.map((c) => `${c.label} `
-      + `${p4(c.pwmcc)}${c.recovered90 !== null ? ` (recovers ${pc(c.recovered90)}, L0 ${formatNumber(c.l0, 'fixed2')})`
-        : ''}`))}.`);
+      + `${p4(c.pwmcc)} (${c.recovered90 !== null ? `recovers ${pc(c.recovered90)}, ` : ''}L0 `
+      + `${formatNumber(c.l0, 'fixed2')}, EV ${formatNumber(c.ev, 'fixed3')})`))}.`);
   }
   return out;
 }
