@@ -63,13 +63,14 @@ export function gridChart(cells: CellSummary[], metric: Metric, x: 'dSae' | 'epo
     + `per k. ${describe(points)}.${chance.length ? ` Analytic chance: ${chance.map((p) => `${panelName} ${p.panel}, `
       + `${xName} ${p.x}: ${shown(metric, p.y)}`).join('; ')}.` : ''}${untrained.length ? ` Untrained decoders: `
       + `${untrained.map((p) => `${panelName} ${p.panel}, ${xName} ${p.x}: ${shown(metric, p.y)}`).join('; ')}.` : ''}`;
+  const ks = [...new Set(points.map((p) => p.k))].sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
   return renderPlot(`${metric.label} against ${xName}`, description, {
-    width: Math.max(460, 220 * panels.length), height: 300, marginLeft: 55, marginBottom: 40,
-    fx: { label: panelName, tickFormat: (v: number) => `${panelName} ${v}` },
+    width: Math.max(460, 80 + 280 * panels.length), height: 300, marginLeft: 55, marginRight: 30, marginBottom: 40,
+    fx: { label: null, padding: 0.15, tickFormat: (v: number) => `${panelName} ${v}` },
     x: { type: 'log', base: 2, label: xName, ticks: [...new Set(points.map((p) => p.x))],
       tickFormat: (v: number) => String(v) },
     y: { domain: [0, 1], label: metric.label, grid: true, ...(metric.percent ? { tickFormat: '%' } : {}) },
-    color: { legend: true, type: 'ordinal' },
+    color: { legend: true, type: 'ordinal', scheme: 'tableau10', domain: ks },
     marks: [
       Plot.line(chance, { x: 'x', y: 'y', fx: 'panel', stroke: '#444', strokeDasharray: '5,3' }),
       Plot.line(untrained, { x: 'x', y: 'y', fx: 'panel', stroke: '#444', strokeDasharray: '1,3', strokeWidth: 1.5 }),
@@ -101,7 +102,7 @@ export function architectureChart(cells: CellSummary[]): Chart | undefined {
     width: 640, height: 60 + 34 * cells.length, marginLeft: 190, marginRight: 20,
     x: { domain: [0, 1], label: 'value', grid: true },
     y: { label: null, domain: cells.map((c) => c.label) },
-    color: { legend: true, type: 'ordinal' },
+    color: { legend: true, type: 'ordinal', scheme: 'tableau10', domain: [...new Set(rows.map((r) => r.metric))] },
     marks: [
       Plot.tickX(rows.filter((r) => r.chance !== null), { x: 'chance', y: 'label', stroke: 'metric',
         strokeDasharray: '3,2' }),
