@@ -15,3 +15,7 @@ export { valueAt } from './paths.js';
 export {
   SweepCellSchema, SweepRowSchema, SweepSchema, SWEEP_SCHEMA_VERSION, type Sweep, type SweepCell, type SweepRow,
 } from './sweep.js';
+export {
+  LATENTS_SCHEMA_VERSION, LatentEntrySchema, LatentInputsSchema, LatentsSchema, latentsFile, parseLatents,
+  TopInputSchema, type LatentEntry, type Latents, type TopInput,
+} from './latents.js';
