@@ -13,6 +13,7 @@ import { ConfigError, listConfigs, loadConfig } from './config/load.js';
 import { SCHEMA_VERSION } from './results/schema.js';
 import { runExperiment } from './run/pipeline.js';
 import { upgradeResults } from './run/upgrade.js';
+import { writeFolderLatents } from './latents/folder.js';
 import type { Reporter } from './run/pool.js';
 import { queueSweep } from './queue/submit.js';
 import { runWorker } from './queue/worker.js';
@@ -29,6 +30,8 @@ const HELP = `saelab: do SAEs trained with different seeds learn the same featur
 Usage:
   saelab run --config <name|path> [--out <dir>] [--seeds 1,2,3] [--backend <name>] [--workers <n>] [--reuse <dir>]
   saelab upgrade <dir> [<dir> ...]   bring results.json files of an older schema to the current one (no retraining)
+  saelab latents <dir> [<dir> ...]   write a finished run's latents files (<task>/latents-seed<seed>.json) from its
+                                     weights, for the site's latent pages (results.json is left as it is)
   saelab sweep --grid <name|path> [--out <dir>] [--backend <name>] [--workers <n>]
                                      every cell of a grid of configs; sweep.json and sweep.csv in --out
   saelab sweep --grid <name|path> --queue redis://HOST:PORT --out <shared dir> [--backend <name>]
@@ -109,6 +112,17 @@ async function upgrade(dirs: string[]): Promise<number> {
   return 0;
 }
 
+async function latents(dirs: string[]): Promise<number> {
+  if (dirs.length === 0) {
+    throw new ConfigError('latents needs the results folders to write them for, e.g. `saelab latents results/husai`');
+  }
+  for (const dir of dirs) {
+    const written = await writeFolderLatents(resolve(dir), (line) => console.log(`${dir}: ${line}`));
+    console.log(`${dir}: wrote ${written.length} latents files`);
+  }
+  return 0;
+}
+
 /** --backend and --workers, checked. */
 function machineOptions(values: { backend?: string; workers?: string }): { backend: string; workers?: number } {
   const backend = values.backend ?? defaultBackendName();
@@ -184,11 +198,12 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (positionals[0] === 'upgrade') return upgrade(positionals.slice(1));
+  if (positionals[0] === 'latents') return latents(positionals.slice(1));
   if (positionals[0] === 'sweep') return sweep(values);
   if (positionals[0] === 'worker') return worker(values);
   if (positionals[0] !== 'run') {
-    throw new ConfigError(`unknown command '${positionals[0]}'; the commands are 'run', 'sweep', 'worker' and `
-      + `'upgrade' (see --help)`);
+    throw new ConfigError(`unknown command '${positionals[0]}'; the commands are 'run', 'sweep', 'worker', `
+      + `'upgrade' and 'latents' (see --help)`);
   }
   if (!values.config) {
     throw new ConfigError(`--config is required: one of ${listConfigs().join(', ')}, or a path to a JSON file`);

@@ -28,3 +28,7 @@ export * from './synthetic/index.js';
 export { extractActivations } from './train/activations.js';
 export { evaluateSae } from './train/sae.js';
 export { accuracy } from './train/transformer.js';
+// The latent pages' files: per SAE, its most frequent and some random latents with their top inputs and matches.
+export { LATENT_SELECTION, latentStatistics, selectLatents, type LatentSelection } from './latents/compute.js';
+export { writeTaskLatents, type TaskLatentsOptions } from './latents/write.js';
+export { writeFolderLatents } from './latents/folder.js';

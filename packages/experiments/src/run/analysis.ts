@@ -20,6 +20,7 @@ import { bothRecovered, scoreAgainstTruth } from '../metrics/truth.js';
 import type { Results, TaskResult } from '../results/schema.js';
 import { isTransformerTask } from '../tasks/index.js';
 import { silent, type Progress } from '../train/progress.js';
+import { writePipelineLatents } from '../latents/write.js';
 import { hookOf, isGenerated, readRecord, type SaeRecord, type TaskRecord } from './jobs.js';
 import { stageKeys, taskPaths } from './layout.js';
 import { existsSync } from 'node:fs';
@@ -78,6 +79,7 @@ export async function analysisJob(config: Config, taskName: string, out: string,
   const label = `${taskName}: analysis`;
   progress.start(label, 1);
   const result = await analyseTask(config, taskName, out, task, saes as SaeRecord[]);
+  await writePipelineLatents(config, taskName, out, isGenerated(task) && task.truth); // the latent pages' files
   progress.finish(`${label}: PWMCC ${result.pwmcc.mean.toFixed(4)} (untrained `
     + `${result.randomBaseline.empirical.mean.toFixed(4)})`);
   return result;

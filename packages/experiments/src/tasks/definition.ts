@@ -45,6 +45,8 @@ export interface GeneratedActivations {
   truth?: Matrix;
   /** The mean count of features active per sample in the generated rows. */
   meanActive?: number;
+  /** The true features active in row `row`, in index order (what a latent page shows of a sample). */
+  activeFeatures?(row: number): number[];
 }
 
 /**

@@ -4,7 +4,7 @@
  * config by ../synthetic/generate.ts, and the SAEs are scored against the features. The config is
  * the generator's (every field has a default, so `{ "kind": "synthetic" }` is the protocol's setting).
  */
-import { generateSynthetic, SyntheticDataSchema, type SyntheticDataConfig } from '../synthetic/index.js';
+import { didFire, generateSynthetic, SyntheticDataSchema, type SyntheticDataConfig } from '../synthetic/index.js';
 import { z } from 'zod';
 import type { GeneratedTask } from './definition.js';
 
@@ -22,8 +22,10 @@ export const synthetic = {
     const ds = generateSynthetic(data as SyntheticDataConfig);
     let active = 0;
     for (const a of ds.fired.active) active += a;
+    const { features } = ds.config;
     return { activations: ds.activations, n: ds.config.samples, d: ds.config.d, truth: ds.truth,
-      meanActive: active / ds.config.samples };
+      meanActive: active / ds.config.samples,
+      activeFeatures: (row) => Array.from({ length: features }, (_, i) => i).filter((i) => didFire(ds.fired, row, i)) };
   },
   dIn: (cfg) => cfg.d,
 } as const satisfies GeneratedTask<SyntheticTaskConfig>;
