@@ -31,12 +31,13 @@ function keyOf(method: string, args: unknown[]): string {
   return method;
 }
 
-/** The Backend interface's methods (helpers a backend calls internally are not timed on their own). */
+/** The Backend interface's methods, and the methods wasm's and gpujs's registered fused kernels call (fused.ts);
+ *  helpers a backend calls internally are not timed on their own. */
 const METHODS = [
   'fromHost', 'toHost', 'zeros', 'unary', 'binary', 'where', 'layerNorm', 'layerNormGrad', 'reduce',
   'matmul', 'permute',
   'slice', 'pad', 'expand', 'gatherRows', 'scatterAddRows', 'gatherLast', 'scatterLast', 'gatherDot', 'gatherCombine',
-  'scatterOuter', 'topk', 'adam', 'matmulBias', 'geluBackward', 'softmax', 'softmaxGrad', 'release',
+  'scatterOuter', 'topk', 'adam', 'matmulBias', 'gelu', 'geluGrad', 'softmax', 'softmaxGrad', 'release',
 ];
 
 /** Replaces each Backend method of `backend` with a timed wrapper. */

@@ -4,7 +4,9 @@
  * A backend owns the storage of its tensors (a Float32Array, a WebAssembly buffer, a GPU texture)
  * and implements the primitive kernels on it. Everything else in the engine (gradients, nn ops,
  * optimisers) is written once on top of these kernels. Kernels never mutate their inputs, with one
- * exception: `adam` updates its parameter and moment buffers in place.
+ * exception: `adam` updates its parameter and moment buffers in place. Fused kernels (GELU, layer
+ * norm, softmax, a matmul with a bias) are no methods here: a backend registers them by name
+ * (fused.ts), and without them runs their composites.
  */
 import type { Shape } from './shape.js';
 
@@ -14,9 +16,7 @@ export type Storage = unknown;
 /** What a backend hands back to the host. */
 export type HostArray = Float32Array | Float64Array;
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs'
-  // Fused for speed (see nn/functional.ts): the exact GELU and its derivative, one pass each.
-  | 'gelu' | 'geluGrad';
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'cmpgt' | 'cmpeq';
 export type ReduceOp = 'sum' | 'max';
 
@@ -47,10 +47,6 @@ export interface Backend {
   binary(op: BinaryOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Shape): Storage;
   /** `cond != 0 ? a : b`, broadcast. */
   where(cond: Storage, cShape: Shape, a: Storage, aShape: Shape, b: Storage, bShape: Shape, out: Shape): Storage;
-  /** Each row of x [rows, d] normalised to zero mean and unit (biased) variance: (x - mean) / sqrt(var + eps). */
-  layerNorm(x: Storage, rows: number, d: number, eps: number): Storage;
-  /** The gradient of layerNorm at x for output gradient g: (g - mean(g) - y * mean(g * y)) / sqrt(var + eps). */
-  layerNormGrad(x: Storage, g: Storage, rows: number, d: number, eps: number): Storage;
   /** Reduces `axis` of `shape` (the result keeps it with size 1). */
   reduce(op: ReduceOp, a: Storage, shape: Shape, axis: number): Storage;
 
@@ -91,14 +87,6 @@ export interface Backend {
   /** One in-place Adam/AdamW step on p, m, v (PyTorch semantics). */
   adam(p: Storage, g: Storage, m: Storage, v: Storage, size: number, o: AdamOptions): void;
 
-  // Optional fused kernels. A backend may add them to save a pass over memory; without them the primitives
-  // compose the same result from the kernels above (see primitives.ts). (The older form: new fused kernels
-  // are registered by name instead, with registerKernel; see fused.ts.)
-  /** matmul(...) + bias [N] on every row, as a Linear layer computes it. */
-  matmulBias?(a: Storage, b: Storage, bias: Storage, batch: number, M: number, K: number, N: number,
-    transA: boolean, transB: boolean, bBatched: boolean): Storage;
-  /** g * gelu'(x) elementwise: GELU's backward pass. */
-  geluBackward?(x: Storage, g: Storage, size: number): Storage;
   /**
    * Says the engine will never read `s` again (an intermediate gradient of a finished backward pass), so
    * the backend may reuse its memory for a later result. Fresh memory is slow on some machines (a page

@@ -1,8 +1,10 @@
 /**
- * Fused kernels, registered per backend by name (as tfjs's registerKernel). A fused primitive (softmax,
- * softmaxGrad) saves passes over memory where a backend has a kernel for it, and is otherwise its composite:
- * the same function written with ops, which is also its definition in the tests. So the reference backend
- * registers nothing and stays the plain definition, and a backend gains a fused kernel by one registration.
+ * Fused kernels, registered per backend by name (as tfjs's registerKernel). A fused primitive (gelu, layerNorm,
+ * softmax, a matmul with a bias, their gradients) saves passes over memory where a backend has a kernel for it,
+ * and is otherwise its composite: the same function written with ops (nn/functional.ts, ops/matmul.ts), which is
+ * also its definition in the tests. A backend gains a fused kernel by one registration.
+ * The reference registers its float64-accumulating loops for the ones whose composite would round each of its
+ * steps to float32 (all but matmulBias, whose composite is the reference's own matmul then add).
  *
  *   registerKernel('softmax', 'wasm', (b, x, rows, n) => (b as WasmBackend).softmax(x, rows, n));
  */
@@ -11,6 +13,17 @@ import { noGrad, type Tensor } from './tensor.js';
 
 /** Every fused kernel's signature, on its backend's storage. A kernel never mutates its inputs. */
 export interface FusedKernels {
+  /** The exact GELU of each of x's `size` elements: x * Phi(x). */
+  gelu: (b: Backend, x: Storage, size: number) => Storage;
+  /** GELU's gradient for the output gradient g: g * gelu'(x), elementwise. */
+  geluGrad: (b: Backend, x: Storage, g: Storage, size: number) => Storage;
+  /** Each row of x [rows, d] normalised to zero mean and unit (biased) variance: (x - mean) / sqrt(var + eps). */
+  layerNorm: (b: Backend, x: Storage, rows: number, d: number, eps: number) => Storage;
+  /** layerNorm's gradient at x for the output gradient g: (g - mean(g) - y * mean(g * y)) / sqrt(var + eps). */
+  layerNormGrad: (b: Backend, x: Storage, g: Storage, rows: number, d: number, eps: number) => Storage;
+  /** matmul(a, w) + bias [N] on every row, as a Linear layer computes it (the arguments are Backend.matmul's). */
+  matmulBias: (b: Backend, a: Storage, w: Storage, bias: Storage, batch: number, M: number, K: number, N: number,
+    transA: boolean, transB: boolean, bBatched: boolean) => Storage;
   /** softmax of each row of x [rows, n]: exp(x - max) / sum(exp(x - max)). */
   softmax: (b: Backend, x: Storage, rows: number, n: number) => Storage;
   /** softmax's gradient from its output y and output gradient g (both [rows, n]): y * (g - sum(g * y)). */
@@ -20,7 +33,9 @@ export interface FusedKernels {
 export type FusedKernelName = keyof FusedKernels;
 
 /** The names a backend may register a kernel under. */
-export const fusedKernelNames: readonly FusedKernelName[] = ['softmax', 'softmaxGrad'];
+export const fusedKernelNames: readonly FusedKernelName[] = [
+  'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad',
+];
 
 /** Registered kernels by backend name. */
 const registry = new Map<string, Partial<FusedKernels>>();

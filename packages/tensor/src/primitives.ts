@@ -8,7 +8,10 @@ import { broadcastShapes, normAxis, shapesEqual, shapeToString, sizeOf, splitAtA
 import { isGradEnabled, Tensor } from './tensor.js';
 import { gradients } from './gradients.js';
 import { fused, type FusedKernels } from './fused.js';
-import { softmaxComposite, softmaxGradComposite } from './nn/functional.js';
+import {
+  geluComposite, geluGradComposite, layerNormComposite, layerNormGradComposite, softmaxComposite, softmaxGradComposite,
+} from './nn/functional.js';
+import { matmulBiasComposite } from './ops/matmul.js';
 
 type None = Record<string, never>;
 
@@ -16,6 +19,8 @@ type None = Record<string, never>;
 export type PrimitiveArgs = { [U in UnaryOp]: None } & { [B in BinaryOp]: None }
   & { [R in ReduceOp]: { axis: number } } & {
   where: None;
+  gelu: None;
+  geluGrad: None;
   layerNorm: { eps: number };
   layerNormGrad: { eps: number };
   softmax: None;
@@ -64,7 +69,7 @@ function fail(op: string, message: string, ...tensors: Tensor[]): never {
 /** The forward pass of every primitive: one entry each, so a missing one does not compile. */
 const forwards: { [P in Primitive]: Forward<P> } = {
   neg: unary('neg'), exp: unary('exp'), log: unary('log'), sqrt: unary('sqrt'),
-  tanh: unary('tanh'), erf: unary('erf'), abs: unary('abs'), gelu: unary('gelu'),
+  tanh: unary('tanh'), erf: unary('erf'), abs: unary('abs'),
   add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div'),
   maximum: binary('maximum'), cmpgt: binary('cmpgt'), cmpeq: binary('cmpeq'),
   sum: reduce('sum'), max: reduce('max'),
@@ -74,17 +79,19 @@ const forwards: { [P in Primitive]: Forward<P> } = {
     return { shape, storage: b.where(c!.storage, c!.shape, x!.storage, x!.shape, y!.storage, y!.shape, shape) };
   },
 
-  // GELU's gradient for the output gradient g: g * gelu'(x) (the backend's unary 'geluGrad' is gelu' alone).
-  // x, g [...] -> [...]
+  // The fused primitives: the backend's registered kernel, else the composite (fused.ts).
+  // The exact GELU, x [...] -> [...]; its gradient for the output gradient g: g * gelu'(x), x, g [...] -> [...]
+  gelu: (b, [x]) => {
+    const kernel = (k: FusedKernels['gelu']) => k(b, x!.storage, x!.size);
+    return { shape: x!.shape, ...fused('gelu', b, kernel, () => geluComposite(x!)) };
+  },
   geluGrad: (b, [x, g]) => {
     if (!shapesEqual(x!.shape, g!.shape)) fail('geluGrad', 'x and g shapes differ', x!, g!);
-    const storage = b.geluBackward
-      ? b.geluBackward(x!.storage, g!.storage, x!.size)
-      : b.binary('mul', g!.storage, g!.shape, b.unary('geluGrad', x!.storage, x!.size), x!.shape, x!.shape);
-    return { shape: x!.shape, storage };
+    const kernel = (k: FusedKernels['geluGrad']) => k(b, x!.storage, g!.storage, x!.size);
+    return { shape: x!.shape, ...fused('geluGrad', b, kernel, () => geluGradComposite(x!, g!)) };
   },
 
-  // softmax over the last axis, x [..., n] -> [..., n]: the backend's fused kernel, else the composite (fused.ts).
+  // softmax over the last axis, x [..., n] -> [..., n]
   softmax: (b, [x]) => {
     const { outer: rows, n } = splitAtAxis(x!.shape, x!.rank - 1);
     return { shape: x!.shape, ...fused('softmax', b, (k) => k(b, x!.storage, rows, n), () => softmaxComposite(x!)) };
@@ -99,16 +106,19 @@ const forwards: { [P in Primitive]: Forward<P> } = {
   // Normalises the last axis: x [..., d] -> [..., d].
   layerNorm: (b, [x], { eps }) => {
     const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
-    return { shape: x!.shape, storage: b.layerNorm(x!.storage, outer, n, eps) };
+    const kernel = (k: FusedKernels['layerNorm']) => k(b, x!.storage, outer, n, eps);
+    const composite = () => layerNormComposite(x!, undefined, undefined, eps);
+    return { shape: x!.shape, ...fused('layerNorm', b, kernel, composite) };
   }, // x [..., d], g [..., d] -> dx [..., d]
   layerNormGrad: (b, [x, g], { eps }) => {
     if (!shapesEqual(x!.shape, g!.shape)) fail('layerNormGrad', 'x and g shapes differ', x!, g!);
     const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
-    return { shape: x!.shape, storage: b.layerNormGrad(x!.storage, g!.storage, outer, n, eps) };
+    const kernel = (k: FusedKernels['layerNormGrad']) => k(b, x!.storage, g!.storage, outer, n, eps);
+    return { shape: x!.shape, ...fused('layerNormGrad', b, kernel, () => layerNormGradComposite(x!, g!, eps)) };
   },
 
   // a: [...batch, M, K] (or [..., K, M]), b: [K, N] shared or [...batch, K, N] (or with N, K swapped),
-  // optionally a bias [N] added to every row (a Linear layer, fused where the backend can).
+  // optionally a bias [N] added to every row (a Linear layer: the fused kernel matmulBias where registered).
   matmul: (b, [x, y, bias], { transA, transB }) => {
     if (x!.rank < 2 || y!.rank < 2) fail('matmul', 'both operands need at least 2 dimensions', x!, y!);
     const [r0, r1] = x!.shape.slice(-2) as [number, number];
@@ -125,12 +135,9 @@ const forwards: { [P in Primitive]: Forward<P> } = {
     const shape = [...batchShape, M, N];
     if (!bias) return { shape, storage: b.matmul(x!.storage, y!.storage, batch, M, K, N, transA, transB, bBatched) };
     if (!shapesEqual(bias.shape, [N])) fail('matmul', `the bias must be [${N}]`, x!, y!, bias);
-    if (b.matmulBias) {
-      const storage = b.matmulBias(x!.storage, y!.storage, bias.storage, batch, M, K, N, transA, transB, bBatched);
-      return { shape, storage };
-    }
-    const product = b.matmul(x!.storage, y!.storage, batch, M, K, N, transA, transB, bBatched);
-    return { shape, storage: b.binary('add', product, shape, bias.storage, bias.shape, shape) };
+    const kernel = (k: FusedKernels['matmulBias']) =>
+      k(b, x!.storage, y!.storage, bias.storage, batch, M, K, N, transA, transB, bBatched);
+    return { shape, ...fused('matmulBias', b, kernel, () => matmulBiasComposite(x!, y!, bias, { transA, transB })) };
   },
 
   reshape: (_b, [a], { shape }) => {

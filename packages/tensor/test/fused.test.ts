@@ -4,18 +4,24 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  apply, getKernel, mul, ReferenceBackend, registerKernel, registeredKernels, softmax, softmaxComposite,
-  softmaxGradComposite, sum, tensor, withBackend, type Backend,
+  apply, geluComposite, geluGradComposite, getKernel, layerNormComposite,
+  layerNormGradComposite, matmulBiasComposite, mul, ReferenceBackend, registerKernel, registeredKernels, softmax,
+  softmaxComposite, softmaxGradComposite, sum, tensor, withBackend, type Backend, type Storage,
+  type Tensor,
 } from '../src/index.js';
 import { backend, backendNames, expectAllClose, input, numerics } from './helpers.js';
 
 describe('the fused kernel registry', () => {
-  it('knows which backends registered which kernels; the reference registers none', async () => {
+  it('knows which backends registered which kernels; the reference registers all but matmulBias', async () => {
     await backend('wasm');
-    expect(registeredKernels('wasm')).toEqual(['softmax', 'softmaxGrad']);
-    expect(registeredKernels('reference')).toEqual([]);
-    expect(() => registerKernel('layerNorm' as never, 'wasm', (() => 0) as never))
-      .toThrow("registerKernel: 'layerNorm' is not a fused kernel; the fused kernels are softmax, softmaxGrad");
+    const all = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad'];
+    expect(registeredKernels('wasm')).toEqual(all);
+    // The reference's own loops where the float32 composite would round differently (reference/fused.ts).
+    const ref = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad'];
+    expect(registeredKernels('reference')).toEqual(ref);
+    expect(registeredKernels('reference64')).toEqual(ref);
+    expect(() => registerKernel('relu' as never, 'wasm', (() => 0) as never))
+      .toThrow(`registerKernel: 'relu' is not a fused kernel; the fused kernels are ${all.join(', ')}`);
   });
 
   it('a kernel registered for a backend runs in place of the composite, forward and backward', () => {
@@ -51,41 +57,77 @@ describe('the fused kernel registry', () => {
   });
 });
 
-describe.each(backendNames())('fused softmax on %s', (name) => {
+/** One fused primitive on test tensors: its output, the registered kernel's (if any), the composite's, and the
+ *  length of the longest sum in it (the tolerance scales with it, as the parity tests' do). */
+type Case = (b: Backend, t: Record<'x' | 'g' | 'w' | 'bias', Tensor>) =>
+  { out: Tensor; kernel: Storage | undefined; composite: Tensor; reduction: number };
+
+const cases: Record<string, Case> = {
+  gelu: (b, { x }) => ({
+    out: apply('gelu', [x], {}), kernel: getKernel('gelu', b)?.(b, x.storage, x.size),
+    composite: geluComposite(x), reduction: 1,
+  }),
+  geluGrad: (b, { x, g }) => ({
+    out: apply('geluGrad', [x, g], {}), kernel: getKernel('geluGrad', b)?.(b, x.storage, g.storage, x.size),
+    composite: geluGradComposite(x, g), reduction: 1,
+  }),
+  layerNorm: (b, { x }) => ({
+    out: apply('layerNorm', [x], { eps: 1e-5 }), kernel: getKernel('layerNorm', b)?.(b, x.storage, 37, 19, 1e-5),
+    composite: layerNormComposite(x), reduction: 19,
+  }),
+  layerNormGrad: (b, { x, g }) => ({
+    out: apply('layerNormGrad', [x, g], { eps: 1e-5 }),
+    kernel: getKernel('layerNormGrad', b)?.(b, x.storage, g.storage, 37, 19, 1e-5),
+    composite: layerNormGradComposite(x, g), reduction: 19,
+  }),
+  matmulBias: (b, { x, w, bias }) => ({
+    out: apply('matmul', [x, w, bias], { transA: false, transB: false }),
+    kernel: getKernel('matmulBias', b)?.(b, x.storage, w.storage, bias.storage, 1, 37, 19, 23, false, false, false),
+    composite: matmulBiasComposite(x, w, bias), reduction: 19,
+  }),
+  softmax: (b, { x }) => ({
+    out: apply('softmax', [x], {}), kernel: getKernel('softmax', b)?.(b, x.storage, 37, 19),
+    composite: softmaxComposite(x), reduction: 19,
+  }),
+  softmaxGrad: (b, { x, g }) => {
+    const y = apply('softmax', [x], {});
+    return {
+      out: apply('softmaxGrad', [y, g], {}), kernel: getKernel('softmaxGrad', b)?.(b, y.storage, g.storage, 37, 19),
+      composite: softmaxGradComposite(y, g), reduction: 19,
+    };
+  },
+};
+
+/** A backend that registers no fused kernel: every fused primitive runs its composite. */
+class Bare extends ReferenceBackend {
+  override readonly name = 'bare';
+}
+
+describe.each([...backendNames(), 'bare'])('fused primitives on %s', (name) => {
   let b: Backend;
   beforeAll(async () => {
-    b = await backend(name);
+    b = name === 'bare' ? new Bare() : await backend(name);
   });
 
-  const x = input([37, 19], 7, -6, 6);
-  const g = input([37, 19], 8);
+  const data = { x: input([37, 19], 7, -6, 6), g: input([37, 19], 8), w: input([19, 23], 9), bias: input([23], 10) };
+  const tensors = () => ({
+    x: tensor(data.x.values, data.x.shape), g: tensor(data.g.values, data.g.shape),
+    w: tensor(data.w.values, data.w.shape), bias: tensor(data.bias.values, data.bias.shape),
+  });
 
-  it('the primitive is the registered kernel bit for bit, else the composite bit for bit', () => {
+  it.each(Object.keys(cases))('%s is the registered kernel bit for bit, else the composite bit for bit', (op) => {
     withBackend(b, () => {
-      const xt = tensor(x.values, x.shape);
-      const gt = tensor(g.values, g.shape);
-      const y = apply('softmax', [xt], {});
-      const dx = apply('softmaxGrad', [y, gt], {});
-      const forward = getKernel('softmax', b);
-      const backward = getKernel('softmaxGrad', b);
-      const wantY = forward ? b.toHost(forward(b, xt.storage, 37, 19), 37 * 19) : softmaxComposite(xt).toArray();
-      const wantDx = backward
-        ? b.toHost(backward(b, y.storage, gt.storage, 37, 19), 37 * 19) : softmaxGradComposite(y, gt).toArray();
-      expect(Array.from(y.toArray())).toEqual(Array.from(wantY));
-      expect(Array.from(dx.toArray())).toEqual(Array.from(wantDx));
+      const { out, kernel, composite } = cases[op]!(b, tensors());
+      const want = kernel === undefined ? composite.toArray() : b.toHost(kernel, out.size);
+      expect(Array.from(out.toArray())).toEqual(Array.from(want));
     });
   });
 
-  it('the fused kernel and the composite agree within the backend\'s tolerance, values and gradients', () => {
+  it.each(Object.keys(cases))('%s: the fused kernel and the composite agree within the backend\'s tolerance', (op) => {
     const { rtol, atol } = numerics(name);
     withBackend(b, () => {
-      const xt = tensor(x.values, x.shape);
-      const gt = tensor(g.values, g.shape);
-      const y = apply('softmax', [xt], {});
-      expectAllClose(y.toArray(), softmaxComposite(xt).toArray(), rtol, atol);
-      // The gradient sums 19 products per row: the tolerance scales with the reduction, as the parity tests'.
-      expectAllClose(apply('softmaxGrad', [y, gt], {}).toArray(), softmaxGradComposite(y, gt).toArray(),
-        rtol * 19, atol * 19);
+      const { out, composite, reduction } = cases[op]!(b, tensors());
+      expectAllClose(out.toArray(), composite.toArray(), rtol * reduction, atol * reduction);
     });
   });
 });

@@ -19,7 +19,7 @@ import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
 import { registerKernel } from '../fused.js';
 import { ReferenceBackend } from './reference.js';
 import { adam } from './gpujs/adam.js';
-import { binary, geluBackward, unary, where } from './gpujs/elementwise.js';
+import { binary, geluGrad, unary, where } from './gpujs/elementwise.js';
 import { gatherCombine, gatherDot, gatherLast, gatherRows, scatterAddRows, scatterLast,
   scatterOuter } from './gpujs/indexing.js';
 import { matmul } from './gpujs/matmul.js';
@@ -98,6 +98,12 @@ export class GpujsBackend implements Backend {
       ?? this.onHost((r, h) => r.where(h(c), cShape, h(a), aShape, h(b), bShape, out));
   }
 
+  // The fused kernels (fused.ts), registered at the end of this file.
+
+  gelu(x: GpuStorage, size: number): GpuStorage {
+    return this.withoutKernel([size], x) ?? unary(this.rt, 'gelu', x);
+  }
+
   layerNorm(x: GpuStorage, rows: number, d: number, eps: number): GpuStorage {
     return this.withoutKernel([rows * d], x) ?? layerNorm(this.rt, x, rows, d, eps);
   }
@@ -124,8 +130,8 @@ export class GpujsBackend implements Backend {
       ?? matmul(this.rt, a, b, batch, M, K, N, transA, transB, bBatched, bias);
   }
 
-  geluBackward(x: GpuStorage, g: GpuStorage, size: number): GpuStorage {
-    return this.withoutKernel([size], x, g) ?? geluBackward(this.rt, x, g);
+  geluGrad(x: GpuStorage, g: GpuStorage, size: number): GpuStorage {
+    return this.withoutKernel([size], x, g) ?? geluGrad(this.rt, x, g);
   }
 
   softmax(x: GpuStorage, rows: number, n: number): GpuStorage {
@@ -228,9 +234,16 @@ export class GpujsBackend implements Backend {
   }
 }
 
-registerKernel('softmax', 'gpujs', (b, x, rows, n) => (b as GpujsBackend).softmax(x as GpuStorage, rows, n));
-registerKernel('softmaxGrad', 'gpujs',
-  (b, y, g, rows, n) => (b as GpujsBackend).softmaxGrad(y as GpuStorage, g as GpuStorage, rows, n));
+const gb = (b: Backend) => b as GpujsBackend;
+const t = (s: unknown) => s as GpuStorage;
+registerKernel('gelu', 'gpujs', (b, x, size) => gb(b).gelu(t(x), size));
+registerKernel('geluGrad', 'gpujs', (b, x, g, size) => gb(b).geluGrad(t(x), t(g), size));
+registerKernel('layerNorm', 'gpujs', (b, x, rows, d, eps) => gb(b).layerNorm(t(x), rows, d, eps));
+registerKernel('layerNormGrad', 'gpujs', (b, x, g, rows, d, eps) => gb(b).layerNormGrad(t(x), t(g), rows, d, eps));
+registerKernel('matmulBias', 'gpujs', (b, a, y, bias, batch, M, K, N, transA, transB, bBatched) =>
+  gb(b).matmulBias(t(a), t(y), t(bias), batch, M, K, N, transA, transB, bBatched));
+registerKernel('softmax', 'gpujs', (b, x, rows, n) => gb(b).softmax(t(x), rows, n));
+registerKernel('softmaxGrad', 'gpujs', (b, y, g, rows, n) => gb(b).softmaxGrad(t(y), t(g), rows, n));
 
 /**
  * Creates the backend in the mode SAELAB_GPUJS_MODE asks for (in Node), or the best gpu.js finds.

@@ -5,7 +5,8 @@
  */
 import type { AdamOptions, Backend, BinaryOp, HostArray, ReduceOp, UnaryOp } from '../backend.js';
 import { broadcastIndex, sizeOf, splitAtAxis, stridedIndex, stridesOf, type Shape } from '../shape.js';
-import { erf, gelu, geluGrad } from '../math.js';
+import { erf } from '../math.js';
+import './reference/fused.js'; // its fused kernels (GELU, layer norm), registered by name
 
 type ArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -13,8 +14,7 @@ const UNARY: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x, exp: Math.exp,
   log: Math.log, sqrt: Math.sqrt,
   tanh: Math.tanh, erf,
-  abs: Math.abs, gelu,
-  geluGrad,
+  abs: Math.abs,
 };
 
 const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
@@ -24,16 +24,6 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   cmpgt: (a, b) => (a > b ? 1 : 0),
   cmpeq: (a, b) => (a === b ? 1 : 0),
 };
-
-/** Mean and 1 / sqrt(biased variance + eps) of the row x[o .. o + d). */
-function rowStats(x: HostArray, o: number, d: number, eps: number): { mean: number; rstd: number } {
-  let mean = 0;
-  for (let c = 0; c < d; c++) mean += x[o + c]!;
-  mean /= d;
-  let variance = 0;
-  for (let c = 0; c < d; c++) variance += (x[o + c]! - mean) ** 2;
-  return { mean, rstd: 1 / Math.sqrt(variance / d + eps) };
-}
 
 /** Reads an index stored as a float and checks it lies in [0, limit). */
 function index(value: number, limit: number, op: string): number {
@@ -85,33 +75,6 @@ export class ReferenceBackend implements Backend {
     const ib = broadcastIndex(bShape, outShape);
     const out = new this.Array(ic.length);
     for (let i = 0; i < out.length; i++) out[i] = c[ic[i]!] !== 0 ? a[ia[i]!]! : b[ib[i]!]!;
-    return out;
-  }
-
-  layerNorm(x: HostArray, rows: number, d: number, eps: number): HostArray {
-    const out = new this.Array(rows * d);
-    for (let r = 0; r < rows; r++) {
-      const { mean, rstd } = rowStats(x, r * d, d, eps);
-      for (let c = 0; c < d; c++) out[r * d + c] = (x[r * d + c]! - mean) * rstd;
-    }
-    return out;
-  }
-
-  layerNormGrad(x: HostArray, g: HostArray, rows: number, d: number, eps: number): HostArray {
-    const out = new this.Array(rows * d);
-    for (let r = 0; r < rows; r++) {
-      const o = r * d;
-      const { mean, rstd } = rowStats(x, o, d, eps);
-      let gMean = 0;
-      let gyMean = 0;
-      for (let c = 0; c < d; c++) {
-        gMean += g[o + c]!;
-        gyMean += g[o + c]! * (x[o + c]! - mean) * rstd;
-      }
-      gMean /= d;
-      gyMean /= d;
-      for (let c = 0; c < d; c++) out[o + c] = (g[o + c]! - gMean - (x[o + c]! - mean) * rstd * gyMean) * rstd;
-    }
     return out;
   }
 

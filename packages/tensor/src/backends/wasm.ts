@@ -11,7 +11,7 @@
  * shared, or full), storage is ordinary arrays and outputs come from a pool of released ones (wasm/pool.ts). Every
  * kernel here overwrites its output completely, so recycled outputs may hold anything beforehand.
  */
-import type { AdamOptions, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
+import type { AdamOptions, Backend, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
 import { registerKernel } from '../fused.js';
 import { ReferenceBackend } from './reference.js';
@@ -74,7 +74,15 @@ export class WasmBackend extends ReferenceBackend {
     return out;
   }
 
-  geluBackward(x: Float32Array, g: Float32Array, size: number): Float32Array {
+  // The fused kernels (fused.ts), registered at the end of this file.
+
+  gelu(x: Float32Array, size: number): Float32Array {
+    const out = this.out(size);
+    this.kernels.unary('gelu', x, out);
+    return out;
+  }
+
+  geluGrad(x: Float32Array, g: Float32Array, size: number): Float32Array {
     const out = this.out(size);
     this.kernels.geluBackward(x, g, out);
     return out;
@@ -102,13 +110,13 @@ export class WasmBackend extends ReferenceBackend {
     return out;
   }
 
-  override layerNorm(x: Float32Array, rows: number, d: number, eps: number): Float32Array {
+  layerNorm(x: Float32Array, rows: number, d: number, eps: number): Float32Array {
     const out = this.out(rows * d);
     this.kernels.layerNorm(x, rows, d, eps, out);
     return out;
   }
 
-  override layerNormGrad(x: Float32Array, g: Float32Array, rows: number, d: number, eps: number): Float32Array {
+  layerNormGrad(x: Float32Array, g: Float32Array, rows: number, d: number, eps: number): Float32Array {
     const out = this.out(rows * d);
     this.kernels.layerNormGrad(x, g, rows, d, eps, out);
     return out;
@@ -233,9 +241,16 @@ export class WasmBackend extends ReferenceBackend {
   }
 }
 
-registerKernel('softmax', 'wasm', (b, x, rows, n) => (b as WasmBackend).softmax(x as Float32Array, rows, n));
-registerKernel('softmaxGrad', 'wasm',
-  (b, y, g, rows, n) => (b as WasmBackend).softmaxGrad(y as Float32Array, g as Float32Array, rows, n));
+const w = (b: Backend) => b as WasmBackend;
+const f = (s: unknown) => s as Float32Array;
+registerKernel('gelu', 'wasm', (b, x, size) => w(b).gelu(f(x), size));
+registerKernel('geluGrad', 'wasm', (b, x, g, size) => w(b).geluGrad(f(x), f(g), size));
+registerKernel('layerNorm', 'wasm', (b, x, rows, d, eps) => w(b).layerNorm(f(x), rows, d, eps));
+registerKernel('layerNormGrad', 'wasm', (b, x, g, rows, d, eps) => w(b).layerNormGrad(f(x), f(g), rows, d, eps));
+registerKernel('matmulBias', 'wasm', (b, a, y, bias, batch, M, K, N, transA, transB, bBatched) =>
+  w(b).matmulBias(f(a), f(y), f(bias), batch, M, K, N, transA, transB, bBatched));
+registerKernel('softmax', 'wasm', (b, x, rows, n) => w(b).softmax(f(x), rows, n));
+registerKernel('softmaxGrad', 'wasm', (b, y, g, rows, n) => w(b).softmaxGrad(f(y), f(g), rows, n));
 
 /**
  * Compiles the kernels (and starts the matmul worker thread where threads are available).

@@ -26,9 +26,16 @@ export function gelu(x: Tensor): Tensor {
   return apply('gelu', [x], {});
 }
 
-/** GELU spelled out with ops: the definition the fused primitive is tested against. */
+/** GELU spelled out with ops: the fused primitive's definition, and its fallback where a backend has no kernel. */
 export function geluComposite(x: Tensor): Tensor {
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+}
+
+/** GELU's gradient for the output gradient g, g * (Phi(x) + x phi(x)), with ops: the fused geluGrad's definition. */
+export function geluGradComposite(x: Tensor, g: Tensor): Tensor {
+  const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5); // Phi(x)
+  const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI)); // phi(x)
+  return mul(g, add(cdf, mul(x, pdf)));
 }
 
 /**
@@ -84,7 +91,7 @@ export function layerNorm(x: Tensor, weight?: Tensor, bias?: Tensor, eps = 1e-5)
   return y;
 }
 
-/** (x - mean) / sqrt(var + eps) over the last axis, with ops: the fused primitive's definition. */
+/** (x - mean) / sqrt(var + eps) over the last axis, with ops: the fused primitive's definition and fallback. */
 export function layerNormComposite(x: Tensor, weight?: Tensor, bias?: Tensor, eps = 1e-5): Tensor {
   const centered = sub(x, mean(x, -1, true));
   const variance = mean(square(centered), -1, true);
@@ -92,6 +99,15 @@ export function layerNormComposite(x: Tensor, weight?: Tensor, bias?: Tensor, ep
   if (weight) y = mul(y, weight);
   if (bias) y = add(y, bias);
   return y;
+}
+
+/** layerNorm's gradient at x for the output gradient g, (g - mean(g) - y mean(g y)) / sqrt(var + eps), with ops:
+ *  the fused layerNormGrad's definition, and its fallback where a backend has no kernel. */
+export function layerNormGradComposite(x: Tensor, g: Tensor, eps = 1e-5): Tensor {
+  const centered = sub(x, mean(x, -1, true));
+  const std = sqrt(add(mean(square(centered), -1, true), eps));
+  const y = div(centered, std);
+  return div(sub(sub(g, mean(g, -1, true)), mul(y, mean(mul(g, y), -1, true))), std);
 }
 
 /** Scales each slice along `axis` to unit Euclidean norm (eps guards all-zero rows). */

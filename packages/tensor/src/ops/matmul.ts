@@ -1,5 +1,6 @@
 /** Matrix products. */
 import { apply } from '../primitives.js';
+import { add } from './elementwise.js';
 import type { Tensor } from '../tensor.js';
 
 export interface MatmulOptions {
@@ -17,4 +18,10 @@ export interface MatmulOptions {
  */
 export function matmul(a: Tensor, b: Tensor, o: MatmulOptions = {}): Tensor {
   return apply('matmul', o.bias ? [a, b, o.bias] : [a, b], { transA: o.transA ?? false, transB: o.transB ?? false });
+}
+
+/** a @ b + bias with ops, the product then the sum: matmul's definition with a bias, and its fallback where a
+ *  backend registers no matmulBias kernel (fused.ts). */
+export function matmulBiasComposite(a: Tensor, b: Tensor, bias: Tensor, o: Omit<MatmulOptions, 'bias'> = {}): Tensor {
+  return add(matmul(a, b, o), bias);
 }

@@ -9,13 +9,12 @@ import type { GpuStorage, Runtime } from './runtime.js';
 import { access, broadcastStrides, collapse, COORDINATES, layoutConstants, offsetOf,
   type StridedLayout } from './strided.js';
 
-/** Each unary op as an expression in x; the functions are in functions.ts. */
-const UNARY: Record<UnaryOp, string> = {
+/** Each unary op, and the fused GELU, as an expression in x; the functions are in functions.ts. */
+const UNARY: Record<UnaryOp | 'gelu', string> = {
   neg: '-x', exp: 'Math.exp(x)',
   log: 'Math.log(x)', sqrt: 'Math.sqrt(x)',
   tanh: 'tanhf(x)', erf: 'erff(x)',
   abs: 'Math.abs(x)', gelu: 'geluf(x)',
-  geluGrad: 'geluGradf(x)',
 };
 
 /** Each binary op as an expression in x and y, as the reference backend defines them (NaN wins in maximum). */
@@ -27,7 +26,7 @@ const BINARY: Record<BinaryOp, string> = {
 };
 
 /** out[i] = op(a[i]) */
-export function unary(rt: Runtime, op: UnaryOp, a: GpuStorage): GpuStorage {
+export function unary(rt: Runtime, op: UnaryOp | 'gelu', a: GpuStorage): GpuStorage {
   const source = `function (a) {
   const x = a[this.thread.x];
   return ${UNARY[op]};
@@ -36,7 +35,7 @@ export function unary(rt: Runtime, op: UnaryOp, a: GpuStorage): GpuStorage {
 }
 
 /** out[i] = g[i] * gelu'(x[i]): GELU's backward pass in one kernel. */
-export function geluBackward(rt: Runtime, x: GpuStorage, g: GpuStorage): GpuStorage {
+export function geluGrad(rt: Runtime, x: GpuStorage, g: GpuStorage): GpuStorage {
   const source = `function (x, g) {
   return g[this.thread.x] * geluGradf(x[this.thread.x]);
 }`;
