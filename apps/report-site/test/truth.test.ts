@@ -219,7 +219,8 @@ describe('the architectures finding', () => {
     expect(text.indexOf('gated 0.7500')).toBeLessThan(text.indexOf('husai 0.3000'));
     expect(text).toContain(', recovers 90.0%)');
     expect(text).toContain('On sequence copying (architectures run, 5 seeds each), by mean PWMCC: openai 0.8000 '
-      + '(stable, within the span 0.8000, L0 32.00); and gated 0.4500 (above chance, below the stability threshold');
+      + '(stable, within the span 0.8000, L0 32.00, EV 0.99420); and gated 0.4500 (above chance, below the stability '
+      + 'threshold');
     expect(text).toContain('Stable (mean PWMCC at or above 0.70) on every task: openai. Stable on some: gated '
       + '(synthetic features). Stable on none: husai.');
     // The positive-control finding leaves the architectures run to this one.

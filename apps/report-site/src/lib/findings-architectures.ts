@@ -1,7 +1,8 @@
 /**
  * Which SAE architectures agree across seeds, and where: for a run that trains three or more architectures (the
  * architectures preset), per task kind the architectures in order of their mean PWMCC, each with its agreement verdict
- * (decided by the experiment), its PWMCC within the data's span, its L0 and, where the truth is known, its recovery;
+ * (decided by the experiment), its PWMCC within the data's span, its first seed's L0 and explained variance (an SAE
+ * can agree on a poor reconstruction) and, where the truth is known, its recovery;
  * then which architectures are stable on every kind, on some, or on none. Numbers are NumRefs; the order and the
  * grouping are read off them and the verdicts.
  */
@@ -39,7 +40,7 @@ export function architectureFinding(runs: readonly Run[]): Finding | undefined {
       seg.push(i === 0 ? '' : i === ts.length - 1 ? '; and ' : '; ', `${variant(t)} `, num(['pwmcc', 'mean']),
         ` (${AGREEMENT_SHORT[v.agreement]}`,
         ...(level >= 0 ? [', within the span ', num(['subspace', level, 'decoder', 'mean'])] : []),
-        ', L0 ', num(['saes', 0, 'l0'], 'fixed2'),
+        ', L0 ', num(['saes', 0, 'l0'], 'fixed2'), ', EV ', num(['saes', 0, 'explainedVariance'], 'ev'),
         ...(tasks[t]!.truth ? [', recovers ', num(['truth', 'mean', 'decoder', 'recovered90'], 'percent')] : []), ')');
     });
     seg.push('. Untrained decoders of the same shape agree at ', first(['randomBaseline', 'empirical', 'mean']),
