@@ -2,13 +2,15 @@
  * The Astro integration that ties the site to a results folder: it validates every results.json
  * before anything renders (so a bad file fails the build at once, naming the file and the field),
  * tells the pages which folder to read, and after the build copies each run's published files
- * (results.json, weights, SAE cfgs) into `downloads/<config>/`, and each sweep's table (sweep.json, sweep.csv) into
+ * (results.json, weights, SAE cfgs) and its latents files (validated; what the latent pages load) into
+ * `downloads/<config>/`, and each sweep's table (sweep.json, sweep.csv) into
  * `downloads/sweeps/<sweep>/`. Activations and `.work/` stay out.
  */
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
+import { latentsFiles } from './latents.js';
 import { loadRuns, publishedFiles, resolveResultsDir, type LoadedRun } from './results.js';
 import { loadSweeps, sweepFiles, type LoadedSweep } from './sweeps.js';
 
@@ -34,7 +36,7 @@ export function saelabResults(): AstroIntegration {
         const site = fileURLToPath(dir);
         let count = 0;
         for (const run of runs) {
-          for (const file of publishedFiles(run)) {
+          for (const file of [...publishedFiles(run), ...latentsFiles(run)]) {
             const rel = normalize(file);
             if (rel.startsWith('..') || rel.startsWith(sep)) {
               throw new Error(`${join(run.dir, 'results.json')}: file '${file}' points outside the results folder`);
