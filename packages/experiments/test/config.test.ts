@@ -55,13 +55,25 @@ describe('configs', () => {
     expect(shape('synthetic-study')).toEqual(['openai', 1024, 32, 512, 8, 200_000]);
   });
 
-  it('architectures trains every registered architecture on the synthetic task at one k, each its own task', () => {
+  it('architectures trains every registered architecture on each task kind at its k, each its own task', () => {
     const c = loadConfig('architectures');
-    const variants = Object.keys(c.tasks).map((t) => saeOf(c, t).variant);
-    expect([...variants].sort()).toEqual([...saeArchitectureNames].sort());
-    const shape = (t: string) => [c.tasks[t]!.kind, saeOf(c, t).k, saeOf(c, t).expansion, saeOf(c, t).lambda];
-    expect(Object.keys(c.tasks).map(shape))
-      .toEqual(variants.map(() => ['synthetic', 8, 4, undefined])); // no lambda: the dense ones match L0 = k
+    const corrected = loadConfig('corrected');
+    for (const kind of ['copy', 'modular', 'synthetic'] as const) {
+      const names = Object.keys(c.tasks).filter((t) => c.tasks[t]!.kind === kind);
+      expect(names.map((t) => saeOf(c, t).variant).sort()).toEqual([...saeArchitectureNames].sort());
+      expect(names.every((t) => t.startsWith(`${kind}-`))).toBe(true);
+      // No lambda: the dense architectures steer theirs to L0 = k. The toy tasks train corrected's SAE recipe on
+      // corrected's task (the same transformer), the synthetic ones the synthetic preset's.
+      const want = kind === 'synthetic' ? [8, 4, 5, 1e-3] : [32, 8, 20, 3e-4];
+      for (const t of names) {
+        const s = saeOf(c, t);
+        expect([s.k, s.expansion, s.epochs, s.lr, s.lambda], t).toEqual([...want, undefined]);
+        if (kind !== 'synthetic') {
+          const { sae: _own, ...task } = c.tasks[t]! as Record<string, unknown>;
+          expect(task, t).toEqual(corrected.tasks[kind]);
+        }
+      }
+    }
   });
 
   it('corrected extends husai, changing only what its notes list', () => {
