@@ -3,10 +3,9 @@
  *
  * A backend owns the storage of its tensors (a Float32Array, a WebAssembly buffer, a GPU texture)
  * and implements the primitive kernels on it. Everything else in the engine (gradients, nn ops,
- * optimisers) is written once on top of these kernels. Kernels never mutate their inputs, with one
- * exception: `adam` updates its parameter and moment buffers in place. Fused kernels (GELU, layer
- * norm, softmax, a matmul with a bias) are no methods here: a backend registers them by name
- * (fused.ts), and without them runs their composites.
+ * optimisers) is written once on top of these kernels. Kernels never mutate their inputs. Fused kernels
+ * (GELU, layer norm, softmax, a matmul with a bias, the Adam step) are no methods here: a backend
+ * registers them by name (fused.ts), and without them runs their composites.
  */
 import type { Shape } from './shape.js';
 
@@ -83,9 +82,6 @@ export interface Backend {
   scatterOuter(a: Storage, x: Storage, idx: Storage, B: number, k: number, d: number, n: number): Storage;
   /** Column indices of the k largest entries of each row of x [outer, n], largest first, ties to the lower index. */
   topk(x: Storage, outer: number, n: number, k: number): Storage;
-
-  /** One in-place Adam/AdamW step on p, m, v (PyTorch semantics). */
-  adam(p: Storage, g: Storage, m: Storage, v: Storage, size: number, o: AdamOptions): void;
 
   /**
    * Says the engine will never read `s` again (an intermediate gradient of a finished backward pass), so

@@ -1,17 +1,17 @@
 /**
  * Fused kernels, registered per backend by name (as tfjs's registerKernel). A fused primitive (gelu, layerNorm,
- * softmax, a matmul with a bias, their gradients) saves passes over memory where a backend has a kernel for it,
- * and is otherwise its composite: the same function written with ops (nn/functional.ts, ops/matmul.ts), which is
- * also its definition in the tests. A backend gains a fused kernel by one registration.
+ * softmax, a matmul with a bias, their gradients) and the Adam step save passes over memory where a backend has a
+ * kernel for them, and are otherwise their composite: the same function written with ops (nn/functional.ts,
+ * optim.ts), which is also their definition in the tests. A backend gains a fused kernel by one registration.
  * The reference registers its float64-accumulating loops for the ones whose composite would round each of its
  * steps to float32 (all but matmulBias, whose composite is the reference's own matmul then add).
  *
  *   registerKernel('softmax', 'wasm', (b, x, rows, n) => (b as WasmBackend).softmax(x, rows, n));
  */
-import type { Backend, Storage } from './backend.js';
+import type { AdamOptions, Backend, Storage } from './backend.js';
 import { noGrad, type Tensor } from './tensor.js';
 
-/** Every fused kernel's signature, on its backend's storage. A kernel never mutates its inputs. */
+/** Every fused kernel's signature, on its backend's storage. A kernel never mutates its inputs (but adam). */
 export interface FusedKernels {
   /** The exact GELU of each of x's `size` elements: x * Phi(x). */
   gelu: (b: Backend, x: Storage, size: number) => Storage;
@@ -28,13 +28,15 @@ export interface FusedKernels {
   softmax: (b: Backend, x: Storage, rows: number, n: number) => Storage;
   /** softmax's gradient from its output y and output gradient g (both [rows, n]): y * (g - sum(g * y)). */
   softmaxGrad: (b: Backend, y: Storage, g: Storage, rows: number, n: number) => Storage;
+  /** One Adam/AdamW step (PyTorch semantics) on `size` elements; the one kernel that updates p, m, v in place. */
+  adam: (b: Backend, p: Storage, g: Storage, m: Storage, v: Storage, size: number, o: AdamOptions) => void;
 }
 
 export type FusedKernelName = keyof FusedKernels;
 
 /** The names a backend may register a kernel under. */
 export const fusedKernelNames: readonly FusedKernelName[] = [
-  'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad',
+  'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'adam',
 ];
 
 /** Registered kernels by backend name. */

@@ -48,6 +48,6 @@ export * from './nn/functional.js';
 export * from './nn/module.js';
 export { Rng } from './random.js';
 export { uniform, normal, kaimingUniform } from './init.js';
-export { Adam, AdamW, type AdamConfig } from './optim.js';
+export { Adam, AdamW, adamComposite, type AdamConfig } from './optim.js';
 export * from './shape.js';
 export { erf as erfScalar } from './math.js';

@@ -1,12 +1,16 @@
 /**
  * Optimisers with PyTorch's semantics (torch.optim.Adam and AdamW): same bias correction, same
  * eps placement (added after sqrt(v_hat)), same weight-decay forms. The update is one fused
- * backend kernel per parameter.
+ * kernel per parameter where the backend registers `adam` (fused.ts), else `adamComposite`, written with ops.
  *
  *   const opt = new Adam(model.parameters(), { lr: 1e-3 });
  *   opt.zeroGrad(); loss.backward(); opt.step();
  */
-import type { Tensor } from './tensor.js';
+import type { AdamOptions } from './backend.js';
+import { getKernel } from './fused.js';
+import { add, div, mul, sqrt, sub } from './ops/elementwise.js';
+import { keep } from './scope.js';
+import { noGrad, Tensor } from './tensor.js';
 
 export interface AdamConfig {
   /** Learning rate. */
@@ -55,11 +59,25 @@ export class Adam {
         mom = { m: p.backend.zeros(p.size), v: p.backend.zeros(p.size) };
         this.moments.set(p, mom);
       }
-      p.backend.adam(p.storage, p.grad.storage, mom.m, mom.v, p.size, {
+      const o: AdamOptions = {
         lr: this.lr, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps,
         weightDecay: this.weightDecay, decoupled: this.decoupled, step: this.stepCount,
-      });
+      };
+      const kernel = getKernel('adam', p.backend);
+      if (kernel) kernel(p.backend, p.storage, p.grad.storage, mom.m, mom.v, p.size, o);
+      else this.compositeStep(p, p.grad, mom, o);
     }
+  }
+
+  /** The step without a kernel: adamComposite on tensors viewing the moments (kept from tidy()), then stored. */
+  private compositeStep(p: Tensor, g: Tensor, mom: Moments, o: AdamOptions): void {
+    noGrad(() => {
+      const [m, v] = [mom.m, mom.v].map((s) => keep(new Tensor(p.shape, s, p.backend)));
+      const next = adamComposite(p.detach(), g, m!, v!, o);
+      p.assign(next.p);
+      mom.m = keep(next.m).storage;
+      mom.v = keep(next.v).storage;
+    });
   }
 
   /** Clears the parameters' gradients before the next backward pass. */
@@ -95,4 +113,22 @@ export class AdamW extends Adam {
   constructor(params: readonly Tensor[], config: AdamConfig = {}) {
     super(params, config, 0.01);
   }
+}
+
+/**
+ * One Adam/AdamW step with ops (PyTorch semantics): the fused adam kernel's definition, and its fallback where a
+ * backend registers none. Returns the new parameter and moments; the kernel writes the same into p, m and v.
+ */
+export function adamComposite(p: Tensor, g: Tensor, m: Tensor, v: Tensor, o: AdamOptions):
+  { p: Tensor; m: Tensor; v: Tensor } {
+  let [param, grad] = [p, g];
+  if (o.weightDecay !== 0) {
+    if (o.decoupled) param = mul(p, 1 - o.lr * o.weightDecay);
+    else grad = add(g, mul(p, o.weightDecay));
+  }
+  const m1 = add(mul(m, o.beta1), mul(grad, 1 - o.beta1));
+  const v1 = add(mul(v, o.beta2), mul(mul(grad, grad), 1 - o.beta2));
+  const [bc1, bc2] = [1 - o.beta1 ** o.step, 1 - o.beta2 ** o.step];
+  const update = div(mul(m1, o.lr / bc1), add(div(sqrt(v1), Math.sqrt(bc2)), o.eps));
+  return { p: sub(param, update), m: m1, v: v1 };
 }

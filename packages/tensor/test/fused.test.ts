@@ -4,20 +4,20 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  apply, geluComposite, geluGradComposite, getKernel, layerNormComposite,
+  Adam, adamComposite, apply, geluComposite, geluGradComposite, getKernel, layerNormComposite,
   layerNormGradComposite, matmulBiasComposite, mul, ReferenceBackend, registerKernel, registeredKernels, softmax,
-  softmaxComposite, softmaxGradComposite, sum, tensor, withBackend, type Backend, type Storage,
+  softmaxComposite, softmaxGradComposite, sum, tensor, tidy, withBackend, type AdamOptions, type Backend, type Storage,
   type Tensor,
 } from '../src/index.js';
-import { backend, backendNames, expectAllClose, input, numerics } from './helpers.js';
+import { backend, backendNames, expectAllClose, input, numerics, type Input } from './helpers.js';
 
 describe('the fused kernel registry', () => {
   it('knows which backends registered which kernels; the reference registers all but matmulBias', async () => {
     await backend('wasm');
-    const all = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad'];
+    const all = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'adam'];
     expect(registeredKernels('wasm')).toEqual(all);
     // The reference's own loops where the float32 composite would round differently (reference/fused.ts).
-    const ref = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad'];
+    const ref = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'adam'];
     expect(registeredKernels('reference')).toEqual(ref);
     expect(registeredKernels('reference64')).toEqual(ref);
     expect(() => registerKernel('relu' as never, 'wasm', (() => 0) as never))
@@ -53,6 +53,32 @@ describe('the fused kernel registry', () => {
       const p = e.map((v) => v / z);
       expectAllClose(x.grad!.toArray(), [p[0]! * (1 - p[0]!), -p[0]! * p[1]!, -p[0]! * p[2]!, -1 / 9, 2 / 9, -1 / 9],
         1e-12, 1e-12);
+    });
+  });
+});
+
+describe('Adam without an adam kernel', () => {
+  it('steps inside tidy() by adamComposite, bit for bit, keeping its moments from one step to the next', () => {
+    withBackend(new Bare(), () => {
+      const start = input([5, 7], 30);
+      const p = tensor(start.values, start.shape).requireGrad();
+      const opt = new Adam([p], { lr: 0.05 });
+      const o: AdamOptions = {
+        lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 0,
+      };
+      const zeros = () => tensor(new Array<number>(35).fill(0), [5, 7]);
+      let want = { p: tensor(start.values, start.shape), m: zeros(), v: zeros() };
+      for (let step = 1; step <= 3; step++) {
+        const g = input([5, 7], 30 + step);
+        tidy(() => {
+          p.grad = tensor(g.values, g.shape);
+          opt.step();
+        });
+        want = adamComposite(want.p, tensor(g.values, g.shape), want.m, want.v, { ...o, step });
+      }
+      expect(Array.from(p.toArray())).toEqual(Array.from(want.p.toArray()));
+      expect(Array.from(opt.state().m[0]!)).toEqual(Array.from(want.m.toArray()));
+      expect(Array.from(opt.state().v[0]!)).toEqual(Array.from(want.v.toArray()));
     });
   });
 });
@@ -98,7 +124,7 @@ const cases: Record<string, Case> = {
   },
 };
 
-/** A backend that registers no fused kernel: every fused primitive runs its composite. */
+/** A backend that registers no fused kernel: every fused primitive, and Adam, runs its composite. */
 class Bare extends ReferenceBackend {
   override readonly name = 'bare';
 }
@@ -128,6 +154,45 @@ describe.each([...backendNames(), 'bare'])('fused primitives on %s', (name) => {
     withBackend(b, () => {
       const { out, composite, reduction } = cases[op]!(b, tensors());
       expectAllClose(out.toArray(), composite.toArray(), rtol * reduction, atol * reduction);
+    });
+  });
+
+  // Adam (weight decay added to the gradient) at step 3, and AdamW (decoupled decay) at step 1.
+  const adams: AdamOptions[] = [
+    { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled: false, step: 3 },
+    { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: true, step: 1 },
+  ];
+  const moments = { m: input([37, 19], 11), v: input([37, 19], 12, 0, 1) };
+
+  it('an Adam step is the registered adam kernel bit for bit, else adamComposite bit for bit', () => {
+    withBackend(b, () => {
+      const p = tensor(data.x.values, data.x.shape).requireGrad();
+      const g = tensor(data.g.values, data.g.shape);
+      const zeros = () => tensor(new Array<number>(p.size).fill(0), p.shape);
+      const [kp, km, kv] = [tensor(data.x.values, data.x.shape), zeros(), zeros()];
+      const kernel = getKernel('adam', b);
+      const o = { ...adams[0]!, step: 1 };
+      const want = kernel ? (kernel(b, kp.storage, g.storage, km.storage, kv.storage, kp.size, o), kp)
+        : adamComposite(kp, g, km, kv, o).p;
+      p.grad = g;
+      new Adam([p], { lr: o.lr, weightDecay: o.weightDecay }).step();
+      expect(Array.from(p.toArray())).toEqual(Array.from(want.toArray()));
+    });
+  });
+
+  it.each(adams)('adam (decoupled $decoupled): the kernel and adamComposite agree within tolerance', (o) => {
+    const { rtol, atol } = numerics(name);
+    withBackend(b, () => {
+      const kernel = getKernel('adam', b);
+      if (!kernel) return; // the step above checks the composite runs
+      const t = (d: Input) => tensor(d.values, d.shape);
+      const want = adamComposite(t(data.x), t(data.g), t(moments.m), t(moments.v), o);
+      const [p, m, v] = [t(data.x), t(moments.m), t(moments.v)];
+      kernel(b, p.storage, t(data.g).storage, m.storage, v.storage, p.size, o);
+      // Elementwise, no sums: a few roundings apart (the reference's kernel rounds once, the composite per op).
+      expectAllClose(p.toArray(), want.p.toArray(), rtol, atol);
+      expectAllClose(m.toArray(), want.m.toArray(), rtol, atol);
+      expectAllClose(v.toArray(), want.v.toArray(), rtol, atol);
     });
   });
 });

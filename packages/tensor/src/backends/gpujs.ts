@@ -244,6 +244,7 @@ registerKernel('matmulBias', 'gpujs', (b, a, y, bias, batch, M, K, N, transA, tr
   gb(b).matmulBias(t(a), t(y), t(bias), batch, M, K, N, transA, transB, bBatched));
 registerKernel('softmax', 'gpujs', (b, x, rows, n) => gb(b).softmax(t(x), rows, n));
 registerKernel('softmaxGrad', 'gpujs', (b, y, g, rows, n) => gb(b).softmaxGrad(t(y), t(g), rows, n));
+registerKernel('adam', 'gpujs', (b, p, g, m, v, size, o) => gb(b).adam(t(p), t(g), t(m), t(v), size, o));
 
 /**
  * Creates the backend in the mode SAELAB_GPUJS_MODE asks for (in Node), or the best gpu.js finds.

@@ -3,10 +3,10 @@
  * It is the living definition the fast backends are tested against, so clarity beats speed here.
  * It can run in float64 (`new ReferenceBackend(Float64Array)`) for gradient checks.
  */
-import type { AdamOptions, Backend, BinaryOp, HostArray, ReduceOp, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, HostArray, ReduceOp, UnaryOp } from '../backend.js';
 import { broadcastIndex, sizeOf, splitAtAxis, stridedIndex, stridesOf, type Shape } from '../shape.js';
 import { erf } from '../math.js';
-import './reference/fused.js'; // its fused kernels (GELU, layer norm), registered by name
+import './reference/fused.js'; // its fused kernels (GELU, layer norm, Adam), registered by name
 
 type ArrayCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -224,21 +224,6 @@ export class ReferenceBackend implements Backend {
       for (let j = 0; j < k; j++) out[o * k + j] = order[j]!;
     }
     return out;
-  }
-
-  adam(p: HostArray, g: HostArray, m: HostArray, v: HostArray, size: number, o: AdamOptions): void {
-    const bc1 = 1 - o.beta1 ** o.step;
-    const bc2 = 1 - o.beta2 ** o.step;
-    for (let i = 0; i < size; i++) {
-      let grad = g[i]!;
-      if (o.weightDecay !== 0) {
-        if (o.decoupled) p[i] = p[i]! * (1 - o.lr * o.weightDecay);
-        else grad += o.weightDecay * p[i]!;
-      }
-      m[i] = o.beta1 * m[i]! + (1 - o.beta1) * grad;
-      v[i] = o.beta2 * v[i]! + (1 - o.beta2) * grad * grad;
-      p[i] = p[i]! - (o.lr / bc1) * m[i]! / (Math.sqrt(v[i]!) / Math.sqrt(bc2) + o.eps);
-    }
   }
 
   /** out[i] = a[from[i]] */

@@ -224,8 +224,7 @@ export class WasmBackend extends ReferenceBackend {
     return indices;
   }
 
-  override adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, _size: number,
-    o: AdamOptions): void {
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamOptions): void {
     this.kernels.adam(p, g, m, v, o);
   }
 
@@ -251,6 +250,7 @@ registerKernel('matmulBias', 'wasm', (b, a, y, bias, batch, M, K, N, transA, tra
   w(b).matmulBias(f(a), f(y), f(bias), batch, M, K, N, transA, transB, bBatched));
 registerKernel('softmax', 'wasm', (b, x, rows, n) => w(b).softmax(f(x), rows, n));
 registerKernel('softmaxGrad', 'wasm', (b, y, g, rows, n) => w(b).softmaxGrad(f(y), f(g), rows, n));
+registerKernel('adam', 'wasm', (b, p, g, m, v, _size, o) => w(b).adam(f(p), f(g), f(m), f(v), o));
 
 /**
  * Compiles the kernels (and starts the matmul worker thread where threads are available).

@@ -5,7 +5,7 @@
  * them rather than running the composites. matmulBias has none here: its composite is the reference's matmul,
  * then its add.
  */
-import type { Backend, HostArray } from '../../backend.js';
+import type { AdamOptions, Backend, HostArray } from '../../backend.js';
 import { registerKernel } from '../../fused.js';
 import { gelu, geluGrad } from '../../math.js';
 
@@ -64,10 +64,26 @@ function layerNormGrad(b: Backend, x: HostArray, g: HostArray, rows: number, d: 
   return out;
 }
 
+function adam(p: HostArray, g: HostArray, m: HostArray, v: HostArray, size: number, o: AdamOptions): void {
+  const bc1 = 1 - o.beta1 ** o.step;
+  const bc2 = 1 - o.beta2 ** o.step;
+  for (let i = 0; i < size; i++) {
+    let grad = g[i]!;
+    if (o.weightDecay !== 0) {
+      if (o.decoupled) p[i] = p[i]! * (1 - o.lr * o.weightDecay);
+      else grad += o.weightDecay * p[i]!;
+    }
+    m[i] = o.beta1 * m[i]! + (1 - o.beta1) * grad;
+    v[i] = o.beta2 * v[i]! + (1 - o.beta2) * grad * grad;
+    p[i] = p[i]! - (o.lr / bc1) * m[i]! / (Math.sqrt(v[i]!) / Math.sqrt(bc2) + o.eps);
+  }
+}
+
 const h = (s: unknown) => s as HostArray;
 for (const name of ['reference', 'reference64']) {
   registerKernel('gelu', name, (b, x, size) => geluKernel(b, h(x), size));
   registerKernel('geluGrad', name, (b, x, g, size) => geluGradKernel(b, h(x), h(g), size));
   registerKernel('layerNorm', name, (b, x, rows, d, eps) => layerNorm(b, h(x), rows, d, eps));
   registerKernel('layerNormGrad', name, (b, x, g, rows, d, eps) => layerNormGrad(b, h(x), h(g), rows, d, eps));
+  registerKernel('adam', name, (_b, p, g, m, v, size, o) => adam(h(p), h(g), h(m), h(v), size, o));
 }
