@@ -43,7 +43,9 @@ export function architectureFinding(runs: readonly Run[]): Finding | undefined {
         ', L0 ', num(['saes', 0, 'l0'], 'fixed2'), ', EV ', num(['saes', 0, 'explainedVariance'], 'ev'),
         ...(tasks[t]!.truth ? [', recovers ', num(['truth', 'mean', 'decoder', 'recovered90'], 'percent')] : []), ')');
     });
+    const span = spanLevel(tasks[ts[0]!]!);
     seg.push('. Untrained decoders of the same shape agree at ', first(['randomBaseline', 'empirical', 'mean']),
+      ...(span >= 0 ? [' (within the span ', first(['subspace', span, 'untrained', 'mean']), ')'] : []),
       ' and the analytic chance level is ', first(['randomBaseline', 'analytic']), '.');
     paragraphs.push(seg);
   }
@@ -52,8 +54,16 @@ export function architectureFinding(runs: readonly Run[]): Finding | undefined {
   const somewhere = variants.filter((v) => stableOn.has(v) && !everywhere.includes(v));
   const nowhere = variants.filter((v) => !stableOn.has(v));
   const threshold = run.results.verdicts.rules.stabilityThreshold.toFixed(2);
-  paragraphs.push([`Stable (mean PWMCC at or above ${threshold}) on every task: `
-    + `${everywhere.length ? listInWords(everywhere) : 'none'}. `
+  // Beside each architecture stable everywhere, its lowest explained variance there: agreement is not reconstruction.
+  const lowestEv = (v: string): Segment[] => {
+    const t = tasks.map((_, i) => i).filter((i) => variant(i) === v)
+      .sort((a, b) => tasks[a]!.saes[0]!.explainedVariance - tasks[b]!.saes[0]!.explainedVariance)[0]!;
+    return [`${v} (its first seed's explained variance as low as `,
+      taskRef(run, t)(['saes', 0, 'explainedVariance'], 'ev'), ` on ${taskTitle(tasks[t]!.kind)})`];
+  };
+  paragraphs.push([`Stable (mean PWMCC at or above ${threshold}) on every task: `,
+    ...(everywhere.length ? everywhere.flatMap((v, i) => [i === 0 ? '' : i === everywhere.length - 1 ? ' and ' : ', ',
+      ...lowestEv(v)]) : ['none']), '. '
     + (somewhere.length ? `Stable on some: ${listInWords(somewhere.map((v) => `${v} (${listInWords(
       stableOn.get(v)!.map(taskTitle))})`))}. ` : '')
     + `Stable on none: ${nowhere.length ? listInWords(nowhere) : 'none'}.`]);
