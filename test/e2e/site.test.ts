@@ -87,7 +87,8 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
 
 const PAGES = [['overview', '/'], ['copy', '/smoke/copy/'], ['modular', '/smoke/modular/'],
   ['synthetic', '/smoke/synthetic/'], ['findings', '/findings/'], ['statistics', '/statistics/'],
-  ['methods', '/methods/'], ['downloads', '/downloads/'], ['run', '/smoke/']] as const;
+  ['methods', '/methods/'], ['downloads', '/downloads/'], ['run', '/smoke/'], ['latents', '/latents/smoke/copy/'],
+] as const;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -180,6 +181,27 @@ describe('report site', () => {
     }
     timings.pages = performance.now() - t0;
   });
+
+  it('latent pages: choosing a seed loads that SAE\'s latents file and renders its rows in the task\'s terms',
+    async () => {
+      const { page, errors } = await open('/latents/smoke/copy/');
+      const rowsOf = async (seed: number) => {
+        await page.waitForSelector(`[data-latents][data-loaded="${seed}"]`);
+        return page.$$eval('#latents-view tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-latent')));
+      };
+      const file = (task: string, seed: number) => JSON.parse(readFileSync(join(resultsDir, 'smoke', task,
+        `latents-seed${seed}.json`), 'utf8')) as { latents: { latent: number }[] };
+      const [first, second] = results.config.seeds as [number, number];
+      expect(await rowsOf(first)).toEqual(file('copy', first).latents.map((l) => String(l.latent)));
+      expect(await page.$$eval('#latents-view tbody mark', (m) => m.length)).toBeGreaterThan(0); // the read position
+      await page.click(`button[data-seed="${second}"]`);
+      expect(await rowsOf(second)).toEqual(file('copy', second).latents.map((l) => String(l.latent)));
+      const modular = await open('/latents/smoke/modular/');
+      await modular.page.waitForSelector(`[data-latents][data-loaded="${first}"]`);
+      expect(await modular.page.textContent('#latents-view tbody td:nth-child(4)')).toMatch(/^[-\d.]+: \d+ \+ \d+/);
+      expect([...errors, ...modular.errors]).toEqual([]);
+      await Promise.all([page.close(), modular.page.close()]);
+    });
 
   it('shows every number exactly as results.json has it', async () => {
     let checked = 0;
@@ -379,6 +401,20 @@ describe('report site from the committed full-run results', () => {
         await page.close();
       }
       expect(checked).toBeGreaterThan(200);
+
+      // Each run's latent page: rows where the run has latents files, else the command that writes them.
+      for (const c of configs) {
+        const task = byConfig.get(c)!.tasks[0]!;
+        const page = await context.newPage();
+        await page.goto(`${at}/latents/${c}/${task.name}/`, { waitUntil: 'load' });
+        if (existsSync(join(committed, c, task.name, `latents-seed${task.saes[0]!.seed}.json`))) {
+          await page.waitForSelector(`[data-latents][data-loaded="${task.saes[0]!.seed}"]`);
+          expect(await page.$$eval('#latents-view tbody tr', (trs) => trs.length), c).toBeGreaterThan(0);
+        } else {
+          expect(await page.textContent('[data-no-latents]'), c).toContain(`npx saelab latents results/${c}`);
+        }
+        await page.close();
+      }
 
       // Every committed sweep: its page's table holds each finished cell's numbers as its results.json has them,
       // its charts are drawn, and its table downloads as the sweep wrote it.
