@@ -37,7 +37,7 @@ describe('saelab command', () => {
       [['run', '--config', 'smoke', '--backend', 'tpu'], /unknown backend 'tpu'/],
       [['run'], /--config is required/],
       [['sweep'], /--grid is required: one of smoke/],
-      [['sweep', '--grid', 'nope'], /unknown grid 'nope': choose one of smoke or pass a path/],
+      [['sweep', '--grid', 'nope'], /unknown grid 'nope': choose one of smoke, stability or pass a path/],
     ];
     for (const [args, message] of cases) {
       const r = saelab(...args);
