@@ -49,12 +49,12 @@ async function publishedRecord(dir: string, task: string): Promise<TransformerRe
 }
 
 /**
- * The tasks of a results folder that might hold `task`'s transformer: `task` itself first, then every other task the
- * folder has (stage records under .work/, or results.json's config), since the key, not the name, decides: the
- * architectures run's copy-gated and copy-standard train SAEs on corrected's copy transformer.
+ * The tasks a results folder holds (stage records under .work/, or results.json's config). Any of them might hold
+ * another task's transformer, since the key, not the name, decides: the architectures run's copy-gated and
+ * copy-standard train SAEs on corrected's copy transformer.
  */
-function taskNamesIn(dir: string, task: string): string[] {
-  const names = new Set([task]);
+function taskNamesIn(dir: string): string[] {
+  const names = new Set<string>();
   try {
     for (const e of readdirSync(join(dir, '.work'), { withFileTypes: true })) if (e.isDirectory()) names.add(e.name);
   } catch { /* no stage records: a fresh clone's folder */ }
@@ -73,13 +73,28 @@ function taskNamesIn(dir: string, task: string): string[] {
 export async function adoptFinishedStages(config: Config, out: string, backend: string,
     from: readonly string[]): Promise<Record<string, string>> {
   const adopted: Record<string, string> = {};
+  // Every task looks through the same folders: read each folder's task names, and each task's record, once.
+  const names = new Map<string, string[]>();
+  const records = new Map<string, Promise<TransformerRecord | undefined>>();
+  const namesIn = (dir: string, task: string) => { // the task's own name first
+    if (!names.has(dir)) names.set(dir, taskNamesIn(dir));
+    return [task, ...names.get(dir)!.filter((n) => n !== task)];
+  };
+  const recordOf = (dir: string, name: string) => {
+    const at = `${dir}\0${name}`;
+    if (!records.has(at)) {
+      records.set(at, (async () => (await readRecord(taskPaths(dir, name).transformerRecord))
+        ?? publishedRecord(dir, name))());
+    }
+    return records.get(at)!;
+  };
   for (const task of Object.keys(config.tasks)) {
     const keys = stageKeys(config, task, backend);
     const here = taskPaths(out, task);
     if ((await readRecord(here.transformerRecord))?.key === keys.transformer && existsSync(here.transformer)) continue;
-    for (const [dir, name] of from.flatMap((d) => taskNamesIn(d, task).map((n) => [d, n] as const))) {
+    for (const [dir, name] of from.flatMap((d) => namesIn(d, task).map((n) => [d, n] as const))) {
       const there = taskPaths(dir, name);
-      const record = (await readRecord(there.transformerRecord)) ?? (await publishedRecord(dir, name));
+      const record = await recordOf(dir, name);
       if (record?.key !== keys.transformer || !existsSync(there.transformer)) continue;
       await mkdir(here.dir, { recursive: true });
       await mkdir(here.work, { recursive: true });
