@@ -28,7 +28,7 @@ describe('matched L0', () => {
   // JumpReLU is not here: at the paper's bandwidth (0.001) on these unnormalised activations its thresholds get
   // gradient from too few samples for its L0 to follow lambda within a short run (notes of session 13).
   it.each(['standard', 'gated'])('%s without a lambda steers its L0 to the config\'s k', async (variant) => {
-    const c = SaeTrainingSchema.parse({ variant, expansion: 2, k: 4, lr: 3e-3, batchSize: 64, epochs: 12 });
+    const c = SaeTrainingSchema.parse({ variant, expansion: 2, k: 4, lr: 3e-3, batchSize: 64, epochs: 30 });
     const { sae, metrics } = await trainSae(data.activations, 16, c, 7);
     // the controller's target (the default lambda alone misses it, or leaves lambdaScale at 1)
     expect(Math.abs(metrics.l0 - 4) / 4).toBeLessThan(0.35);
@@ -69,4 +69,25 @@ describe.each(saeArchitectureNames.map((n) => [n]))('%s through trainSae', (vari
 it('rejects an architecture setting out of range, naming the field', () => {
   expect(SaeTrainingSchema.safeParse({ variant: 'jumprelu', expansion: 2, k: 3, lr: 1e-3, batchSize: 8, epochs: 1,
     bandwidth: 0 }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['bandwidth: must be > 0']);
+});
+
+describe('normalizeActivations', () => {
+  beforeAll(() => setBackend('reference'));
+
+  // Scaling the activations by 4 (a power of two: every product and sum scales exactly) must not change what the SAE
+  // learns: it trains on the same c x bit for bit, and only the folded weights carry the factor.
+  it.each(['openai', 'jumprelu'])('%s learns the same SAE from x and from 4 x; the file takes x as it is',
+    async (variant) => {
+      const c = { ...cfg(variant, 2), normalizeActivations: 'expected_average_only_in' as const };
+      const x4 = Float32Array.from(data.activations, (v) => v * 4);
+      const [a, b] = [await trainSae(data.activations, 16, c, 7), await trainSae(x4, 16, c, 7)];
+      expect(b.metrics.lossCurve).toEqual(a.metrics.lossCurve);
+      expect([b.metrics.l0, b.metrics.explainedVariance]).toEqual([a.metrics.l0, a.metrics.explainedVariance]);
+      expect(Array.from(b.sae.W_enc.toArray())).toEqual(Array.from(a.sae.W_enc.toArray(), (v) => v / 4));
+      expect(Array.from(b.sae.W_dec.toArray())).toEqual(Array.from(a.sae.W_dec.toArray(), (v) => v * 4));
+      // Without it, the scale changes the training (Adam's steps are not scale-free).
+      const plain = cfg(variant, 2);
+      const raw = [await trainSae(data.activations, 16, plain, 7), await trainSae(x4, 16, plain, 7)];
+      expect(raw[1]!.metrics.lossCurve).not.toEqual(raw[0]!.metrics.lossCurve);
+    });
 });

@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Adam, normal, Rng } from '@saelab/tensor';
+import { Adam, mul, normal, Rng } from '@saelab/tensor';
 import {
   loadSae, makeSae, saeArchitecture, saeArchitectureNames, saeArchitectures, saveSae, SparseAutoencoder,
   type SaeArchitectureName, type SaeConfig,
@@ -61,6 +61,25 @@ describe.each(saeArchitectureNames)('the %s architecture', (name) => {
     expect(Array.from(sae.decode(out.indices, out.values).toArray())).toEqual(Array.from(out.xHat.toArray()));
     expect(out.indices.shape).toEqual(out.values.shape);
     expect(sae.firings.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('folds an input scale into its weights: the same code of x as it gave of c x, and x_hat divided by c', () => {
+    const sae = makeSae(cfg, 6, new Array(cfg.dIn).fill(0.3));
+    const opt = new Adam(sae.parameters(), { lr: 1e-2 });
+    for (let s = 0; s < 3; s++) sae.trainStep(x, opt);
+    const c = 2.5;
+    const scaled = mul(x, c);
+    const before = sae.encode(scaled);
+    const xHatBefore = sae.decode(before.indices, before.values).toArray();
+    sae.foldInputScale(c);
+    const after = sae.encode(x);
+    expect(Array.from(after.indices.toArray())).toEqual(Array.from(before.indices.toArray()));
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).forEach((v, i) => {
+      expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(b[i]!)));
+    });
+    close(after.values.toArray(), before.values.toArray());
+    close(sae.decode(after.indices, after.values).toArray(), Array.from(xHatBefore, (v) => v / c));
+    expect(() => sae.foldInputScale(0)).toThrow('foldInputScale: the scale (0) must be a positive number');
   });
 
   it('saves and loads back the same function, config and parameters', async () => {

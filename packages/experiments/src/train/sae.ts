@@ -55,6 +55,23 @@ export function dataStatistics(x: Float32Array,
   return { mean, variance: ss / (x.length - 1), globalMean };
 }
 
+/**
+ * The factor an SAE's inputs are multiplied by in training: 1 for 'none' (or no setting); for SAELens's
+ * 'expected_average_only_in', sqrt(d_in) / mean ||x|| over the whole activation set, so that E||c x|| = sqrt(d_in).
+ */
+export function inputScale(acts: Float32Array, dIn: number, how: SaeTraining['normalizeActivations']): number {
+  if (how === undefined || how === 'none') return 1;
+  const n = acts.length / dIn;
+  let total = 0;
+  for (let r = 0; r < n; r++) {
+    let sq = 0;
+    for (let j = r * dIn; j < (r + 1) * dIn; j++) sq += acts[j]! * acts[j]!;
+    total += Math.sqrt(sq);
+  }
+  if (!(total > 0)) throw new Error('normalizeActivations: the activations are all zero; nothing to normalise by');
+  return Math.sqrt(dIn) / (total / n);
+}
+
 /** The architecture settings a config may give (SaeTrainingSchema); each is passed on only when the config has it. */
 const ARCHITECTURE_FIELDS = ['auxK', 'auxCoef', 'deadAfter', 'lambda', 'lambdaWarmup', 'decoderInitNorm',
   'applyBDecToInput', 'bandwidth', 'initThreshold', 'thresholdLr'] as const;
@@ -84,7 +101,10 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
   const progress = o.progress ?? silent;
   const label = o.label ?? `SAE seed ${seed}`;
   const n = acts.length / dIn;
-  const stats = dataStatistics(acts, dIn);
+  const rawStats = dataStatistics(acts, dIn);
+  const scale = inputScale(acts, dIn, cfg.normalizeActivations);
+  const x = scale === 1 ? acts : Float32Array.from(acts, (v) => v * scale);
+  const stats = scale === 1 ? rawStats : dataStatistics(x, dIn);
   const sae = buildSae(cfg, dIn, seed, stats.mean);
   const initDecoder = decoderMatrix(sae);
   const opt = new Adam(sae.parameters(), { lr: cfg.lr });
@@ -107,7 +127,7 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
       const end = Math.min(start + cfg.batchSize, n);
       const batch = new Float32Array((end - start) * dIn);
       for (let i = start; i < end; i++) {
-        batch.set(acts.subarray(order[i]! * dIn, (order[i]! + 1) * dIn), (i - start) * dIn);
+        batch.set(x.subarray(order[i]! * dIn, (order[i]! + 1) * dIn), (i - start) * dIn);
       }
       sae.setProgress((epoch * steps + step) / (cfg.epochs * steps)); // warm-ups (standard's L1 coefficient)
       // tidy(): the step's tensors go back to the backend at its end, so the next step reuses warm memory.
@@ -129,7 +149,8 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
     await o.onEpoch?.(state.epoch, decoderMatrix(sae));
     if (o.checkpointPath) await saveCheckpoint(o.checkpointPath, sae, opt, state);
   }
-  const quality = evaluateSae(sae, acts, dIn, stats);
+  if (scale !== 1) sae.foldInputScale(scale); // the SAE now takes the activations as they are
+  const quality = evaluateSae(sae, acts, dIn, rawStats);
   const metrics: SaeMetrics = {
     loss: state.lossCurve[state.lossCurve.length - 1] ?? NaN,
     ...quality,

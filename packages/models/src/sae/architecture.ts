@@ -10,7 +10,7 @@
  * 0..d_sae-1 in every row, at the price of a dense decoder product.
  */
 import {
-  type Adam, add, gatherCombine, Module, noGrad, Rng, tensor, transpose, type Tensor,
+  type Adam, add, gatherCombine, Module, mul, noGrad, Rng, tensor, transpose, type Tensor,
 } from '@saelab/tensor';
 import type { LoadedTensor, NamedTensor } from '../io/safetensors.js';
 
@@ -206,6 +206,21 @@ export abstract class SparseAutoencoder<C extends SaeConfigBase = SaeConfigBase>
     for (let i = 0; i < idx.length; i++) {
       if (this.fires(val[i]!)) this.firings[idx[i]!]!++;
     }
+  }
+
+  /**
+   * Folds an input scale into the weights, as SAELens's `fold_activation_norm_scaling_factor` does: an SAE trained on
+   * c x becomes one that takes x itself and gives the same code (W_enc *= c) and reconstructs x (W_dec /= c,
+   * b_dec /= c). Every architecture's pre-activations are linear in W_enc x (and W_enc b_dec), so thresholds and
+   * biases stay as they are. The decoder rows then have norm 1 / c where the architecture kept them at 1.
+   */
+  foldInputScale(c: number): void {
+    if (!(Number.isFinite(c) && c > 0)) throw new Error(`foldInputScale: the scale (${c}) must be a positive number`);
+    noGrad(() => {
+      this.W_enc.assign(mul(this.W_enc, c));
+      this.W_dec.assign(mul(this.W_dec, 1 / c));
+      this.b_dec.assign(mul(this.b_dec, 1 / c));
+    });
   }
 
   /** The parameters in SAELens layout: W_enc [d_in, d_sae], b_enc, W_dec [d_sae, d_in], b_dec. */

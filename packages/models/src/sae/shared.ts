@@ -78,10 +78,13 @@ export function unitNormDecoder(W_dec: Tensor, when: 'beforeStep' | 'afterStep')
  */
 /**
  * The L0 controller's gain: after each step past the warm-up, lambda is multiplied by (L0 / target)^gain, L0 the
- * step's mean count of active latents per sample. At 0.02 a doubled L0 raises lambda 1.4% a step, so lambda moves by
- * 2x in about 50 steps: fast against the thousands of a training run, slow against one batch's noise.
+ * step's mean count of active latents per sample. At 0.005 a doubled L0 raises lambda 0.35% a step, so lambda moves by
+ * 2x in about 200 steps: slower than the L0 of a gated or JumpReLU SAE answers a change of lambda (some hundreds of
+ * steps on the toy tasks), so that it does not overshoot, and fast against the ~4,000 steps of a training run. At
+ * 0.02 (before 2026-12-03) gated on modular addition drove lambda to 1e3 within 200 steps while its L0 still lagged,
+ * every gate closed, and the SAE never came back (explained variance 0.006).
  */
-export const L0_CONTROLLER_GAIN = 0.02;
+export const L0_CONTROLLER_GAIN = 0.005;
 /**
  * The controller moves lambda at most this factor from its configured value, either way: an L0 that does not
  * respond to lambda (JumpReLU whose thresholds get no gradient) would otherwise send it to 1e21 within an epoch.
