@@ -17,7 +17,8 @@ const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (!existsSync(join(pkgDir, 'src/backends/wasm/kernels-wasm.generated.ts'))) {
   execFileSync(process.execPath, [join(pkgDir, 'scripts/build-wasm.mjs')], { stdio: 'inherit' });
 }
-const { loadWasmKernels } = await import('../src/backends/wasm/kernels.js');
+const { disposeInstance, instantiate, threadsOf } = await import('../src/backends/wasm/loader.js');
+const { matmul } = await import('../src/backends/wasm/gemm.js');
 
 const SHAPES: [number, number, number][] = [
   [256, 128, 1024],
@@ -83,10 +84,10 @@ function benchRow(name: string, matmul: MatmulCallback, opts: { ours?: boolean; 
 
 // 1. Our WebAssembly kernels, 1 and 2 threads.
 for (const threads of [1, 2]) {
-  const k = await loadWasmKernels({ threads });
-  disposers.push(() => k.dispose());
-  benchRow(`saelab wasm SIMD, ${k.threads} thread${k.threads > 1 ? 's' : ''}`,
-    (a, b, out, M, K, N) => k.matmul(a, b, out, 1, M, K, N, false, false, false), { ours: true });
+  const k = await instantiate({ threads });
+  disposers.push(() => disposeInstance(k));
+  benchRow(`saelab wasm SIMD, ${threadsOf(k)} thread${threadsOf(k) > 1 ? 's' : ''}`,
+    (a, b, out, M, K, N) => matmul(k, a, b, out, 1, M, K, N, false, false, false), { ours: true });
 }
 
 // 2. @tensorflow/tfjs-backend-wasm in its fastest configuration that runs in Node. Its threaded build cannot:

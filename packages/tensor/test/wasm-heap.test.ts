@@ -1,15 +1,19 @@
 // Storage that lives in the wasm kernels' memory (src/backends/wasm/heap.ts): kernels use it in place and must
 // give exactly the bits they give on ordinary arrays (copied in and out), and released blocks are reused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adam, binary, unary } from '../src/backends/wasm/elementwise.js';
+import { matmul } from '../src/backends/wasm/gemm.js';
+import { gatherCombine, scatterOuter } from '../src/backends/wasm/indexing.js';
+import { layerNorm, reduce } from '../src/backends/wasm/rows.js';
 
 import { WasmHeap } from '../src/backends/wasm/heap.js';
-import { loadWasmKernels, type WasmKernels } from './wasm-kernels-loader.js';
+import { alloc, createWasmBackend, disposeInstance, instantiate, type Instance } from './wasm-kernels-loader.js';
 
-let k: WasmKernels;
+let k: Instance;
 beforeAll(async () => {
-  k = await loadWasmKernels({ threads: 2 });
+  k = await instantiate({ threads: 2 });
 });
-afterAll(() => k?.dispose());
+afterAll(() => k && disposeInstance(k));
 
 /** n deterministic values in [-1, 1). */
 function values(n: number, seed: number): Float32Array {
@@ -22,26 +26,60 @@ function values(n: number, seed: number): Float32Array {
 
 /** A resident copy of a (an array that lives in the kernels' memory). */
 function resident(a: Float32Array): Float32Array {
-  const r = k.alloc(a.length);
-  if (!r) throw new Error('no resident storage here (the memory is not shared?)');
+  const r = alloc(k, a.length);
   r.set(a);
   return r;
 }
 
 describe('resident storage', () => {
-  it('lives in the memory on Node with threads, and its block is reused once freed', () => {
-    const a = k.alloc(5000)!;
+  it('lives in the memory on Node with threads, and its block is reused once released', () => {
+    const heap = k.arena.heap;
+    const a = heap.view(5000)!;
     expect(a).toBeInstanceOf(Float32Array);
     expect(a.length).toBe(5000);
+    expect(heap.addressOf(a)).toBe(a.byteOffset);
     const at = a.byteOffset;
-    expect(k.free(a)).toBe(true);
-    // A second release is ignored: the block is handed out once, and the view is not the caller's to pool.
-    expect(k.free(a)).toBe(true);
-    const [b1, b2] = [k.alloc(5000)!, k.alloc(5000)!];
+    expect(heap.release(a)).toBe(true);
+    expect(heap.release(a)).toBe(false); // a second release is ignored: the block is handed out once
+    const [b1, b2] = [heap.view(5000)!, heap.view(5000)!];
     expect(b1.byteOffset).toBe(at);
     expect(b2.byteOffset).not.toBe(at);
-    expect(k.free(new Float32Array(5000))).toBe(false); // an ordinary array: the caller may pool it
+    expect(heap.addressOf(new Float32Array(5000))).toBe(-1); // an ordinary array
   });
+
+  it('the backend gives released storage to later outputs: blocks to the memory, ordinary arrays to its pool',
+    async () => {
+      const b = await createWasmBackend({ threads: 2 });
+      try {
+        const a = b.zeros(5000);
+        expect(a.buffer).toBeInstanceOf(SharedArrayBuffer); // a view of the kernels' shared memory
+        const at = a.byteOffset;
+        b.release(a);
+        b.release(a); // ignored: the block is handed out once, and a view is never pooled
+        const [b1, b2] = [b.zeros(5000), b.zeros(5000)];
+        expect(b1.byteOffset).toBe(at);
+        expect(b2.byteOffset).not.toBe(at);
+      } finally {
+        b.dispose();
+      }
+      const g = globalThis as { SharedArrayBuffer?: unknown };
+      const saved = g.SharedArrayBuffer;
+      let plain: Awaited<ReturnType<typeof createWasmBackend>>;
+      try {
+        delete g.SharedArrayBuffer; // a memory that cannot hold tensors: storage is ordinary arrays
+        plain = await createWasmBackend({ threads: 2 });
+      } finally {
+        g.SharedArrayBuffer = saved;
+      }
+      try {
+        const z = plain.zeros(5000);
+        expect(z.buffer).toBeInstanceOf(ArrayBuffer);
+        plain.release(z);
+        expect(plain.unary('neg', new Float32Array(5000).fill(2), 5000)).toBe(z); // the output recycles z
+      } finally {
+        plain.dispose();
+      }
+    });
 
   it('asks the garbage collector for blocks only when views pile up unreleased', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 1024, shared: true });
@@ -57,45 +95,45 @@ describe('resident storage', () => {
   it('gives the same bits as ordinary arrays: matmul, elementwise, rows, indexing, Adam', () => {
     const [M, K, N] = [70, 300, 90];
     const a = values(M * K, 1), b = values(K * N, 2), bias = values(N, 3);
-    const plain = new Float32Array(M * N), inPlace = k.alloc(M * N)!;
-    k.matmul(a, b, plain, 1, M, K, N, false, false, false, bias);
-    k.matmul(resident(a), resident(b), inPlace, 1, M, K, N, false, false, false, resident(bias));
+    const plain = new Float32Array(M * N), inPlace = alloc(k, M * N);
+    matmul(k, a, b, plain, 1, M, K, N, false, false, false, bias);
+    matmul(k, resident(a), resident(b), inPlace, 1, M, K, N, false, false, false, resident(bias));
     expect(inPlace).toEqual(plain);
 
     const x = values(200_000, 4), y = values(200_000, 5);
     for (const op of ['add', 'div', 'maximum'] as const) {
-      const p = new Float32Array(x.length), r = k.alloc(x.length)!;
-      k.binary(op, x, y, p, 1, false);
-      k.binary(op, resident(x), resident(y), r, 1, false);
+      const p = new Float32Array(x.length), r = alloc(k, x.length);
+      binary(k, op, x, y, p, 1, false);
+      binary(k, op, resident(x), resident(y), r, 1, false);
       expect(r).toEqual(p);
     }
     for (const op of ['gelu', 'exp', 'sqrt'] as const) {
-      const p = new Float32Array(x.length), r = k.alloc(x.length)!;
-      k.unary(op, x, p);
-      k.unary(op, resident(x), r);
+      const p = new Float32Array(x.length), r = alloc(k, x.length);
+      unary(k, op, x, p);
+      unary(k, op, resident(x), r);
       expect(r).toEqual(p);
     }
     const [rows, d] = [400, 500];
-    const p = new Float32Array(rows * d), r = k.alloc(rows * d)!;
-    k.layerNorm(x.subarray(0, rows * d), rows, d, 1e-5, p);
-    k.layerNorm(resident(x.subarray(0, rows * d)), rows, d, 1e-5, r);
+    const p = new Float32Array(rows * d), r = alloc(k, rows * d);
+    layerNorm(k, x.subarray(0, rows * d), rows, d, 1e-5, p);
+    layerNorm(k, resident(x.subarray(0, rows * d)), rows, d, 1e-5, r);
     expect(r).toEqual(p);
-    const sums = new Float32Array(d), rSums = k.alloc(d)!;
-    k.reduce('sum', x.subarray(0, rows * d), sums, 1, rows, d);
-    k.reduce('sum', resident(x.subarray(0, rows * d)), rSums, 1, rows, d);
+    const sums = new Float32Array(d), rSums = alloc(k, d);
+    reduce(k, 'sum', x.subarray(0, rows * d), sums, 1, rows, d);
+    reduce(k, 'sum', resident(x.subarray(0, rows * d)), rSums, 1, rows, d);
     expect(rSums).toEqual(sums);
 
     const [B, kk, dd, n] = [64, 8, 32, 100];
     const idx = Float32Array.from({ length: B * kk }, (_, i) => (i * 37) % n);
     const v = values(B * kk, 6), xs = values(B * dd, 7), w = values(n * dd, 8);
-    const g1 = new Float32Array(B * dd), g2 = k.alloc(B * dd)!;
-    k.gatherCombine(v, w, idx, B, kk, dd, n, g1);
-    k.gatherCombine(resident(v), resident(w), resident(idx), B, kk, dd, n, g2);
+    const g1 = new Float32Array(B * dd), g2 = alloc(k, B * dd);
+    gatherCombine(k, v, w, idx, B, kk, dd, n, g1);
+    gatherCombine(k, resident(v), resident(w), resident(idx), B, kk, dd, n, g2);
     expect(g2).toEqual(g1);
-    const s1 = new Float32Array(n * dd), s2 = k.alloc(n * dd)!;
+    const s1 = new Float32Array(n * dd), s2 = alloc(k, n * dd);
     const ridx = resident(idx);
-    k.scatterOuter(v, xs, idx, B, kk, dd, n, s1);
-    k.scatterOuter(resident(v), resident(xs), ridx, B, kk, dd, n, s2);
+    scatterOuter(k, v, xs, idx, B, kk, dd, n, s1);
+    scatterOuter(k, resident(v), resident(xs), ridx, B, kk, dd, n, s2);
     expect(s2).toEqual(s1);
     expect(ridx).toEqual(idx); // an index is checked in a copy, never converted in place
 
@@ -103,8 +141,8 @@ describe('resident storage', () => {
     const [pp, gg, mm] = [values(10_000, 9), values(10_000, 10), values(10_000, 11)];
     const vv = values(10_000, 12).map(Math.abs);
     const [rp, rg, rm, rv] = [resident(pp), resident(gg), resident(mm), resident(vv)];
-    k.adam(pp, gg, mm, vv, o);
-    k.adam(rp, rg, rm, rv, o);
+    adam(k, pp, gg, mm, vv, o);
+    adam(k, rp, rg, rm, rv, o);
     expect([rp, rm, rv]).toEqual([pp, mm, vv]);
   });
 });

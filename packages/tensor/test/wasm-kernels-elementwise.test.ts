@@ -1,5 +1,6 @@
-// Tests for the WebAssembly binary and unary kernels (src/backends/wasm/kernels.ts) against float64 JavaScript.
+// Tests for the WebAssembly binary and unary kernels (src/backends/wasm/elementwise.ts) against float64 JavaScript.
 import { describe, expect, it } from 'vitest';
+import { binary, unary } from '../src/backends/wasm/elementwise.js';
 // The kernels are embedded in a generated (gitignored) file: the loader builds it if this checkout has not yet.
 import { kernelPair } from './wasm-kernels-loader.js';
 import { firstDiff, randArray } from './wasm-kernels-data.js';
@@ -43,7 +44,7 @@ describe('binary', () => {
       for (const op of BINARY_OPS) {
         for (const swapped of [false, true]) {
           const out = new Float32Array(n);
-          k1.binary(op, full, bc, out, repeat, swapped);
+          binary(k1, op, full, bc, out, repeat, swapped);
           const exp = new Float32Array(n);
           for (let i = 0; i < n; i++) {
             const y = bc[Math.floor(i / repeat) % bcLen]!;
@@ -59,11 +60,11 @@ describe('binary', () => {
     const full = new Float32Array([1, -0, 0, Infinity, -Infinity, NaN, 3, 2, 5]);
     const bc = new Float32Array([0]);
     const out = Float32Array.from(full);
-    k1.binary('div', out, bc, out, 1, false);
+    binary(k1, 'div', out, bc, out, 1, false);
     const exp = Float32Array.from(full, (x) => binRef('div', x, 0));
     expect(firstDiff(out, exp)).toBe(-1);
     const mx = new Float32Array(full.length);
-    k1.binary('maximum', full, new Float32Array([2]), mx, 1, true);
+    binary(k1, 'maximum', full, new Float32Array([2]), mx, 1, true);
     expect(firstDiff(mx, Float32Array.from(full, (x) => binRef('maximum', 2, x)))).toBe(-1);
   });
 });
@@ -110,7 +111,7 @@ describe('unary', () => {
     ] as const;
     for (const [op, f] of exact) {
       const out = new Float32Array(xs.length);
-      k1.unary(op, xs, out);
+      unary(k1, op, xs, out);
       expect(firstDiff(out, Float32Array.from(xs, f)), op).toBe(-1);
     }
   });
@@ -121,7 +122,7 @@ describe('unary', () => {
         ? Float32Array.from(xs, (x) => (Number.isNaN(x) ? x : x * x * 7 + (x < 0 ? -0.5 : 0)))
         : xs;
       const out = new Float32Array(input.length);
-      k1.unary(op, input, out);
+      unary(k1, op, input, out);
       for (let i = 0; i < input.length; i++) {
         const ref = f(input[i]!), got = out[i]!;
         if (!Number.isFinite(ref) || Math.fround(ref) === 0 || !Number.isFinite(Math.fround(ref))) {
@@ -138,7 +139,7 @@ describe('unary', () => {
 
   it('erf is within 2e-7 absolute of a float64 erf (series / continued fraction)', () => {
     const out = new Float32Array(xs.length);
-    k1.unary('erf', xs, out);
+    unary(k1, 'erf', xs, out);
     let worst = 0;
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i]!, ref = erf64(x), got = out[i]!;
@@ -149,19 +150,19 @@ describe('unary', () => {
     expect(worst).toBeLessThan(2e-7);
     // odd symmetry, exact small-argument behaviour and saturation
     const sym = new Float32Array(grid.length);
-    k1.unary('erf', Float32Array.from(grid, (x) => -x), sym);
+    unary(k1, 'erf', Float32Array.from(grid, (x) => -x), sym);
     for (let i = 0; i < grid.length; i++) {
       expect(Object.is(sym[i], -out[i]!) || (sym[i] === 0 && out[i] === 0)).toBe(true);
     }
     const sat = new Float32Array(2);
-    k1.unary('erf', new Float32Array([Infinity, -Infinity]), sat);
+    unary(k1, 'erf', new Float32Array([Infinity, -Infinity]), sat);
     expect(Array.from(sat)).toEqual([1, -1]);
   });
 
   it('works in place and across chunk boundaries', () => {
     const a = randArray(100000, 5, 4);
     const ref = Float32Array.from(a, (x) => Math.fround(Math.exp(x)));
-    k1.unary('exp', a, a);
+    unary(k1, 'exp', a, a);
     for (let i = 0; i < a.length; i += 997) expect(Math.abs(a[i]! - ref[i]!) <= 1e-6 * ref[i]!).toBe(true);
   });
 });

@@ -2,8 +2,11 @@
 // be shared, with operands in the kernels' memory (the only way the sharing runs), 2 threads give the bits that 1
 // thread gives, the helper really took units, and column sums equal a plain float64 sum taken in row order.
 import { describe, expect, it } from 'vitest';
+import { adam } from '../src/backends/wasm/elementwise.js';
+import { scatterOuter } from '../src/backends/wasm/indexing.js';
+import { layerNorm, layerNormGrad, reduce, softmax, softmaxGrad } from '../src/backends/wasm/rows.js';
 
-import { kernelPair, type WasmKernels } from './wasm-kernels-loader.js';
+import { alloc, kernelPair, workerUnits, type Instance } from './wasm-kernels-loader.js';
 
 const [k1, k2] = await kernelPair();
 
@@ -17,18 +20,17 @@ function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
 }
 
 /** A copy of a living in k's memory. */
-function resident(k: WasmKernels, a: Float32Array): Float32Array {
-  const r = k.alloc(a.length);
-  if (!r) throw new Error('no resident storage here (the memory is not shared?)');
+function resident(k: Instance, a: Float32Array): Float32Array {
+  const r = alloc(k, a.length);
   r.set(a);
   return r;
 }
 
 /** Runs f on k1 and on k2 with resident copies of the inputs; returns both outputs as plain arrays. */
 function both(inputs: Float32Array[], outLen: number,
-  f: (k: WasmKernels, xs: Float32Array[], out: Float32Array) => void): [Float32Array, Float32Array] {
+  f: (k: Instance, xs: Float32Array[], out: Float32Array) => void): [Float32Array, Float32Array] {
   return [k1, k2].map((k) => {
-    const out = k.alloc(outLen)!;
+    const out = alloc(k, outLen);
     f(k, inputs.map((x) => resident(k, x)), out);
     return Float32Array.from(out);
   }) as [Float32Array, Float32Array];
@@ -37,7 +39,7 @@ function both(inputs: Float32Array[], outLen: number,
 /** Runs fn (its checks included) until the helper thread has taken units in it, at most 20 times: a single call
  *  may legitimately be finished by the main thread alone, but the sharing must happen. */
 function sharedBy(fn: () => void): void {
-  const units = () => (k2 as unknown as { workerUnits: number }).workerUnits;
+  const units = () => workerUnits(k2);
   const before = units();
   for (let i = 0; i < 20 && units() === before; i++) fn();
   expect(units(), 'the helper thread took no units in 20 tries').toBeGreaterThan(before);
@@ -48,15 +50,15 @@ describe('wasm kernels shared between threads', () => {
     const [rows, d] = [5376, 128];
     const x = values(rows * d, 1, -3, 3), g = values(rows * d, 2);
     sharedBy(() => {
-      const [a, b] = both([x], rows * d, (k, [xs], out) => k.layerNorm(xs!, rows, d, 1e-5, out));
+      const [a, b] = both([x], rows * d, (k, [xs], out) => layerNorm(k, xs!, rows, d, 1e-5, out));
       expect(b).toEqual(a);
-      const [c, e] = both([x, g], rows * d, (k, [xs, gs], out) => k.layerNormGrad(xs!, gs!, rows, d, 1e-5, out));
+      const [c, e] = both([x, g], rows * d, (k, [xs, gs], out) => layerNormGrad(k, xs!, gs!, rows, d, 1e-5, out));
       expect(e).toEqual(c);
       const [r, n] = [rows * 4, 21];
-      const [s1, s2] = both([x.subarray(0, r * n)], r * n, (k, [xs], out) => k.softmax(xs!, r, n, out));
+      const [s1, s2] = both([x.subarray(0, r * n)], r * n, (k, [xs], out) => softmax(k, xs!, r, n, out));
       expect(s2).toEqual(s1);
       const [t1, t2] = both([s1, g.subarray(0, r * n)], r * n,
-        (k, [ys, gs], out) => k.softmaxGrad(ys!, gs!, r, n, out));
+        (k, [ys, gs], out) => softmaxGrad(k, ys!, gs!, r, n, out));
       expect(t2).toEqual(t1);
     });
   });
@@ -64,10 +66,10 @@ describe('wasm kernels shared between threads', () => {
   it('column and row sums: 1 and 2 threads agree, and equal a float64 sum in row order, rounded once', () => {
     for (const [outer, n, inner] of [[1, 5376, 512], [1, 2560, 512], [3, 777, 533], [2, 5000, 1]] as const) {
       const a = values(outer * n * inner, outer + n + inner, -2, 2);
-      const [s1, s2] = both([a], outer * inner, (k, [as], out) => k.reduce('sum', as!, out, outer, n, inner));
+      const [s1, s2] = both([a], outer * inner, (k, [as], out) => reduce(k, 'sum', as!, out, outer, n, inner));
       expect(s2).toEqual(s1);
       const plain = new Float32Array(outer * inner);
-      k1.reduce('sum', a, plain, outer, n, inner); // ordinary arrays: streamed through the arena in row groups
+      reduce(k1, 'sum', a, plain, outer, n, inner); // ordinary arrays: streamed through the arena in row groups
       expect(plain).toEqual(s1);
       for (let o = 0; o < outer; o++) {
         for (const j of [0, 1, 15, 16, inner - 1]) {
@@ -80,7 +82,7 @@ describe('wasm kernels shared between threads', () => {
     }
     sharedBy(() => {
       const a = values(5376 * 512, 9);
-      both([a], 512, (k, [as], out) => k.reduce('sum', as!, out, 1, 5376, 512));
+      both([a], 512, (k, [as], out) => reduce(k, 'sum', as!, out, 1, 5376, 512));
     });
   });
 
@@ -92,12 +94,12 @@ describe('wasm kernels shared between threads', () => {
       const results = [k1, k2].map((k) => {
         const [rp, rg, rm, rv] = [p, g, m, v].map((a) => resident(k, a)) as
           [Float32Array, Float32Array, Float32Array, Float32Array];
-        k.adam(rp, rg, rm, rv, o);
+        adam(k, rp, rg, rm, rv, o);
         return [rp, rm, rv].map((a) => Float32Array.from(a));
       });
       results[1]!.forEach((a, i) => expect(a).toEqual(results[0]![i]));
       const plain = [p, m, v].map((a) => Float32Array.from(a)) as [Float32Array, Float32Array, Float32Array];
-      k1.adam(plain[0], g, plain[1], plain[2], o); // ordinary arrays, in chunks
+      adam(k1, plain[0], g, plain[1], plain[2], o); // ordinary arrays, in chunks
       plain.forEach((a, i) => expect(a).toEqual(results[0]![i]));
     });
   });
@@ -108,7 +110,7 @@ describe('wasm kernels shared between threads', () => {
     const a = values(B * k, 7), x = values(B * d, 8);
     sharedBy(() => {
       const [s1, s2] = both([a, x, idx], n * d,
-        (kk, [as, xs, is], out) => kk.scatterOuter(as!, xs!, is!, B, k, d, n, out));
+        (kk, [as, xs, is], out) => scatterOuter(kk, as!, xs!, is!, B, k, d, n, out));
       expect(s2).toEqual(s1);
       // Against a direct scatter in (b, j) order.
       const direct = new Float32Array(n * d);

@@ -46,6 +46,7 @@ function chunks(n: number, fn: (start: number, len: number) => void): void {
   for (let s = 0; s < n; s += CHUNK) fn(s, Math.min(CHUNK, n - s));
 }
 
+/** out[i] = op(a[i]); a and out have equal length (out may be a). gelu is the exact (erf) GELU. */
 export function unary(inst: Instance, op: WasmUnaryOp, a: Float32Array, out: Float32Array): void {
   const { ex, arena } = inst;
   const code = UNARY_CODES[op];
@@ -62,6 +63,7 @@ export function unary(inst: Instance, op: WasmUnaryOp, a: Float32Array, out: Flo
   });
 }
 
+/** out[i] = g[i] * gelu'(x[i]): GELU's backward pass. */
 export function geluBackward(inst: Instance, x: Float32Array, g: Float32Array, out: Float32Array): void {
   const { ex, arena } = inst;
   if (x.length !== out.length || g.length !== out.length) {
@@ -82,6 +84,9 @@ export function geluBackward(inst: Instance, x: Float32Array, g: Float32Array, o
   });
 }
 
+/** out[i] = full[i] op bc[floor(i / repeat) % bc.length]  (or bc[...] op full[i] when swapped).
+ *  Covers same shape (repeat 1, bc.length n), scalar (bc.length 1), trailing-dims broadcast
+ *  (repeat 1, bc.length D) and leading-dims broadcast [N,1] (repeat D, bc.length N). */
 export function binary({ ex, arena }: Instance, op: WasmBinaryOp, full: Float32Array, bc: Float32Array,
   out: Float32Array, repeat: number, swapped: boolean): void {
   const code = BINARY_CODES[op];
@@ -120,6 +125,7 @@ export function binary({ ex, arena }: Instance, op: WasmBinaryOp, full: Float32A
   });
 }
 
+/** out[i] = c[i] != 0 ? a[i] : b[i], each operand full length or broadcast as in binary. */
 export function where({ ex, arena }: Instance, c: Operand, a: Operand, b: Operand, out: Float32Array): void {
   const n = out.length;
   const ops = [c, a, b];
@@ -152,6 +158,7 @@ export function where({ ex, arena }: Instance, c: Operand, a: Operand, b: Operan
 /** Adam over at least this many parameters is shared between the threads. */
 const ADAM_SHARE_MIN = 64 * 1024;
 
+/** One in-place Adam/AdamW step with PyTorch semantics over p, g, m, v of equal length (g is not modified). */
 export function adam(inst: Instance, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
   o: AdamOptions): void {
   const { ex, arena } = inst;

@@ -79,8 +79,10 @@ export function checkLen(name: string, arr: Float32Array, need: number): void {
   if (arr.length < need) throw new RangeError(`wasm kernels: ${name} has ${arr.length} elements, needs ${need}`);
 }
 
-/** out[b] = op(A[b]) @ op(B[b or 0]) (+ bias on every row) (see WasmKernels.matmul); returns the work units
- *  helper threads did. */
+/** out[b] = op(A[b]) @ op(B[b or 0]) (+ bias [N] on every row), all row-major and contiguous. A is [batch, M, K]
+ *  ([batch, K, M] when transA); B is [batchB, K, N] ([batchB, N, K] when transB), batchB = bBatched ? batch : 1
+ *  (one B shared by every batch). out is [batch, M, N] and is overwritten. Returns the work units helper threads
+ *  did. */
 export function matmul(inst: Instance, a: Float32Array, b: Float32Array, out: Float32Array, batch: number, M: number,
   K: number, N: number, transA: boolean, transB: boolean, bBatched: boolean, bias?: Float32Array): number {
   checkDim('batch', batch); checkDim('M', M); checkDim('K', K); checkDim('N', N);

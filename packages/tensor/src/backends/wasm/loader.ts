@@ -55,11 +55,22 @@ export interface KernelExports {
           runStride: number, counter: number): void;
 }
 
-/** What the kernels run on: the exports, their memory seen as an arena, and the helper threads if any. */
+/** What the kernels run on: the exports, their memory seen as an arena, and the helper threads if any. Every
+ *  kernel wrapper (gemm.ts, elementwise.ts, rows.ts, indexing.ts) takes one as its first argument. */
 export interface Instance {
   ex: KernelExports;
   arena: Arena;
   helpers: WorkerPool | null;
+}
+
+/** Threads an instance runs big calls on: the calling thread and its helpers. */
+export const threadsOf = (inst: Instance): number => (inst.helpers?.helpers ?? 0) + 1;
+
+/** Stops the helper threads (so a Node process can exit); the instance must not be used afterwards. Idempotent. */
+export function disposeInstance(inst: Instance): void {
+  if (inst.arena.disposed) return;
+  inst.arena.disposed = true;
+  inst.helpers?.dispose();
 }
 
 const INITIAL_PAGES = 32; // 2 MiB; grown on demand

@@ -35,6 +35,7 @@ function rowsInParallel(inst: Instance, kind: 'layerNorm' | 'layerNormGrad' | 's
   return true;
 }
 
+/** Reduces the middle axis of a viewed as [outer, n, inner] into out [outer, inner]. */
 export function reduce(inst: Instance, op: 'sum' | 'max', a: Float32Array, out: Float32Array,
   outer: number, n: number, inner: number): void {
   const { ex, arena } = inst;
@@ -82,7 +83,8 @@ export function layerNorm(inst: Instance, x: Float32Array, rows: number, d: numb
   });
 }
 
-/** The gradient of layerNorm at x for the output gradient g (both [rows, d]). */
+/** layerNorm's gradient at x for the output gradient g (both [rows, d]): with y its output,
+ *  (g - mean(g) - y mean(g y)) / sqrt(var + eps). */
 export function layerNormGrad(inst: Instance, x: Float32Array, g: Float32Array, rows: number, d: number,
   eps: number, out: Float32Array): void {
   const { ex, arena } = inst;
@@ -120,7 +122,7 @@ export function softmax(inst: Instance, x: Float32Array, rows: number, n: number
   });
 }
 
-/** softmax's gradient from its output y and the output gradient g (both [rows, n]). */
+/** softmax's gradient from its output y and the output gradient g (both [rows, n]): y * (g - sum(g * y)). */
 export function softmaxGrad(inst: Instance, y: Float32Array, g: Float32Array, rows: number, n: number,
   out: Float32Array): void {
   const { ex, arena } = inst;
@@ -145,6 +147,8 @@ export function softmaxGrad(inst: Instance, y: Float32Array, g: Float32Array, ro
 /** Top-k of at least this many elements is shared between the threads (rows are independent). */
 const TOPK_SHARE_MIN = 64 * 1024;
 
+/** Per row of x [rows, n]: the k largest values in descending order and their column indices
+ *  (written as float32 integers); ties keep the lower index first, NaN counts as largest. */
 export function topk(inst: Instance, x: Float32Array, rows: number, n: number, k: number,
   values: Float32Array, indices: Float32Array): void {
   const { ex, arena } = inst;
