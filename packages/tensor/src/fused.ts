@@ -7,6 +7,10 @@
  * steps to float32 (all but matmulBias, whose composite is the reference's own matmul then add).
  *
  *   registerKernel('softmax', 'wasm', (b, x, rows, n) => (b as WasmBackend).softmax(x, rows, n));
+ *
+ * A backend class whose methods are its kernels (same names, the arguments after the backend) registers them in
+ * one line, `registerKernelMethods('wasm', ['gelu', ...])`, and declares `implements FusedMethods<Storage, names>`
+ * so that the compiler checks each method's signature (wasm.ts, gpujs.ts).
  */
 import type { AdamOptions, Backend, Storage } from './backend.js';
 import { noGrad, type Tensor } from './tensor.js';
@@ -51,6 +55,24 @@ export function registerKernel<K extends FusedKernelName>(name: K, backendName: 
   const kernels = registry.get(backendName) ?? {};
   kernels[name] = kernel;
   registry.set(backendName, kernels);
+}
+
+/** A fused kernel as a method of a backend whose storage is S: the kernel's arguments after the backend, S for each
+ *  Storage (an argument or the result); `names` limits it to the kernels the backend has. */
+export type FusedMethods<S, names extends FusedKernelName = FusedKernelName> = {
+  [K in names]: FusedKernels[K] extends (b: Backend, ...args: infer A) => infer R
+    ? (...args: { [I in keyof A]: unknown extends A[I] ? S : A[I] }) => unknown extends R ? S : R
+    : never;
+};
+
+/** Registers each of `names` for backend `backendName` as a call of the backend's method of that name, which gets
+ *  the kernel's arguments after the backend (a class that `implements FusedMethods<S, names>`). */
+export function registerKernelMethods(backendName: string, names: readonly FusedKernelName[]): void {
+  for (const name of names) {
+    const kernel = (b: Backend, ...args: unknown[]): unknown =>
+      (b as unknown as Record<FusedKernelName, (...a: unknown[]) => unknown>)[name](...args);
+    registerKernel(name, backendName, kernel as FusedKernels[typeof name]);
+  }
 }
 
 /** Backend b's kernel for `name`, or undefined where it registered none. */

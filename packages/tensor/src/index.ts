@@ -35,7 +35,8 @@ export { tensor, zeros, ones, full, arange, type NestedArray } from './creation.
 export { tidy, keep } from './scope.js';
 export { apply, type Primitive, type PrimitiveArgs } from './primitives.js';
 export {
-  fusedKernelNames, getKernel, registerKernel, registeredKernels, type FusedKernelName, type FusedKernels,
+  fusedKernelNames, getKernel, registerKernel, registerKernelMethods, registeredKernels, type FusedKernelName,
+  type FusedKernels, type FusedMethods,
 } from './fused.js';
 export { gradients } from './gradients.js';
 export * from './ops/elementwise.js';

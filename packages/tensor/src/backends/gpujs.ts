@@ -16,7 +16,7 @@
  */
 import type { AdamOptions, Backend, BinaryOp, HostArray, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
-import { registerKernel } from '../fused.js';
+import { registerKernelMethods, type FusedMethods } from '../fused.js';
 import { ReferenceBackend } from './reference.js';
 import { adam } from './gpujs/adam.js';
 import { binary, geluGrad, unary, where } from './gpujs/elementwise.js';
@@ -32,6 +32,11 @@ export type { GpujsMode } from './gpujs/runtime.js';
 
 const ZEROS = 'function () { return 0; }';
 
+/** The fused kernels (fused.ts) this backend has: its methods of the same names, registered at the end. */
+const FUSED = [
+  'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'adam',
+] as const;
+
 /**
  * Checks an index tensor as the reference backend does, where its values are on the host: it
  * was uploaded (token ids, codes built on the host), or gpu.js runs on the CPU. Indices computed
@@ -46,7 +51,7 @@ function checkIndices(idx: GpuStorage, limit: number, op: string): void {
   }
 }
 
-export class GpujsBackend implements Backend {
+export class GpujsBackend implements Backend, FusedMethods<GpuStorage, (typeof FUSED)[number]> {
   readonly name = 'gpujs';
   /** The gpu.js mode the kernels really run in. */
   readonly mode: GpujsMode;
@@ -234,17 +239,7 @@ export class GpujsBackend implements Backend {
   }
 }
 
-const gb = (b: Backend) => b as GpujsBackend;
-const t = (s: unknown) => s as GpuStorage;
-registerKernel('gelu', 'gpujs', (b, x, size) => gb(b).gelu(t(x), size));
-registerKernel('geluGrad', 'gpujs', (b, x, g, size) => gb(b).geluGrad(t(x), t(g), size));
-registerKernel('layerNorm', 'gpujs', (b, x, rows, d, eps) => gb(b).layerNorm(t(x), rows, d, eps));
-registerKernel('layerNormGrad', 'gpujs', (b, x, g, rows, d, eps) => gb(b).layerNormGrad(t(x), t(g), rows, d, eps));
-registerKernel('matmulBias', 'gpujs', (b, a, y, bias, batch, M, K, N, transA, transB, bBatched) =>
-  gb(b).matmulBias(t(a), t(y), t(bias), batch, M, K, N, transA, transB, bBatched));
-registerKernel('softmax', 'gpujs', (b, x, rows, n) => gb(b).softmax(t(x), rows, n));
-registerKernel('softmaxGrad', 'gpujs', (b, y, g, rows, n) => gb(b).softmaxGrad(t(y), t(g), rows, n));
-registerKernel('adam', 'gpujs', (b, p, g, m, v, size, o) => gb(b).adam(t(p), t(g), t(m), t(v), size, o));
+registerKernelMethods('gpujs', FUSED);
 
 /**
  * Creates the backend in the mode SAELAB_GPUJS_MODE asks for (in Node), or the best gpu.js finds.

@@ -25,9 +25,9 @@
  *   wasm/indexing.ts    sparse products, gathers and scatters, strided copies (strided.ts plans them)
  *   wasm/pool.ts        released ordinary arrays kept for reuse as outputs, where storage cannot live in the memory
  */
-import type { AdamOptions, Backend, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
+import type { AdamOptions, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
-import { registerKernel } from '../fused.js';
+import { registerKernelMethods, type FusedMethods } from '../fused.js';
 import { ReferenceBackend } from './reference.js';
 import { adam, binary, geluBackward, unary, where } from './wasm/elementwise.js';
 import { matmul } from './wasm/gemm.js';
@@ -56,7 +56,12 @@ export function broadcastRun(bc: Shape, out: Shape): { repeat: number } | undefi
 /** The most memory the pool of released arrays keeps, by default (bytes). */
 const POOL_BYTES = 256 * 1024 * 1024;
 
-export class WasmBackend extends ReferenceBackend {
+/** The fused kernels (fused.ts) this backend has: its methods of the same names, registered at the end. */
+const FUSED = [
+  'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'adam',
+] as const;
+
+export class WasmBackend extends ReferenceBackend implements FusedMethods<Float32Array, (typeof FUSED)[number]> {
   override readonly name = 'wasm';
   /** Threads in use for big kernels (1 = the calling thread only). */
   readonly threads: number;
@@ -206,7 +211,8 @@ export class WasmBackend extends ReferenceBackend {
     return indices;
   }
 
-  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, o: AdamOptions): void {
+  /** One Adam step on p, m and v in place (the kernel takes their length from the arrays: size goes unused). */
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, _size: number, o: AdamOptions): void {
     adam(this.live(), p, g, m, v, o);
   }
 
@@ -245,17 +251,7 @@ export class WasmBackend extends ReferenceBackend {
   }
 }
 
-const w = (b: Backend) => b as WasmBackend;
-const f = (s: unknown) => s as Float32Array;
-registerKernel('gelu', 'wasm', (b, x, size) => w(b).gelu(f(x), size));
-registerKernel('geluGrad', 'wasm', (b, x, g, size) => w(b).geluGrad(f(x), f(g), size));
-registerKernel('layerNorm', 'wasm', (b, x, rows, d, eps) => w(b).layerNorm(f(x), rows, d, eps));
-registerKernel('layerNormGrad', 'wasm', (b, x, g, rows, d, eps) => w(b).layerNormGrad(f(x), f(g), rows, d, eps));
-registerKernel('matmulBias', 'wasm', (b, a, y, bias, batch, M, K, N, transA, transB, bBatched) =>
-  w(b).matmulBias(f(a), f(y), f(bias), batch, M, K, N, transA, transB, bBatched));
-registerKernel('softmax', 'wasm', (b, x, rows, n) => w(b).softmax(f(x), rows, n));
-registerKernel('softmaxGrad', 'wasm', (b, y, g, rows, n) => w(b).softmaxGrad(f(y), f(g), rows, n));
-registerKernel('adam', 'wasm', (b, p, g, m, v, _size, o) => w(b).adam(f(p), f(g), f(m), f(v), o));
+registerKernelMethods('wasm', FUSED);
 
 /**
  * Compiles the kernels (and starts the helper threads where threads are available).
