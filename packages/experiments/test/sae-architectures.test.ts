@@ -28,7 +28,7 @@ describe('matched L0', () => {
   // JumpReLU is not here: at the paper's bandwidth (0.001) on these unnormalised activations its thresholds get
   // gradient from too few samples for its L0 to follow lambda within a short run (notes of session 13).
   it.each(['standard', 'gated'])('%s without a lambda steers its L0 to the config\'s k', async (variant) => {
-    const c = SaeTrainingSchema.parse({ variant, expansion: 2, k: 4, lr: 3e-3, batchSize: 64, epochs: 30 });
+    const c = SaeTrainingSchema.parse({ variant, expansion: 2, k: 4, lr: 3e-3, batchSize: 64, epochs: 12 });
     const { sae, metrics } = await trainSae(data.activations, 16, c, 7);
     // the controller's target (the default lambda alone misses it, or leaves lambdaScale at 1)
     expect(Math.abs(metrics.l0 - 4) / 4).toBeLessThan(0.35);

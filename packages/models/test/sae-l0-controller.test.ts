@@ -22,6 +22,23 @@ describe('L0 controller', () => {
     expect(sae.trainingState()).toEqual({ lambdaScale: (l0 / 2) ** L0_CONTROLLER_GAIN });
   });
 
+  it('takes its gain from l0Gain, which cfg.json records where it is not the default', async () => {
+    const sae = makeSae({ dIn: 8, dSae: 16, variant: 'gated', lambda: 0.1, targetL0: 2, l0Gain: 0.005 }, 1);
+    const before = Array.from(sae.firings).reduce((a, b) => a + b, 0);
+    sae.trainStep(x, new Adam(sae.parameters(), { lr: 1e-3 }));
+    const l0 = (Array.from(sae.firings).reduce((a, b) => a + b, 0) - before) / 32;
+    expect(sae.trainingState()).toEqual({ lambdaScale: (l0 / 2) ** 0.005 });
+    const dir = await mkdtemp(join(tmpdir(), 'saelab-l0-'));
+    await saveSae(join(dir, 'slow'), sae, { hookName: 'synthetic', seed: 1 });
+    expect(JSON.parse(await readFile(join(dir, 'slow.cfg.json'), 'utf8'))).toMatchObject({ l0_controller_gain: 0.005 });
+    expect((await loadSae(join(dir, 'slow'))).sae.cfg).toMatchObject({ l0Gain: 0.005 });
+    const usual = makeSae({ dIn: 8, dSae: 16, variant: 'gated', targetL0: 2 }, 1);
+    await saveSae(join(dir, 'usual'), usual, { hookName: 'synthetic', seed: 1 });
+    expect(JSON.parse(await readFile(join(dir, 'usual.cfg.json'), 'utf8'))).not.toHaveProperty('l0_controller_gain');
+    expect(() => makeSae({ dIn: 8, dSae: 16, variant: 'jumprelu', l0Gain: 0 }, 1))
+      .toThrow('SAE config: l0Gain (0) must be a number in (0, 1]');
+  });
+
   it('keeps lambda within L0_CONTROLLER_RANGE of its configured value when the L0 does not follow', () => {
     const sae = makeSae({ dIn: 8, dSae: 16, variant: 'standard', lambda: 1e-9, lambdaWarmup: 0, targetL0: 0.001 }, 1);
     const opt = new Adam(sae.parameters(), { lr: 1e-6 });

@@ -74,7 +74,7 @@ export function inputScale(acts: Float32Array, dIn: number, how: SaeTraining['no
 
 /** The architecture settings a config may give (SaeTrainingSchema); each is passed on only when the config has it. */
 const ARCHITECTURE_FIELDS = ['auxK', 'auxCoef', 'deadAfter', 'lambda', 'lambdaWarmup', 'decoderInitNorm',
-  'applyBDecToInput', 'bandwidth', 'initThreshold', 'thresholdLr'] as const;
+  'applyBDecToInput', 'bandwidth', 'initThreshold', 'thresholdLr', 'l0Gain'] as const;
 
 /**
  * The SAE a config trains. `k` is the latents per sample for every architecture: TopK's and BatchTopK's count; for

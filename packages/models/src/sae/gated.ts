@@ -20,7 +20,8 @@ import {
   fileTensor, host, initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput,
 } from './architecture.js';
 import {
-  check, checkShape, checkTargetL0, defined, DenseSAE, isCoefficient, isFraction, reconstruction, relu, unitNormDecoder,
+  check, checkShape, checkController, controllerFields, controllerFromFile, defined, DenseSAE, L0_CONTROLLER_GAIN,
+  isCoefficient, isFraction, reconstruction, relu, unitNormDecoder,
 } from './shared.js';
 
 export interface GatedConfig {
@@ -31,13 +32,14 @@ export interface GatedConfig {
   lambda?: number; // 1: the L1 coefficient on ReLU(pi_gate) (SAELens's default; the paper sweeps it)
   lambdaWarmup?: number; // 0: lambda rises linearly from 0 over this fraction of training (the paper: none)
   targetL0?: number; // 0: lambda as given; > 0: an L0 controller adjusts lambda until the L0 is this (./shared.ts)
+  l0Gain?: number; // 0.02: the controller's gain (L0_CONTROLLER_GAIN, ./shared.ts)
 }
 
 /** The settings an SAE holds (`sae.cfg`): the config without the ignored k, defaults filled in. */
 export type GatedSettings = Required<Omit<GatedConfig, 'k'>>;
 
 /** The gated SAE's defaults. */
-export const gatedDefaults = { lambda: 1, lambdaWarmup: 0, targetL0: 0 };
+export const gatedDefaults = { lambda: 1, lambdaWarmup: 0, targetL0: 0, l0Gain: L0_CONTROLLER_GAIN };
 
 /** The config with its defaults filled in, validated (a bad value throws naming the field and the rule). */
 export function completeGatedConfig(config: GatedConfig): GatedSettings {
@@ -46,7 +48,7 @@ export function completeGatedConfig(config: GatedConfig): GatedSettings {
   const c = { ...gatedDefaults, ...defined(rest) };
   check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L1 coefficient; default 1)');
   check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0)');
-  checkTargetL0(c.targetL0);
+  checkController(c);
   return c;
 }
 
@@ -110,11 +112,11 @@ export class GatedSAE extends DenseSAE<GatedSettings> {
   }
 
   fileFields(): SaeArchitectureFields {
-    const { variant, targetL0, lambdaWarmup } = this.cfg;
+    const { variant, lambdaWarmup } = this.cfg;
     return {
       architecture: 'gated', variant, activation_fn: 'relu', apply_b_dec_to_input: true,
       l1_coefficient: this.lambdaReached, l1_warm_up_fraction: lambdaWarmup,
-      ...(targetL0 > 0 && { target_l0: targetL0 }),
+      ...controllerFields(this.cfg),
     };
   }
 
@@ -122,7 +124,7 @@ export class GatedSAE extends DenseSAE<GatedSettings> {
     return defined({
       dIn: file.d_in, dSae: file.d_sae, variant: 'gated', lambda: file.l1_coefficient as number,
       lambdaWarmup: file.l1_warm_up_fraction as number,
-      targetL0: file.target_l0 as number | undefined,
+      ...controllerFromFile(file),
     });
   }
 

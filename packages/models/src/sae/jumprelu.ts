@@ -22,7 +22,8 @@ import {
   fileTensor, host, initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput,
 } from './architecture.js';
 import {
-  check, checkShape, checkTargetL0, defined, DenseSAE, isCoefficient, isFraction, unitNormDecoder,
+  check, checkShape, checkController, controllerFields, controllerFromFile, defined, DenseSAE, L0_CONTROLLER_GAIN,
+  isCoefficient, isFraction, unitNormDecoder,
 } from './shared.js';
 
 export interface JumpReluConfig {
@@ -33,6 +34,7 @@ export interface JumpReluConfig {
   lambda?: number; // 1: the L0 coefficient (SAELens's default l0_coefficient; the paper sweeps it)
   lambdaWarmup?: number; // 0: lambda rises linearly from 0 over this fraction of training (0: none)
   targetL0?: number; // 0: lambda as given; > 0: an L0 controller adjusts lambda until the L0 is this (./shared.ts)
+  l0Gain?: number; // 0.02: the controller's gain (L0_CONTROLLER_GAIN, ./shared.ts)
   bandwidth?: number; // 0.001: the STE's kernel width eps (the paper's)
   initThreshold?: number; // 0.001: theta at init, every latent (the paper's)
   applyBDecToInput?: boolean; // false: the encoder sees x (the paper's); true: x - b_dec
@@ -43,7 +45,8 @@ export type JumpReluSettings = Required<Omit<JumpReluConfig, 'k'>>;
 
 /** The JumpReLU SAE's defaults. */
 export const jumpReluDefaults = {
-  lambda: 1, lambdaWarmup: 0, targetL0: 0, bandwidth: 0.001, initThreshold: 0.001, applyBDecToInput: false,
+  lambda: 1, lambdaWarmup: 0, targetL0: 0, l0Gain: L0_CONTROLLER_GAIN, bandwidth: 0.001, initThreshold: 0.001,
+  applyBDecToInput: false,
 };
 
 /** The config with its defaults filled in, validated (a bad value throws naming the field and the rule). */
@@ -53,7 +56,7 @@ export function completeJumpReluConfig(config: JumpReluConfig): JumpReluSettings
   const c = { ...jumpReluDefaults, ...defined(rest) };
   check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L0 coefficient; default 1)');
   check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0)');
-  checkTargetL0(c.targetL0);
+  checkController(c);
   for (const key of ['bandwidth', 'initThreshold'] as const) {
     check(key, c[key], Number.isFinite(c[key]) && c[key] > 0, 'a positive number (the paper\'s: 0.001)');
   }
@@ -133,12 +136,12 @@ export class JumpReluSAE extends DenseSAE<JumpReluSettings> {
   }
 
   fileFields(): SaeArchitectureFields {
-    const { variant, targetL0, lambdaWarmup, bandwidth, initThreshold, applyBDecToInput } = this.cfg;
+    const { variant, lambdaWarmup, bandwidth, initThreshold, applyBDecToInput } = this.cfg;
     return {
       architecture: 'jumprelu', variant, activation_fn: 'relu', apply_b_dec_to_input: applyBDecToInput,
       l0_coefficient: this.lambdaReached, l0_warm_up_fraction: lambdaWarmup, jumprelu_bandwidth: bandwidth,
       jumprelu_init_threshold: initThreshold,
-      ...(targetL0 > 0 && { target_l0: targetL0 }),
+      ...controllerFields(this.cfg),
     };
   }
 
@@ -147,7 +150,7 @@ export class JumpReluSAE extends DenseSAE<JumpReluSettings> {
       dIn: file.d_in, dSae: file.d_sae, variant: 'jumprelu', lambda: file.l0_coefficient as number,
       lambdaWarmup: file.l0_warm_up_fraction as number, bandwidth: file.jumprelu_bandwidth as number,
       initThreshold: file.jumprelu_init_threshold as number, applyBDecToInput: file.apply_b_dec_to_input,
-      targetL0: file.target_l0 as number | undefined,
+      ...controllerFromFile(file),
     });
   }
 

@@ -45,10 +45,23 @@ export const isCoefficient = (v: number): boolean => Number.isFinite(v) && v >= 
 /** A fraction of training: a number in [0, 1]. */
 export const isFraction = (v: number): boolean => v >= 0 && v <= 1;
 
-/** Checks a dense SAE's L0 target (0: none). */
-export function checkTargetL0(targetL0: number): void {
-  check('targetL0', targetL0, Number.isFinite(targetL0) && targetL0 >= 0,
+/** Checks a dense SAE's L0 target (0: none) and its controller's gain. */
+export function checkController(c: { targetL0: number; l0Gain: number }): void {
+  check('targetL0', c.targetL0, Number.isFinite(c.targetL0) && c.targetL0 >= 0,
     'a number >= 0 (0: no L0 controller; else the mean count of active latents to reach)');
+  check('l0Gain', c.l0Gain, Number.isFinite(c.l0Gain) && c.l0Gain > 0 && c.l0Gain <= 1,
+    `a number in (0, 1] (the L0 controller's gain; default ${L0_CONTROLLER_GAIN})`);
+}
+
+/** The controller's cfg.json fields: its target, and its gain where not the default (older files lack it). */
+export function controllerFields(c: { targetL0: number; l0Gain: number }): Record<string, number> {
+  return c.targetL0 > 0 ? { target_l0: c.targetL0,
+    ...(c.l0Gain !== L0_CONTROLLER_GAIN && { l0_controller_gain: c.l0Gain }) } : {};
+}
+
+/** The inverse of controllerFields. */
+export function controllerFromFile(file: Record<string, unknown>): { targetL0?: number; l0Gain?: number } {
+  return { targetL0: file.target_l0 as number | undefined, l0Gain: file.l0_controller_gain as number | undefined };
 }
 
 /** lambda after its linear warm-up from 0 over the first `warmup` fraction of training (0: none). */
@@ -77,14 +90,14 @@ export function unitNormDecoder(W_dec: Tensor, when: 'beforeStep' | 'afterStep')
  * JumpReLU), so no fixed-width sparse code exists; the decoder is a dense matrix product.
  */
 /**
- * The L0 controller's gain: after each step past the warm-up, lambda is multiplied by (L0 / target)^gain, L0 the
- * step's mean count of active latents per sample. At 0.005 a doubled L0 raises lambda 0.35% a step, so lambda moves by
- * 2x in about 200 steps: slower than the L0 of a gated or JumpReLU SAE answers a change of lambda (some hundreds of
- * steps on the toy tasks), so that it does not overshoot, and fast against the ~4,000 steps of a training run. At
- * 0.02 (before 2026-12-03) gated on modular addition drove lambda to 1e3 within 200 steps while its L0 still lagged,
- * every gate closed, and the SAE never came back (explained variance 0.006).
+ * The L0 controller's default gain (`l0Gain`): after each step past the warm-up, lambda is multiplied by
+ * (L0 / target)^gain, L0 the step's mean count of active latents per sample. At 0.02 a doubled L0 raises lambda 1.4% a
+ * step, so lambda moves by 2x in about 50 steps. That suits an SAE whose L0 answers lambda within tens of steps
+ * (standard, gated on the synthetic task). Where it answers in hundreds (gated and JumpReLU on the toy tasks) it
+ * overshoots: gated on modular addition drove lambda to its 1e3 ceiling within 200 steps, every gate closed, and the
+ * SAE never came back (EV 0.006); at l0Gain 0.005 (2x in about 200 steps) it settles at L0 31.7 in 4,000 steps.
  */
-export const L0_CONTROLLER_GAIN = 0.005;
+export const L0_CONTROLLER_GAIN = 0.02;
 /**
  * The controller moves lambda at most this factor from its configured value, either way: an L0 that does not
  * respond to lambda (JumpReLU whose thresholds get no gradient) would otherwise send it to 1e21 within an epoch.
@@ -97,6 +110,8 @@ export interface DenseSettings extends SaeConfigBase {
   lambdaWarmup: number;
   /** 0: lambda stays as configured; > 0: a controller adjusts it during training until the L0 is this. */
   targetL0: number;
+  /** The controller's gain (L0_CONTROLLER_GAIN by default). */
+  l0Gain: number;
 }
 
 export abstract class DenseSAE<C extends DenseSettings> extends SparseAutoencoder<C> {
@@ -128,7 +143,7 @@ export abstract class DenseSAE<C extends DenseSettings> extends SparseAutoencode
       let after = 0;
       for (const f of this.firings) after += f;
       const l0 = (after - before) / x.shape[0]!;
-      const next = this.lambdaScale * (Math.max(l0, 0.01 * target) / target) ** L0_CONTROLLER_GAIN;
+      const next = this.lambdaScale * (Math.max(l0, 0.01 * target) / target) ** this.cfg.l0Gain;
       this.lambdaScale = Math.min(L0_CONTROLLER_RANGE, Math.max(1 / L0_CONTROLLER_RANGE, next));
     }
     return loss;

@@ -12,7 +12,10 @@ import {
   kaimingUniform, matmul, mul, normalize, sqrt, square, sub, sum, tensor, zeros, type Rng, type Tensor,
 } from '@saelab/tensor';
 import { initRng, type SaeArchitectureFields, type SaeFileConfig, type SaeOutput } from './architecture.js';
-import { check, checkShape, checkTargetL0, defined, DenseSAE, isCoefficient, isFraction, relu } from './shared.js';
+import {
+  check, checkShape, checkController, controllerFields, controllerFromFile, defined, DenseSAE, L0_CONTROLLER_GAIN,
+  isCoefficient, isFraction, relu,
+} from './shared.js';
 
 export interface StandardConfig {
   dIn: number; // 128: the transformer's d_model
@@ -22,6 +25,7 @@ export interface StandardConfig {
   lambda?: number; // 5: the L1 coefficient, Anthropic's value for inputs normalised to E||x||^2 = d_in
   lambdaWarmup?: number; // 0.05: lambda rises linearly from 0 over this fraction of training (0: no warm-up)
   targetL0?: number; // 0: lambda as given; > 0: an L0 controller adjusts lambda until the L0 is this (./shared.ts)
+  l0Gain?: number; // 0.02: the controller's gain (L0_CONTROLLER_GAIN, ./shared.ts)
   decoderInitNorm?: number; // 0.1: the norm of each decoder row at init (Anthropic's)
   applyBDecToInput?: boolean; // true: the encoder sees x - b_dec (SAELens's apply_b_dec_to_input)
 }
@@ -31,7 +35,7 @@ export type StandardSettings = Required<Omit<StandardConfig, 'k'>>;
 
 /** The standard SAE's defaults. */
 export const standardDefaults = {
-  lambda: 5, lambdaWarmup: 0.05, targetL0: 0, decoderInitNorm: 0.1, applyBDecToInput: true,
+  lambda: 5, lambdaWarmup: 0.05, targetL0: 0, l0Gain: L0_CONTROLLER_GAIN, decoderInitNorm: 0.1, applyBDecToInput: true,
 };
 
 /** The config with its defaults filled in, validated (a bad value throws naming the field and the rule). */
@@ -41,7 +45,7 @@ export function completeStandardConfig(config: StandardConfig): StandardSettings
   const c = { ...standardDefaults, ...defined(rest) };
   check('lambda', c.lambda, isCoefficient(c.lambda), 'a finite number >= 0 (the L1 coefficient; 5 is Anthropic\'s)');
   check('lambdaWarmup', c.lambdaWarmup, isFraction(c.lambdaWarmup), 'a fraction of training in [0, 1] (0.05)');
-  checkTargetL0(c.targetL0);
+  checkController(c);
   check('decoderInitNorm', c.decoderInitNorm, Number.isFinite(c.decoderInitNorm) && c.decoderInitNorm > 0,
     'a positive number (0.1)');
   check('applyBDecToInput', c.applyBDecToInput, typeof c.applyBDecToInput === 'boolean', 'true or false');
@@ -81,11 +85,11 @@ export class StandardSAE extends DenseSAE<StandardSettings> {
   }
 
   fileFields(): SaeArchitectureFields {
-    const { variant, targetL0, lambdaWarmup, decoderInitNorm, applyBDecToInput } = this.cfg;
+    const { variant, lambdaWarmup, decoderInitNorm, applyBDecToInput } = this.cfg;
     return {
       architecture: 'standard', variant, activation_fn: 'relu', apply_b_dec_to_input: applyBDecToInput,
       l1_coefficient: this.lambdaReached, l1_warm_up_fraction: lambdaWarmup, decoder_init_norm: decoderInitNorm,
-      ...(targetL0 > 0 && { target_l0: targetL0 }),
+      ...controllerFields(this.cfg),
     };
   }
 
@@ -94,7 +98,7 @@ export class StandardSAE extends DenseSAE<StandardSettings> {
       dIn: file.d_in, dSae: file.d_sae, variant: 'standard', lambda: file.l1_coefficient as number,
       lambdaWarmup: file.l1_warm_up_fraction as number, decoderInitNorm: file.decoder_init_norm as number,
       applyBDecToInput: file.apply_b_dec_to_input,
-      targetL0: file.target_l0 as number | undefined,
+      ...controllerFromFile(file),
     });
   }
 }
