@@ -421,8 +421,12 @@ describe('report site from the committed full-run results', () => {
       const sweeps = readdirSync(committed).filter((c) => existsSync(join(committed, c, 'sweep.json')));
       expect(sweeps, 'no results/<sweep>/sweep.json is committed').toContain('stability');
       for (const name of sweeps) {
-        const sweep = JSON.parse(readFileSync(join(committed, name, 'sweep.json'), 'utf8')) as
-          { cells: { name: string; dir: string; status: string }[] };
+        const sweep = JSON.parse(readFileSync(join(committed, name, 'sweep.json'), 'utf8')) as {
+          cells: { name: string; dir: string; status: string }[];
+          verdicts: { rules: { recoveredMost: number; highAgreement: number }; cells: { aboveUntrained: boolean;
+            recovers: boolean | null; recoversWithoutAgreement: boolean | null;
+            agreesWithoutRecovery: boolean | null }[] };
+        };
         const page = await context.newPage();
         await page.goto(`${at}/sweeps/${name}/`, { waitUntil: 'load' });
         const rows = await page.$$eval('[data-testid=sweep-cells] tbody tr', (trs) => trs.map((tr) => ({
@@ -443,7 +447,24 @@ describe('report site from the committed full-run results', () => {
           f.querySelectorAll('g[aria-label="dot"] circle, g[aria-label="line"] path').length));
         expect(marks.length, `/sweeps/${name}/: charts`).toBeGreaterThan(0);
         expect(marks.every((m) => m > 0), `/sweeps/${name}/: a chart without marks`).toBe(true);
-        expect((await page.textContent('[data-testid=sweep-findings]'))!.length).toBeGreaterThan(100);
+        // The findings word the verdicts sweep.json holds, quoting its rules.
+        const findings = (await page.textContent('[data-testid=sweep-findings]'))!;
+        const { rules, cells: verdicts } = sweep.verdicts;
+        const count = (f: (v: (typeof verdicts)[number]) => boolean | null) => verdicts.filter((v) => f(v)).length;
+        expect(findings, `/sweeps/${name}/: findings`).toContain(`${count((v) => v.aboveUntrained)} of `
+          + `${verdicts.length} cells agree above their untrained decoders`);
+        const found = count((v) => v.recovers);
+        if (found > 0) {
+          expect(findings, `/sweeps/${name}/: recovery`).toContain(`${found} ${found === 1 ? 'cell recovers' : 'cells '
+            + 'recover'} at least ${Math.round(100 * rules.recoveredMost)}% of the true features; in `
+            + `${count((v) => v.recoversWithoutAgreement)} of them PWMCC is below ${rules.highAgreement}`);
+        }
+        const agreeing = count((v) => v.agreesWithoutRecovery);
+        expect(findings.includes(`at PWMCC ${rules.highAgreement} or more yet`), `/sweeps/${name}/: agreement without `
+          + 'recovery').toBe(agreeing > 0);
+        if (agreeing > 0) {
+          expect(findings).toContain(`${agreeing} ${agreeing === 1 ? 'cell agrees' : 'cells agree'} at PWMCC`);
+        }
         await page.screenshot({ path: join(shots, `committed-sweep-${name}.png`), fullPage: true });
         await page.close();
         const csv = await fetch(`${at}/downloads/sweeps/${name}/sweep.csv`);

@@ -9,6 +9,7 @@ import type { Reporter } from '../src/run/pool.js';
 import { axisPaths, axisValues, expandGrid, isInvalid, loadGrid, type Grid } from '../src/sweep/grid.js';
 import { runSweep } from '../src/sweep/run.js';
 import { toCsv } from '../src/sweep/table.js';
+import { SWEEP_RULES, sweepCellVerdicts } from '../src/verdicts/sweep.js';
 
 const quiet: Reporter = { job: () => ({ start() {}, update() {}, finish() {} }) };
 const base = loadRawConfig('smoke');
@@ -113,9 +114,14 @@ describe('sweep runner (smoke grid)', () => {
     expect(csv).toHaveLength(49);
     expect(csv[0]!.startsWith('sae.expansion,tasks.synthetic.sae.k,tasks,cell,task,kind,')).toBe(true);
     expect(readFileSync(join(out, 'sweep.csv'), 'utf8')).toBe(toCsv(Object.keys(smokeGrid.axes), s.rows));
+    // The verdicts: the rules, and per cell and task the flags decided from its results.json.
+    expect(s.verdicts.rules).toEqual(SWEEP_RULES);
+    expect(s.verdicts.cells).toEqual(s.cells.flatMap((c) => sweepCellVerdicts(c.name, cellResults(c.name))));
+    expect(s.verdicts.cells.map((v) => [v.task, v.recovers === null])).toEqual(
+      Array(4).fill([['copy', true], ['synthetic', false]]).flat());
     // Started again, nothing is trained: every cell replays its stages, and the table is the same.
     const again = await run(out);
-    expect(again.rows).toEqual(s.rows);
+    expect([again.rows, again.verdicts]).toEqual([s.rows, s.verdicts]);
     for (const c of again.cells) {
       expect(cellResults(c.name).environment.replayedStages).toEqual(['transformers', 'saes']);
     }
@@ -137,5 +143,6 @@ describe('sweep runner (smoke grid)', () => {
     expect(s.cells[1]!.error)
       .toMatch(/tasks\.synthetic\.sae\.k: k \(500\) must be <= d_sae \(64 = expansion 4 x d_in 16 of task synthetic/);
     expect(s.rows.every((r) => r.cell === s.cells[0]!.name)).toBe(true);
+    expect(s.verdicts.cells.map((v) => v.cell)).toEqual([s.cells[0]!.name]); // none for the failed cell
   });
 });

@@ -13,7 +13,9 @@ export {
   protocolChange, SPAN_VARIANCE, spanLevel, taskVerdict, type ProtocolChange, type TaskChange } from './protocols.js';
 export { valueAt } from './paths.js';
 export {
-  SweepCellSchema, SweepRowSchema, SweepSchema, SWEEP_SCHEMA_VERSION, type Sweep, type SweepCell, type SweepRow,
+  parseSweep, SweepCellSchema, SweepCellVerdictSchema, SweepRowSchema, SweepRulesSchema, SweepSchema,
+  SweepVerdictsSchema, SWEEP_SCHEMA_VERSION, type Sweep, type SweepCell, type SweepCellVerdict, type SweepRow,
+  type SweepRules, type SweepVerdicts,
 } from './sweep.js';
 export {
   LATENTS_SCHEMA_VERSION, LatentEntrySchema, LatentInputsSchema, LatentsSchema, latentsFile, parseLatents,

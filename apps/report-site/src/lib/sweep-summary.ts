@@ -2,10 +2,11 @@
  * A sweep's cells as the sweep page shows them: per cell, the numbers its results.json holds (PWMCC full and in the
  * 99%-variance subspace with their chance levels, Hungarian matching, recovery of the true features) and the means of
  * its SAEs' EV, L0 and dead fraction over seeds; which cells form the size x k x budget grid and which compare
- * architectures at one setting; and the findings, as sentences written from those numbers. It decides nothing the
- * numbers do not say.
+ * architectures at one setting; and the findings, as sentences written from those numbers and from the verdicts the
+ * sweep wrote into sweep.json (which cells recover the truth, agree without recovering it, and so on, with the
+ * thresholds it used). It decides nothing: every flag and threshold it words is sweep.json's.
  */
-import { spanLevel, type Results } from '@saelab/results';
+import { spanLevel, type Results, type SweepCellVerdict, type SweepRules } from '@saelab/results';
 import { formatNumber, listInWords } from './format.js';
 import type { LoadedSweep } from './sweeps.js';
 
@@ -39,6 +40,8 @@ export interface CellSummary {
   l0: number;
   dead: number;
   durationMs: number;
+  /** What the sweep decided about this cell and task (sweep.json's verdicts.cells). */
+  verdict: SweepCellVerdict;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -59,6 +62,11 @@ export function cellSummaries(s: LoadedSweep): CellSummary[] {
     const r: Results | undefined = s.results.get(cell.name);
     if (!r) return [];
     return r.tasks.map((t) => {
+      const verdict = s.sweep.verdicts.cells.find((v) => v.cell === cell.name && v.task === t.name);
+      if (!verdict) {
+        throw new Error(`${s.dir}/sweep.json has no verdict for cell ${cell.name}, task ${t.name}; regenerate it with `
+          + `\`npx saelab sweep --grid ${s.name} --out ${s.dir}\`.`);
+      }
       const level = t.subspace[spanLevel(t)];
       const sae = t.saes[0]!;
       const own = (r.config.tasks[t.name] as { sae?: { epochs?: number } } | undefined)?.sae?.epochs;
@@ -74,7 +82,7 @@ export function cellSummaries(s: LoadedSweep): CellSummary[] {
         bothRecovered90: t.truth ? mean(t.truth.pairs.map((p) => p.bothRecovered90)) : null,
         features: t.truth?.features ?? null,
         ev: mean(t.saes.map((x) => x.explainedVariance)), l0: mean(t.saes.map((x) => x.l0)),
-        dead: mean(t.saes.map((x) => x.deadFraction)), durationMs: cell.durationMs,
+        dead: mean(t.saes.map((x) => x.deadFraction)), durationMs: cell.durationMs, verdict,
       };
     });
   });
@@ -116,11 +124,14 @@ const verb = (n: number, one: string, many: string) => (n === 1 ? one : many);
 const cellsOf = (n: number) => `${n} ${verb(n, 'cell', 'cells')}`;
 const shape = (c: CellSummary) => `d_sae ${c.dSae}, k ${c.k}, ${c.epochs} epochs`;
 
-/** The findings of a sweep, each a sentence written from the cells' numbers. */
-export function sweepFindings(cells: CellSummary[]): string[] {
+/** A threshold as the findings quote it: a fraction as a whole percentage, a PWMCC as it is written. */
+const share = (v: number) => `${Math.round(100 * v)}%`;
+
+/** The findings of a sweep, each a sentence written from the cells' numbers, their verdicts and the sweep's rules. */
+export function sweepFindings(cells: CellSummary[], rules: SweepRules): string[] {
   const out: string[] = [];
   const grid = gridCells(cells);
-  const above = cells.filter((c) => c.pwmcc > c.untrained);
+  const above = cells.filter((c) => c.verdict.aboveUntrained);
   out.push(`${above.length} of ${cells.length} cells agree above their untrained decoders (mean PWMCC over seed pairs `
     + 'against the same seeds\' initial decoders).');
 
@@ -161,25 +172,26 @@ export function sweepFindings(cells: CellSummary[]): string[] {
   }
 
   // Recovery without agreement: the truth is found, yet the seeds' dictionaries read as far from identical.
-  const found = cells.filter((c) => c.recovered90 !== null && c.recovered90 >= 0.9);
-  const foundLow = found.filter((c) => c.pwmcc < 0.9).sort((a, b) => a.pwmcc - b.pwmcc);
+  const found = cells.filter((c) => c.verdict.recovers === true);
+  const foundLow = found.filter((c) => c.verdict.recoversWithoutAgreement).sort((a, b) => a.pwmcc - b.pwmcc);
   if (found.length > 0) {
     const worst = foundLow[0];
-    out.push(`${cellsOf(found.length)} ${verb(found.length, 'recovers', 'recover')} at least 90% of the true `
-      + `features; in ${foundLow.length} of them PWMCC is below 0.9${worst ? ` (lowest: ${shape(worst)}, PWMCC `
+    out.push(`${cellsOf(found.length)} ${verb(found.length, 'recovers', 'recover')} at least `
+      + `${share(rules.recoveredMost)} of the true features; in ${foundLow.length} of them PWMCC is below `
+      + `${rules.highAgreement}${worst ? ` (lowest: ${shape(worst)}, PWMCC `
         + `${p4(worst.pwmcc)}, dead latents ${pc(worst.dead)})` : ''}.`);
   }
 
   // Agreement without recovery: the seeds agree, on something other than the truth (or on part of it).
-  const agreeing = cells.filter((c) => c.recovered90 !== null && c.pwmcc >= 0.9 && c.recovered90 < 0.5)
-    .sort((a, b) => b.pwmcc - a.pwmcc);
+  const agreeing = cells.filter((c) => c.verdict.agreesWithoutRecovery).sort((a, b) => b.pwmcc - a.pwmcc);
   const top = agreeing[0];
   if (top) {
-    const small = agreeing.filter((c) => c.features !== null && c.dSae < c.features);
+    const small = agreeing.filter((c) => c.verdict.fewerLatentsThanFeatures);
     const sizes = listInWords([...new Set(small.map((c) => String(c.dSae)))]);
     const most = listInWords([...new Set(small.map((c) => pc(c.dSae / c.features!)))]);
-    out.push(`${cellsOf(agreeing.length)} ${verb(agreeing.length, 'agrees', 'agree')} at PWMCC 0.9 or more yet `
-      + `${verb(agreeing.length, 'recovers', 'recover')} under half the true features (highest: ${shape(top)}, PWMCC `
+    out.push(`${cellsOf(agreeing.length)} ${verb(agreeing.length, 'agrees', 'agree')} at PWMCC `
+      + `${rules.highAgreement} or more yet ${verb(agreeing.length, 'recovers', 'recover')} under `
+      + `${share(rules.recoveredLow)} of the true features (highest: ${shape(top)}, PWMCC `
       + `${p4(top.pwmcc)}, recovering ${pc(top.recovered90!)})`
       + (small.length ? `; ${small.length} of them ${verb(small.length, 'has', 'have')} fewer latents than true `
         + `features (d_sae ${sizes} < ${small[0]!.features}), so ${verb(small.length, 'it', 'they')} can hold at most `

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseResults, SweepSchema, type Results, type Sweep } from '@saelab/results';
+import { parseResults, parseSweep, type Results, type Sweep } from '@saelab/results';
 
 /** A sweep as the site reads it: sweep.json and, per finished cell, its results. */
 export interface LoadedSweep {
@@ -30,12 +30,7 @@ function readJson(file: string, name: string): unknown {
 /** Reads one sweep folder; its name must be the sweep's (`saelab sweep` writes results/<grid name>/ by default). */
 export function loadSweep(dir: string, name: string): LoadedSweep {
   const file = join(dir, 'sweep.json');
-  const parsed = SweepSchema.safeParse(readJson(file, name));
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 10).map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new Error(`${file} is not a valid sweep.json:\n${issues.join('\n')}\n${rerun(name)}.`);
-  }
-  const sweep = parsed.data;
+  const sweep = parseSweep(readJson(file, name), file);
   if (sweep.name !== name) {
     throw new Error(`${file} holds sweep '${sweep.name}' but sits in a folder named '${name}'; the folder name must be `
       + `the sweep's (move it to ${join(dir, '..', sweep.name)}).`);

@@ -1,19 +1,23 @@
 /**
  * `saelab sweep`: runs every cell of a grid (grid.ts) on this machine, one after another, each as
  * `saelab run` runs a config, into `<out>/cells/<cell>/`; then writes `<out>/sweep.json` and
- * `<out>/sweep.csv` (table.ts). Each cell may adopt what an earlier cell already finished with the same
- * stage key (its transformers and activations: `--reuse` of every earlier cell), and resumes, like any
- * run, from its own stage records: a killed sweep, started again, redoes nothing that finished, and a
- * widened grid trains only its new cells. A cell whose config is invalid, or whose run fails, is
- * recorded in sweep.json with its error; the other cells still run.
+ * `<out>/sweep.csv` (table.ts), sweep.json with the verdicts per cell (verdicts/sweep.ts). Each
+ * cell may adopt what an earlier cell already finished with the same stage key (its transformers and
+ * activations: `--reuse` of every earlier cell), and resumes, like any run, from its own stage
+ * records: a killed sweep, started again, redoes nothing that finished, and a widened grid trains
+ * only its new cells. A cell whose config is invalid, or whose run fails, is recorded in sweep.json
+ * with its error; the other cells still run.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '@saelab/models';
-import { check, SWEEP_SCHEMA_VERSION, SweepSchema, type Sweep, type SweepCell, type SweepRow } from '@saelab/results';
+import {
+  parseSweep, SWEEP_SCHEMA_VERSION, type Sweep, type SweepCell, type SweepCellVerdict, type SweepRow,
+} from '@saelab/results';
 import { runExperiment } from '../run/pipeline.js';
 import type { Reporter } from '../run/pool.js';
+import { sweepCellVerdicts, sweepVerdicts } from '../verdicts/sweep.js';
 import { axisPaths, axisValues, expandGrid, isInvalid, type Grid } from './grid.js';
 import { cellRows, toCsv } from './table.js';
 
@@ -37,6 +41,7 @@ export async function runSweep(grid: Grid, base: Record<string, unknown>, o: Swe
   await mkdir(join(o.out, 'cells'), { recursive: true });
   const records: SweepCell[] = [];
   const rows: SweepRow[] = [];
+  const verdicts: SweepCellVerdict[] = [];
   const finished: string[] = [];
   const jobsOf = (c: (typeof cells)[number]) => (isInvalid(c) ? 0
     : Object.keys(c.config.tasks).length * (c.config.seeds.length + 2)); // activations, SAEs, analysis per task
@@ -69,6 +74,7 @@ export async function runSweep(grid: Grid, base: Record<string, unknown>, o: Swe
         reuse: finished.filter((d) => existsSync(d)),
       });
       rows.push(...cellRows(cell.name, cell.axes, results));
+      verdicts.push(...sweepCellVerdicts(cell.name, results));
       records.push({ name: cell.name, dir, axes: cell.axes, status: 'done',
         durationMs: Math.round(performance.now() - t0) });
       finished.push(join(o.out, dir));
@@ -90,9 +96,9 @@ export async function runSweep(grid: Grid, base: Record<string, unknown>, o: Swe
   const sweep: Sweep = {
     schemaVersion: SWEEP_SCHEMA_VERSION, name: grid.name, description: grid.description, base: grid.base,
     axes: axisValues(grid), ...(grid.set ? { set: grid.set } : {}), backend: o.backend, startedAt,
-    finishedAt: new Date().toISOString(), cells: records, rows,
+    finishedAt: new Date().toISOString(), cells: records, rows, verdicts: sweepVerdicts(verdicts),
   };
-  check(SweepSchema, sweep, join(o.out, 'sweep.json'));
+  parseSweep(sweep, join(o.out, 'sweep.json'));
   await writeJsonAtomic(join(o.out, 'sweep.json'), sweep);
   await writeFileAtomic(join(o.out, 'sweep.csv'), toCsv(axisPaths(grid), rows));
   return sweep;

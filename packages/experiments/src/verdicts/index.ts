@@ -11,6 +11,7 @@ import { taskVerdict } from './tasks.js';
 export { RULES, valueAt } from './rules.js';
 export { agreement, dimension, movement, recovery, subspaceAgreement, taskVerdict } from './tasks.js';
 export { claimVerdicts } from './claims.js';
+export { SWEEP_RULES, sweepCellVerdicts, sweepVerdicts } from './sweep.js';
 
 /** Every verdict of one run. */
 export function computeVerdicts(r: MeasuredResults): Verdicts {
