@@ -10,9 +10,11 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { defaultBackendName, disposeBackends, registeredBackends } from '@saelab/tensor';
 import { ConfigError, listConfigs, loadConfig } from './config/load.js';
+import { SWEEP_SCHEMA_VERSION } from '@saelab/results';
 import { SCHEMA_VERSION } from './results/schema.js';
 import { runExperiment } from './run/pipeline.js';
 import { upgradeResults } from './run/upgrade.js';
+import { upgradeSweep } from './sweep/upgrade.js';
 import { writeFolderLatents } from './latents/folder.js';
 import type { Reporter } from './run/pool.js';
 import { queueSweep } from './queue/submit.js';
@@ -29,7 +31,8 @@ const HELP = `saelab: do SAEs trained with different seeds learn the same featur
 
 Usage:
   saelab run --config <name|path> [--out <dir>] [--seeds 1,2,3] [--backend <name>] [--workers <n>] [--reuse <dir>]
-  saelab upgrade <dir> [<dir> ...]   bring results.json files of an older schema to the current one (no retraining)
+  saelab upgrade <dir> [<dir> ...]   bring results.json (or a sweep's sweep.json) of an older schema to the current one
+                                     (no retraining)
   saelab latents <dir> [<dir> ...]   write a finished run's latents files (<task>/latents-seed<seed>.json) from its
                                      weights, for the site's latent pages (results.json is left as it is)
   saelab sweep --grid <name|path> [--out <dir>] [--backend <name>] [--workers <n>]
@@ -105,6 +108,12 @@ async function upgrade(dirs: string[]): Promise<number> {
     throw new ConfigError('upgrade needs the results folders to upgrade, e.g. `saelab upgrade results/husai`');
   }
   for (const dir of dirs) {
+    if (existsSync(join(resolve(dir), 'sweep.json')) && !existsSync(join(resolve(dir), 'results.json'))) {
+      const from = await upgradeSweep(resolve(dir)); // a sweep's folder: its sweep.json, from its cells' results
+      console.log(from === SWEEP_SCHEMA_VERSION ? `${dir}: already sweep schema ${from}`
+        : `${dir}: upgraded from sweep schema ${from} to ${SWEEP_SCHEMA_VERSION}`);
+      continue;
+    }
     const from = await upgradeResults(resolve(dir));
     console.log(from === SCHEMA_VERSION
       ? `${dir}: already schema ${SCHEMA_VERSION}` : `${dir}: upgraded from schema ${from} to ${SCHEMA_VERSION}`);

@@ -1,5 +1,5 @@
 /** Sweeps: a grid expands into validated cells; the local runner runs them, shares stages, resumes, and tabulates. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { loadRawConfig } from '../src/config/load.js';
 import type { Reporter } from '../src/run/pool.js';
 import { axisPaths, axisValues, expandGrid, isInvalid, loadGrid, type Grid } from '../src/sweep/grid.js';
 import { runSweep } from '../src/sweep/run.js';
+import { upgradeSweep } from '../src/sweep/upgrade.js';
 import { toCsv } from '../src/sweep/table.js';
 import { SWEEP_RULES, sweepCellVerdicts } from '../src/verdicts/sweep.js';
 
@@ -119,6 +120,13 @@ describe('sweep runner (smoke grid)', () => {
     expect(s.verdicts.cells).toEqual(s.cells.flatMap((c) => sweepCellVerdicts(c.name, cellResults(c.name))));
     expect(s.verdicts.cells.map((v) => [v.task, v.recovers === null])).toEqual(
       Array(4).fill([['copy', true], ['synthetic', false]]).flat());
+    // A sweep.json of schema 1 (no verdicts) upgrades in place to the file the sweep writes, from the cells' results.
+    const written = readFileSync(join(out, 'sweep.json'), 'utf8');
+    const { verdicts: _v, ...v1 } = JSON.parse(written) as Record<string, unknown>;
+    writeFileSync(join(out, 'sweep.json'), JSON.stringify({ ...v1, schemaVersion: 1 }, null, 2));
+    expect(await upgradeSweep(out)).toBe(1);
+    expect(readFileSync(join(out, 'sweep.json'), 'utf8')).toBe(written);
+    expect(await upgradeSweep(out)).toBe(2); // current: nothing to do
     // Started again, nothing is trained: every cell replays its stages, and the table is the same.
     const again = await run(out);
     expect([again.rows, again.verdicts]).toEqual([s.rows, s.verdicts]);

@@ -57,7 +57,7 @@ export const SaeTrainingSchema = z.strictObject({
   bandwidth: positive().optional(), // jumprelu: the STE's rectangle-kernel width epsilon, 0.001
   initThreshold: positive().optional(), // jumprelu: initial threshold theta, 0.001
   thresholdLr: z.number().gt(0).max(1, 'must be in (0, 1]').optional(), // batchtopk: threshold average rate, 0.01
-  l0Gain: z.number().gt(0).max(1, 'must be in (0, 1]').optional(), // standard, gated, jumprelu: L0 controller gain, 0.02
+  l0Gain: z.number().gt(0).max(1, 'must be in (0, 1]').optional(), // standard, gated, jumprelu: L0 controller's gain
   // 'none' (the default): the SAE trains on the activations as they are. 'expected_average_only_in' (SAELens's name):
   // on c x with c = sqrt(d_in) / mean ||x||, so that the coefficients, thresholds and bandwidths of the papers (which
   // assume such inputs) mean what they say; c is folded into the saved weights (train/sae.ts).
