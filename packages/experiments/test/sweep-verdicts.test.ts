@@ -19,7 +19,7 @@ function cell(pwmcc: number, recovered?: number, features = 512, dSae = 1024): R
 const verdict = (...a: Parameters<typeof cell>) => sweepCellVerdicts('c', cell(...a))[0]!;
 
 describe('sweep verdicts', () => {
-  it('are written with their rules: recovery is the per-run rule, agreement high at 0.9, recovery low under 0.5', () => {
+  it('are written with their rules: recovery the per-run rule, agreement high at 0.9, recovery low under 0.5', () => {
     expect(sweepVerdicts([]).rules).toEqual({ recoveredMost: 0.9, highAgreement: 0.9, recoveredLow: 0.5 });
     expect(SWEEP_RULES.recoveredMost).toBe(0.9);
   });
