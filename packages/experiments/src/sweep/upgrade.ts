@@ -1,8 +1,9 @@
 /**
  * `saelab upgrade <sweep dir>`: brings a sweep.json of an older sweep schema to the current one in place, from the
  * cells' own results.json files, without rerunning a cell: version 1 -> 2 adds the sweep's verdicts
- * (verdicts/sweep.ts), decided from each finished cell's results as `saelab sweep` decides them. On a current file it decides the verdicts
- * again with today's rules, and rewrites the file only if they changed. Every other field stays as it was.
+ * (verdicts/sweep.ts), decided from each finished cell's results as `saelab sweep` decides them. On a current file it
+ * decides the verdicts again with today's rules, and rewrites the file only if they changed. Every other field stays
+ * as it was.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
