@@ -1,11 +1,12 @@
 /**
  * The job scheduler of the pool: every job runs once, only after the jobs it waits for, on as many free slots
  * as it needs (never more than `slots` in use), the earliest ready job first, and a failure stops everything
- * not yet started.
+ * not yet started; each worker thread's backend runs on one thread.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { schedule, workersFor } from '../src/run/pool.js';
+import { loadConfig } from '../src/config/load.js';
+import { PoolWorker, schedule, workersFor } from '../src/run/pool.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -85,4 +86,20 @@ describe('workersFor', () => {
     expect([workersFor('wasm', 4), workersFor('reference', 2), workersFor('gpujs', 4)]).toEqual([4, 2, 1]);
     expect(() => workersFor('tpu', 2)).toThrow("unknown backend 'tpu'");
   });
+});
+
+describe('a pool worker', () => {
+  it('runs its wasm backend on one thread, asked through setBackend, whatever SAELAB_WASM_THREADS says', async () => {
+    const saved = process.env.SAELAB_WASM_THREADS;
+    process.env.SAELAB_WASM_THREADS = '2'; // the thread inherits this environment: the pool must not rely on it
+    const quiet = { job: () => ({ start() {}, update() {}, finish() {} }) };
+    const w = new PoolWorker({ config: loadConfig('smoke'), out: '/nonexistent', backend: 'wasm', reporter: quiet });
+    try {
+      expect(await w.ready).toEqual({ backend: 'wasm', threads: 1 });
+    } finally {
+      await w.terminate();
+      if (saved === undefined) delete process.env.SAELAB_WASM_THREADS;
+      else process.env.SAELAB_WASM_THREADS = saved;
+    }
+  }, 60_000);
 });

@@ -15,7 +15,7 @@
 export { gemm } from './gemm';
 export { binary } from './binary';
 export { where } from './select';
-export { unary, geluBackward } from './unary';
+export { unary, geluGrad } from './unary';
 export { mapShared } from './shared';
 export { reduce } from './reduce';
 export { layerNorm, layerNormGrad } from './norm';

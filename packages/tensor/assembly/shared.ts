@@ -2,7 +2,7 @@
 // units of UNIT elements claimed from an atomic counter. Unit boundaries are multiples of the vector width,
 // so every element sees exactly the arithmetic of a single-threaded pass, whoever computes it.
 import { claim, waitFor } from './sync';
-import { geluBackward, unary } from './unary';
+import { geluGrad, unary } from './unary';
 
 // @ts-ignore: decorator
 @inline const UNIT = 16384;
@@ -15,7 +15,7 @@ export function mapShared(op: i32, a: usize, b: usize, out: usize, n: i32, ctrl:
   let units = 0;
   for (let u = claim(ctrl + 128); u < U; u = claim(ctrl + 128)) {
     const s = u * UNIT, q = <usize>s * 4;
-    if (op == 9) geluBackward(a + q, b + q, out + q, min(UNIT, n - s));
+    if (op == 9) geluGrad(a + q, b + q, out + q, min(UNIT, n - s));
     else unary(op, a + q, out + q, min(UNIT, n - s));
     units++;
   }

@@ -1,7 +1,7 @@
-// Elementwise unary ops.  op codes: 0 neg, 1 exp, 2 log, 3 sqrt, 4 tanh, 5 erf, 6 abs, 7 gelu, 8 geluGrad
+// Elementwise unary ops.  op codes: 0 neg, 1 exp, 2 log, 3 sqrt, 4 tanh, 5 erf, 6 abs, 7 gelu, 8 geluDeriv (gelu')
 import { erf32 } from './erf';
 import { loadTail, storeTail } from './simd';
-import { geluGradV, geluV } from './vmath';
+import { geluDerivV, geluV } from './vmath';
 
 // GELU and its derivative go through the vector functions only, the last partial vector included (see
 // loadTail), so every element sees the same arithmetic.
@@ -11,22 +11,22 @@ function gelu(a: usize, out: usize, n: i32): void {
   if (i < n) storeTail(out + <usize>i * 4, geluV(loadTail(a + <usize>i * 4, n - i)), n - i);
 }
 
-function geluGrad(a: usize, out: usize, n: i32): void {
+function geluDeriv(a: usize, out: usize, n: i32): void {
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(out + <usize>i * 4, geluGradV(v128.load(a + <usize>i * 4)));
-  if (i < n) storeTail(out + <usize>i * 4, geluGradV(loadTail(a + <usize>i * 4, n - i)), n - i);
+  for (; i + 4 <= n; i += 4) v128.store(out + <usize>i * 4, geluDerivV(v128.load(a + <usize>i * 4)));
+  if (i < n) storeTail(out + <usize>i * 4, geluDerivV(loadTail(a + <usize>i * 4, n - i)), n - i);
 }
 
 /** out[i] = g[i] * gelu'(x[i]): GELU's backward pass in one go. out may be x. */
-export function geluBackward(x: usize, g: usize, out: usize, n: i32): void {
+export function geluGrad(x: usize, g: usize, out: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const q = <usize>i * 4;
-    v128.store(out + q, f32x4.mul(v128.load(g + q), geluGradV(v128.load(x + q))));
+    v128.store(out + q, f32x4.mul(v128.load(g + q), geluDerivV(v128.load(x + q))));
   }
   if (i < n) {
     const q = <usize>i * 4;
-    storeTail(out + q, f32x4.mul(loadTail(g + q, n - i), geluGradV(loadTail(x + q, n - i))), n - i);
+    storeTail(out + q, f32x4.mul(loadTail(g + q, n - i), geluDerivV(loadTail(x + q, n - i))), n - i);
   }
 }
 
@@ -69,7 +69,7 @@ export function unary(op: i32, a: usize, out: usize, n: i32): void {
       break;
     }
     default: {
-      geluGrad(a, out, n);
+      geluDeriv(a, out, n);
       break;
     }
   }

@@ -103,7 +103,7 @@ const K: usize = memory.data<f32>([
 
 /** d/dx of the exact GELU: Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi). */
 // @ts-ignore: decorator
-@inline export function geluGradV(x: v128): v128 {
+@inline export function geluDerivV(x: v128): v128 {
   const density = f32x4.mul(expV(f32x4.mul(k(MINUS_HALF), f32x4.mul(x, x))), k(INV_SQRT_2PI));
   return f32x4.add(phiV(x), f32x4.mul(x, density));
 }

@@ -90,11 +90,24 @@ export interface Backend {
    */
   release?(s: Storage): void;
 
+  /** How many threads its kernels run on, for a backend with the `threads` capability (wasm). */
+  readonly threads?: number;
+
   /** Frees threads or GPU contexts, if any. */
   dispose?(): void;
 }
 
-type Factory = () => Backend | Promise<Backend>;
+/** What a program may ask of a backend when it creates it: `setBackend('wasm', { threads: 1 })`. */
+export interface BackendOptions {
+  /**
+   * How many threads the kernels run on, for a backend with the `threads` capability (wasm: by default 2 in
+   * Node, or SAELAB_WASM_THREADS, the user's override). A backend without it runs on one CPU thread or on a
+   * GPU, whatever it is asked, and never sees the option.
+   */
+  threads?: number;
+}
+
+type Factory = (options: BackendOptions) => Backend | Promise<Backend>;
 
 /** What a program may ask of a backend before creating it (creating gpujs loads a native GL addon). */
 export interface BackendCapabilities {
@@ -103,24 +116,42 @@ export interface BackendCapabilities {
    * experiment's SAE pool). false: every job runs one at a time in one thread.
    */
   workerThreads: boolean;
+  /**
+   * Whether it splits its kernels between threads and takes how many (BackendOptions.threads). The
+   * experiment's pool gives each worker thread's backend one thread, so the jobs beside it keep their cores.
+   */
+  threads: boolean;
 }
 
 const factories = new Map<string, Factory>();
 const capabilities = new Map<string, BackendCapabilities>();
+/** The backends created so far, by name and the options they were created with (instanceKey). */
 const instances = new Map<string, Backend>();
 let current: Backend | undefined;
+
+/** The options `name` takes (those its capabilities declare), checked. */
+function optionsFor(name: string, options: BackendOptions): BackendOptions {
+  const { threads } = options;
+  if (threads === undefined || !backendCapabilities(name).threads) return {};
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`backend '${name}': threads must be a positive integer, got ${threads}`);
+  }
+  return { threads };
+}
+const instanceKey = (name: string, { threads }: BackendOptions) =>
+  (threads === undefined ? name : `${name} threads=${threads}`);
 
 const unknownBackend = (name: string) => new Error(`unknown backend '${name}': choose one of `
   + `${registeredBackends().join(', ')} (SAELAB_BACKEND or --backend)`);
 
 /**
  * Makes a backend available by name: `registerBackend('mine', () => new MyBackend())`, with what it can do
- * (by default, everything: worker threads).
+ * (by default: worker threads, one thread of its own; `{ threads: true }` for a factory that takes a count).
  */
 export function registerBackend(name: string, factory: Factory, caps: Partial<BackendCapabilities> = {}): void {
   factories.set(name, factory);
-  capabilities.set(name, { workerThreads: true, ...caps });
-  instances.delete(name);
+  capabilities.set(name, { workerThreads: true, threads: false, ...caps });
+  for (const key of [...instances.keys()]) if (key === name || key.startsWith(`${name} `)) instances.delete(key);
 }
 
 /** What the backend called `name` can do, without creating it. */
@@ -134,20 +165,25 @@ export function registeredBackends(): string[] {
   return [...factories.keys()];
 }
 
-/** Creates (once) and returns the backend called `name`, without making it current. */
-export async function loadBackend(name: string): Promise<Backend> {
-  const cached = instances.get(name);
-  if (cached) return cached;
+/**
+ * Creates (once for each set of options it takes) and returns the backend called `name`, without making it
+ * current. Options its capabilities do not declare are dropped.
+ */
+export async function loadBackend(name: string, options: BackendOptions = {}): Promise<Backend> {
   const factory = factories.get(name);
   if (!factory) throw unknownBackend(name);
-  const backend = await factory();
-  instances.set(name, backend);
+  const taken = optionsFor(name, options);
+  const key = instanceKey(name, taken);
+  const cached = instances.get(key);
+  if (cached) return cached;
+  const backend = await factory(taken);
+  instances.set(key, backend);
   return backend;
 }
 
-/** Makes `name` the backend new tensors are created on: `await setBackend('wasm')`. */
-export async function setBackend(name: string): Promise<Backend> {
-  current = await loadBackend(name);
+/** Makes `name` the backend new tensors are created on: `await setBackend('wasm')`, or `('wasm', { threads: 1 })`. */
+export async function setBackend(name: string, options: BackendOptions = {}): Promise<Backend> {
+  current = await loadBackend(name, options);
   return current;
 }
 
@@ -156,7 +192,7 @@ export function getBackend(): Backend {
   if (!current) {
     const ref = factories.get('reference');
     if (!ref) throw new Error('no backend registered');
-    current = ref() as Backend;
+    current = ref({}) as Backend;
     instances.set('reference', current);
   }
   return current;

@@ -12,10 +12,10 @@ import { ReferenceBackend } from './backends/reference.js';
 
 registerBackend('reference', () => new ReferenceBackend(Float32Array));
 registerBackend('reference64', () => new ReferenceBackend(Float64Array));
-registerBackend('wasm', async () => {
+registerBackend('wasm', async ({ threads }) => {
   const { createWasmBackend } = await import('./backends/wasm.js');
-  return createWasmBackend();
-});
+  return createWasmBackend(threads === undefined ? {} : { threads });
+}, { threads: true });
 // Loaded on first use only, so programs on the other backends never load gpu.js. No worker threads: in Node it
 // draws through headless-gl, a native addon that loads in one thread per process (a second worker fails with
 // 'Module did not self-register'), and its jobs share one GPU anyway.

@@ -39,6 +39,6 @@ export function gelu(x: number): number {
 }
 
 /** d/dx of the exact GELU: Phi(x) + x * phi(x). */
-export function geluGrad(x: number): number {
+export function geluDeriv(x: number): number {
   return 0.5 * (1 + erf(x * Math.SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
 }

@@ -3,7 +3,7 @@
 // between threads, the unpacked small-matmul path across thread counts, and the axis merging behind the
 // strided copies.
 import { describe, expect, it } from 'vitest';
-import { geluBackward, unary } from '../src/backends/wasm/elementwise.js';
+import { geluGrad, unary } from '../src/backends/wasm/elementwise.js';
 import { matmul } from '../src/backends/wasm/gemm.js';
 import { gatherCombine, gatherDot } from '../src/backends/wasm/indexing.js';
 import { topk } from '../src/backends/wasm/rows.js';
@@ -34,17 +34,17 @@ function erfc64(z: number): number {
 }
 const phi64 = (x: number): number => (x < 0 ? 0.5 * erfc64(-x / Math.SQRT2) : 1 - 0.5 * erfc64(x / Math.SQRT2));
 const gelu64 = (x: number): number => x * phi64(x);
-const geluGrad64 = (x: number): number => phi64(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
+const geluDeriv64 = (x: number): number => phi64(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
 
 describe('gelu', () => {
   const xs = Float32Array.from({ length: 200001 }, (_, i) => -14 + (28 * i) / 200000);
-  for (const [op, f] of [['gelu', gelu64], ['geluGrad', geluGrad64]] as const) {
+  for (const [op, f] of [['gelu', gelu64], ['geluDeriv', geluDeriv64]] as const) {
     it(`${op} is within 8 float32 ulps of float64 where it matters, and relatively close in the far tail`, () => {
       const out = new Float32Array(xs.length);
       unary(k1, op, xs, out);
       for (let i = 0; i < xs.length; i++) {
         const x = xs[i]!, ref = f(x), err = Math.abs(out[i]! - ref);
-        // Near 0 (and geluGrad's root near -0.75) count ulps of 0.25 rather than of a vanishing value.
+        // Near 0 (and geluDeriv's root near -0.75) count ulps of 0.25 rather than of a vanishing value.
         const ok = Math.abs(x) < 9
           ? err <= 8 * 2 ** -23 * Math.max(Math.abs(ref), 0.25)
           : err <= 1e-4 * Math.abs(ref) + 1e-37;
@@ -56,15 +56,15 @@ describe('gelu', () => {
   it('long arrays shared between threads give the single-threaded bits', () => {
     const r = lcg(5);
     const x = Float32Array.from({ length: 300_001 }, () => 6 * r()), g = Float32Array.from({ length: 300_001 }, r);
-    for (const op of ['gelu', 'geluGrad', 'exp', 'erf'] as const) {
+    for (const op of ['gelu', 'geluDeriv', 'exp', 'erf'] as const) {
       const o1 = new Float32Array(x.length), o2 = new Float32Array(x.length);
       unary(k1, op, x, o1);
       unary(k2, op, x, o2);
       expect(o1.every((v, i) => Object.is(v, o2[i])), op).toBe(true);
     }
     const b1 = new Float32Array(x.length), b2 = new Float32Array(x.length);
-    geluBackward(k1, x, g, b1);
-    geluBackward(k2, x, g, b2);
+    geluGrad(k1, x, g, b1);
+    geluGrad(k2, x, g, b2);
     expect(b1.every((v, i) => Object.is(v, b2[i]))).toBe(true);
   });
 
@@ -78,10 +78,10 @@ describe('gelu', () => {
     expect(out[7]! / 0.5e-30).toBeCloseTo(1, 6);
     const x = Float32Array.from({ length: 11 }, (_, i) => -3 + i * 0.7);
     const whole = new Float32Array(11);
-    unary(k1, 'geluGrad', x, whole);
+    unary(k1, 'geluDeriv', x, whole);
     for (let n = 1; n <= 11; n++) {
       const part = new Float32Array(n);
-      unary(k1, 'geluGrad', x.subarray(0, n), part);
+      unary(k1, 'geluDeriv', x.subarray(0, n), part);
       expect(Array.from(part)).toEqual(Array.from(whole.subarray(0, n)));
     }
   });

@@ -6,9 +6,10 @@
  * Transformer jobs are wide: they run one at a time in this thread, on every thread the backend has,
  * because a transformer step is large matrix products that split well over threads (about 2x on 2
  * cores) and a run has one or two of them, of very unequal length. SAE jobs are narrow: one per core,
- * each in a worker thread with its own single-threaded wasm backend, because an SAE step is a dozen
- * small kernels that gain little from a second thread and a run has many of them. Results do not
- * depend on the pool size, the order or the thread count: every job is deterministic on its own.
+ * each in a worker thread with its own single-threaded backend (setBackend(name, { threads: 1 }), which a
+ * backend with the `threads` capability honours: wasm), because an SAE step is a dozen small kernels that
+ * gain little from a second thread and a run has many of them. Results do not depend on the pool size,
+ * the order or the thread count: every job is deterministic on its own.
  */
 import { Worker } from 'node:worker_threads';
 import { backendCapabilities, setBackend } from '@saelab/tensor';
@@ -147,18 +148,33 @@ export async function runJobs<T>(jobs: readonly ScheduledJob[], o: PoolOptions):
   }
 }
 
-/** One worker thread of the pool: runs one job at a time and relays its progress to the reporter. */
-class PoolWorker {
+/** The backend a pool worker set up: its name and how many threads its kernels run on. */
+export interface WorkerBackend {
+  backend: string;
+  threads: number;
+}
+
+/**
+ * One worker thread of the pool: sets up its backend on one thread (worker.ts), runs one job at a time and
+ * relays its progress to the reporter.
+ */
+export class PoolWorker {
   private readonly worker: Worker;
   private current: { spec: JobSpec; resolve: (r: unknown) => void; reject: (e: Error) => void } | null = null;
+  /** Resolves once the thread's backend is set up, with what it runs on. */
+  readonly ready: Promise<WorkerBackend>;
 
-  constructor(o: PoolOptions) {
+  constructor(o: Pick<PoolOptions, 'config' | 'out' | 'backend' | 'reporter'>) {
     this.worker = new Worker(new URL('./worker.mjs', import.meta.url), {
       workerData: { config: o.config, out: o.out, backend: o.backend },
-      env: { ...process.env, SAELAB_WASM_THREADS: '1' },
     });
+    let ready!: (b: WorkerBackend) => void, failed!: (e: Error) => void;
+    this.ready = new Promise((res, rej) => { ready = res; failed = rej; });
+    this.ready.catch(() => {}); // a failed start also rejects the job in flight, which is what callers await
     this.worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'progress') {
+      if (m.type === 'ready') {
+        ready({ backend: m.backend, threads: m.threads });
+      } else if (m.type === 'progress') {
         const p = o.reporter.job(m.id);
         if (m.event === 'start') p.start(m.label, m.total);
         else if (m.event === 'update') p.update(m.done, m.status);
@@ -171,8 +187,9 @@ class PoolWorker {
         this.settle()?.reject(e);
       }
     });
-    this.worker.on('error', (e) => this.settle()?.reject(e));
+    this.worker.on('error', (e) => { failed(e); this.settle()?.reject(e); });
     this.worker.on('exit', (code) => {
+      failed(new Error(`worker exited with code ${code}`));
       const job = this.settle();
       if (job) job.reject(new Error(`worker running ${jobId(job.spec)} exited with code ${code}`));
     });
@@ -199,6 +216,7 @@ class PoolWorker {
 }
 
 export type WorkerMessage =
+  | { type: 'ready'; backend: string; threads: number }
   | { type: 'progress'; id: string; event: 'start'; label: string; total: number }
   | { type: 'progress'; id: string; event: 'update'; done: number; status?: string }
   | { type: 'progress'; id: string; event: 'finish'; summary: string }

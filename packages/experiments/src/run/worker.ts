@@ -1,4 +1,7 @@
-/** A pool worker: sets up its backend once, then runs the jobs the main thread sends. */
+/**
+ * A pool worker: sets up its backend once, on one thread (the pool runs one worker per core), says so, then runs
+ * the jobs the main thread sends.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { setBackend } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
@@ -8,7 +11,8 @@ const { config, out, backend } = workerData as { config: Config; out: string; ba
 const port = parentPort!;
 const send = (m: WorkerMessage) => port.postMessage(m);
 
-await setBackend(backend);
+const b = await setBackend(backend, { threads: 1 });
+send({ type: 'ready', backend: b.name, threads: b.threads ?? 1 }); // without the capability: one thread
 port.on('message', async ({ index, spec }: { index: number; spec: JobSpec }) => {
   const id = jobId(spec);
   try {

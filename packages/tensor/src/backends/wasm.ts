@@ -29,7 +29,7 @@ import type { AdamOptions, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
 import { registerKernelMethods, type FusedMethods } from '../fused.js';
 import { ReferenceBackend } from './reference.js';
-import { adam, binary, geluBackward, unary, where } from './wasm/elementwise.js';
+import { adam, binary, geluGrad, unary, where } from './wasm/elementwise.js';
 import { matmul } from './wasm/gemm.js';
 import { gatherCombine, gatherDot, gatherLast, gatherRows, scatterAddRows, scatterLast, scatterOuter,
   stridedCopy } from './wasm/indexing.js';
@@ -103,7 +103,7 @@ export class WasmBackend extends ReferenceBackend implements FusedMethods<Float3
   }
 
   geluGrad(x: Float32Array, g: Float32Array, size: number): Float32Array {
-    return this.into(size, (inst, out) => geluBackward(inst, x, g, out));
+    return this.into(size, (inst, out) => geluGrad(inst, x, g, out));
   }
 
   override binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape,
@@ -255,8 +255,8 @@ registerKernelMethods('wasm', FUSED);
 
 /**
  * Compiles the kernels (and starts the helper threads where threads are available).
- * threads: default 2 in Node (or SAELAB_WASM_THREADS); poolBytes: how much released memory to keep for
- * reuse (default 256 MiB; 0 turns the pool off).
+ * threads (setBackend('wasm', { threads })): default 2 in Node, or SAELAB_WASM_THREADS if set; poolBytes: how
+ * much released memory to keep for reuse (default 256 MiB; 0 turns the pool off).
  */
 export async function createWasmBackend(options: { threads?: number; poolBytes?: number } = {}): Promise<WasmBackend> {
   return new WasmBackend(await instantiate(options), options.poolBytes);

@@ -37,7 +37,7 @@ export function unary(rt: Runtime, op: UnaryOp | 'gelu', a: GpuStorage): GpuStor
 /** out[i] = g[i] * gelu'(x[i]): GELU's backward pass in one kernel. */
 export function geluGrad(rt: Runtime, x: GpuStorage, g: GpuStorage): GpuStorage {
   const source = `function (x, g) {
-  return g[this.thread.x] * geluGradf(x[this.thread.x]);
+  return g[this.thread.x] * geluDerivf(x[this.thread.x]);
 }`;
   return rt.run({ source, size: x.size }, x, g);
 }

@@ -67,7 +67,7 @@ const geluf = `function geluf(x) {
 }`;
 
 /** d/dx of the exact GELU: Phi(x) + x * phi(x). */
-const geluGradf = `function geluGradf(x) {
+const geluDerivf = `function geluDerivf(x) {
   return 0.5 * erfcf(-0.7071067811865476 * x) + x * 0.3989422804014327 * Math.exp(-0.5 * x * x);
 }`;
 
@@ -86,4 +86,4 @@ const precedes = `function precedes(va, ia, vb, ib) {
 }`;
 
 /** Every function, registered once with gpu.js; each shader includes only those it calls. */
-export const GPU_FUNCTIONS = [idiv, tanhf, erfcPositive, erfcf, erff, geluf, geluGradf, precedes];
+export const GPU_FUNCTIONS = [idiv, tanhf, erfcPositive, erfcf, erff, geluf, geluDerivf, precedes];

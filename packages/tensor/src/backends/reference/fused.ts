@@ -7,7 +7,7 @@
  */
 import type { AdamOptions, Backend, HostArray } from '../../backend.js';
 import { registerKernel } from '../../fused.js';
-import { gelu, geluGrad } from '../../math.js';
+import { gelu, geluDeriv } from '../../math.js';
 
 /** Mean and 1 / sqrt(biased variance + eps) of the row x[o .. o + d). */
 function rowStats(x: HostArray, o: number, d: number, eps: number): { mean: number; rstd: number } {
@@ -32,7 +32,7 @@ function geluKernel(b: Backend, x: HostArray, size: number): HostArray {
 /** g * gelu'(x), with gelu'(x) rounded to the storage's precision before the product. */
 function geluGradKernel(b: Backend, x: HostArray, g: HostArray, size: number): HostArray {
   const out = zeros(b, size);
-  for (let i = 0; i < size; i++) out[i] = geluGrad(x[i]!);
+  for (let i = 0; i < size; i++) out[i] = geluDeriv(x[i]!);
   for (let i = 0; i < size; i++) out[i] = g[i]! * out[i]!;
   return out;
 }

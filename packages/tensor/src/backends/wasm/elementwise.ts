@@ -8,11 +8,11 @@ import { CHUNK, input, output } from './arena.js';
 import type { Instance } from './loader.js';
 import { CTRL_BYTES, runParallel, runShared, UNIT_ELEMENTS } from './shared.js';
 
-export type WasmUnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs' | 'gelu' | 'geluGrad';
+export type WasmUnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'erf' | 'abs' | 'gelu' | 'geluDeriv';
 export type WasmBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'cmpgt' | 'cmpeq'; // cmpgt/cmpeq give 1 or 0
 
 const UNARY_CODES: Record<WasmUnaryOp, number> = {
-  neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, erf: 5, abs: 6, gelu: 7, geluGrad: 8,
+  neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, erf: 5, abs: 6, gelu: 7, geluDeriv: 8,
 };
 const BINARY_CODES: Record<WasmBinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, cmpgt: 5, cmpeq: 6 };
 
@@ -27,10 +27,10 @@ export type { AdamOptions } from '../../backend.js';
 import type { AdamOptions } from '../../backend.js';
 
 /** Unary ops that cost enough per element to share between threads, from SHARE_MIN elements on. */
-const HEAVY = new Set<WasmUnaryOp>(['exp', 'log', 'tanh', 'erf', 'gelu', 'geluGrad']);
+const HEAVY = new Set<WasmUnaryOp>(['exp', 'log', 'tanh', 'erf', 'gelu', 'geluDeriv']);
 const SHARE_MIN = 128 * 1024;
 /** mapShared's code for g * gelu'(x) (0..8 are the unary codes). */
-const GELU_BACKWARD = 9;
+const GELU_GRAD = 9;
 
 /** out = op(a) (or b * gelu'(a)) on every thread at once: whole arrays in, the kernel shared, the result out. */
 function mapShared(inst: Instance, code: number, a: Float32Array, b: Float32Array | null, out: Float32Array): void {
@@ -64,22 +64,22 @@ export function unary(inst: Instance, op: WasmUnaryOp, a: Float32Array, out: Flo
 }
 
 /** out[i] = g[i] * gelu'(x[i]): GELU's backward pass. */
-export function geluBackward(inst: Instance, x: Float32Array, g: Float32Array, out: Float32Array): void {
+export function geluGrad(inst: Instance, x: Float32Array, g: Float32Array, out: Float32Array): void {
   const { ex, arena } = inst;
   if (x.length !== out.length || g.length !== out.length) {
-    throw new RangeError('wasm kernels: geluBackward needs x, g and out of equal length');
+    throw new RangeError('wasm kernels: geluGrad needs x, g and out of equal length');
   }
   if (out.length === 0) return;
-  if (inst.helpers && out.length >= SHARE_MIN) return mapShared(inst, GELU_BACKWARD, x, g, out);
+  if (inst.helpers && out.length >= SHARE_MIN) return mapShared(inst, GELU_GRAD, x, g, out);
   if (arena.resident(x, g, out)) {
-    return ex.geluBackward(arena.addressOf(x), arena.addressOf(g), arena.addressOf(out), out.length);
+    return ex.geluGrad(arena.addressOf(x), arena.addressOf(g), arena.addressOf(out), out.length);
   }
   const chunk = Math.min(out.length, CHUNK);
   const [pX, pG] = arena.layout(chunk, chunk);
   chunks(out.length, (s, len) => {
     arena.put(pX!, x.subarray(s, s + len));
     arena.put(pG!, g.subarray(s, s + len));
-    ex.geluBackward(pX!, pG!, pX!, len);
+    ex.geluGrad(pX!, pG!, pX!, len);
     arena.read(pX!, len, out, s);
   });
 }

@@ -21,7 +21,7 @@ export interface KernelExports {
   where(c: number, cLen: number, cRep: number, a: number, aLen: number, aRep: number, b: number, bLen: number,
         bRep: number, out: number, n: number, start: number): void;
   unary(op: number, a: number, out: number, n: number): void;
-  geluBackward(x: number, g: number, out: number, n: number): void;
+  geluGrad(x: number, g: number, out: number, n: number): void;
   /** Returns the number of work units the calling thread computed. */
   mapShared(op: number, a: number, b: number, out: number, n: number, ctrl: number): number;
   reduce(op: number, a: number, out: number, outer: number, n: number, inner: number, acc: number): void;
@@ -114,7 +114,8 @@ async function nodeGc(): Promise<(() => void) | undefined> {
 }
 
 /** Instantiates the kernels. In Node with SharedArrayBuffer the threaded module runs on `threads` threads
- *  (default 2, or SAELAB_WASM_THREADS); elsewhere the single-threaded module runs on a non-shared memory. */
+ *  (default 2, or SAELAB_WASM_THREADS, the user's override; an explicit count wins); elsewhere the
+ *  single-threaded module runs on a non-shared memory. */
 export async function instantiate(options: { threads?: number } = {}): Promise<Instance> {
   const canShare = typeof SharedArrayBuffer !== 'undefined' && typeof Atomics !== 'undefined';
   const node = isNode();
