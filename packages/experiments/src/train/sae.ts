@@ -155,7 +155,9 @@ export async function trainSae(acts: Float32Array, dIn: number, cfg: SaeTraining
     loss: state.lossCurve[state.lossCurve.length - 1] ?? NaN,
     ...quality,
     deadFraction: state.firings.filter((f) => f < 10).length / sae.cfg.dSae,
-    trainedVsInit: state.trainedVsInitCurve[state.trainedVsInitCurve.length - 1] ?? 1,
+    // Of the decoder the file holds: folding rescales it, which moves the cosines in their last bits.
+    trainedVsInit: scale !== 1 ? pwmcc(decoderMatrix(sae), initDecoder)
+      : state.trainedVsInitCurve[state.trainedVsInitCurve.length - 1] ?? 1,
     trainedVsInitCurve: state.trainedVsInitCurve,
     lossCurve: state.lossCurve,
   };
