@@ -89,14 +89,15 @@ describe('sweep folders', () => {
     expect(() => loadSweeps(other)).toThrow(/sweep\.json is not a valid sweep\.json:\n {2}name: /);
   });
 
-  it('refuses a sweep.json of an older schema (no verdicts), naming the file and the command that replays it', () => {
+  it('refuses a sweep.json of an older schema (no verdicts), naming the file and the commands that mend it', () => {
     const root = writeSweep(SPECS);
     const file = join(root, 'fixture', 'sweep.json');
     const { verdicts: _, ...old } = JSON.parse(readFileSync(file, 'utf8')) as Sweep;
     writeFileSync(file, JSON.stringify({ ...old, schemaVersion: 1 }));
     expect(() => loadSweeps(root)).toThrow(`${file} has sweep schema version 1, without the sweep's verdicts; this `
-      + `reader needs version ${SWEEP_SCHEMA_VERSION}. Regenerate it with \`npx saelab sweep --grid fixture --out `
-      + `${join(root, 'fixture')}\``);
+      + `reader needs version ${SWEEP_SCHEMA_VERSION}. Upgrade it in place with \`npx saelab upgrade `
+      + `${join(root, 'fixture')}\` (from its cells' results.json; nothing is rerun), or regenerate it with \`npx `
+      + `saelab sweep --grid fixture --out ${join(root, 'fixture')}\``);
     writeFileSync(file, JSON.stringify({ ...old, schemaVersion: SWEEP_SCHEMA_VERSION }));
     expect(() => loadSweeps(root)).toThrow(/sweep\.json is not a valid sweep\.json:\n {2}verdicts: /);
   });

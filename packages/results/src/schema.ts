@@ -259,12 +259,16 @@ export function parseResults(value: unknown, source: string): Results {
   return check(ResultsSchema, value, source);
 }
 
+/** A failed parse's first ten issues, one indented line each (`  path: message`), for an error message. */
+export function issueLines(error: z.ZodError): string {
+  return error.issues.slice(0, 10).map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`).join('\n');
+}
+
 /** Validates a value against one of the results schemas, with the error format of parseResults. */
 export function check<S extends z.ZodType>(schema: S, value: unknown, source: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.slice(0, 10).map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
   throw new Error(`${source} is not a valid saelab results file (schema version `
-    + `${String(versionOf(value) ?? 'missing')}, expected ${SCHEMA_VERSION}):\n${issues.join('\n')}\n`
+    + `${String(versionOf(value) ?? 'missing')}, expected ${SCHEMA_VERSION}):\n${issueLines(parsed.error)}\n`
     + `Regenerate it with \`npx saelab run --config <name>\`.`);
 }

@@ -7,6 +7,7 @@
  * sweep.ts) and written with the thresholds it used, so the site only puts them into words.
  */
 import { z } from 'zod';
+import { issueLines } from './schema.js';
 
 /** 2: `verdicts` (the rules and each cell's decided flags). */
 export const SWEEP_SCHEMA_VERSION = 2;
@@ -127,10 +128,10 @@ export function parseSweep(value: unknown, file: string): Sweep {
     + 'a preset name or its JSON file; every stage its cells finished replays, untrained).';
   if (typeof o.schemaVersion === 'number' && o.schemaVersion < SWEEP_SCHEMA_VERSION) {
     throw new Error(`${file} has sweep schema version ${o.schemaVersion}, without the sweep's verdicts; this reader `
-      + `needs version ${SWEEP_SCHEMA_VERSION}. ${fix}`);
+      + `needs version ${SWEEP_SCHEMA_VERSION}. Upgrade it in place with \`npx saelab upgrade ${dir}\` (from its `
+      + `cells' results.json; nothing is rerun), or ${fix[0]!.toLowerCase()}${fix.slice(1)}`);
   }
   const parsed = SweepSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.slice(0, 10).map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
-  throw new Error(`${file} is not a valid sweep.json:\n${issues.join('\n')}\n${fix}`);
+  throw new Error(`${file} is not a valid sweep.json:\n${issueLines(parsed.error)}\n${fix}`);
 }

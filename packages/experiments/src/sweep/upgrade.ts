@@ -31,9 +31,10 @@ export async function upgradeSweep(dir: string): Promise<number> {
     verdicts.push(...sweepCellVerdicts(cell.name, results));
   }
   const { verdicts: old, ...rest } = raw;
-  const sweep = parseSweep({ ...rest, schemaVersion: SWEEP_SCHEMA_VERSION, verdicts: sweepVerdicts(verdicts) }, file);
-  if (from !== SWEEP_SCHEMA_VERSION || JSON.stringify(sweep.verdicts) !== JSON.stringify(old)) {
-    await writeJsonAtomic(file, { ...rest, schemaVersion: SWEEP_SCHEMA_VERSION, verdicts: sweep.verdicts });
+  const upgraded = { ...rest, schemaVersion: SWEEP_SCHEMA_VERSION, verdicts: sweepVerdicts(verdicts) };
+  parseSweep(upgraded, file);
+  if (from !== SWEEP_SCHEMA_VERSION || JSON.stringify(upgraded.verdicts) !== JSON.stringify(old)) {
+    await writeJsonAtomic(file, upgraded);
   }
   return from;
 }
