@@ -45,6 +45,9 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
+/** Tensor.alias of a storage that views of an assign()'s source may read: it is never released by a later assign(). */
+const FOREVER_ALIASED = Symbol('forever aliased');
+
 export class Tensor {
   /** Gradient accumulated by `backward()` (leaves that require grad only). */
   grad: Tensor | null = null;
@@ -59,6 +62,11 @@ export class Tensor {
   private owns = true;
   /** Owners only: exempt from tidy() (keep()). */
   escaped = false;
+  /** Owners only: views made of the current storage (reshape, detach), which may read it for as long as they live. */
+  private views = 0;
+  /** Owners only: the tensor whose storage assign() took (which, and whose views, may read it until it is released),
+   *  or FOREVER_ALIASED when that tensor had views. null: nothing else reads the storage. */
+  private alias: Tensor | typeof FOREVER_ALIASED | null = null;
   private data: Storage;
 
   /** `base`: the tensor whose storage this one shares (a view), if any. */
@@ -72,7 +80,8 @@ export class Tensor {
     this.size = sizeOf(shape);
     this.data = storage;
     this.base = base ?? this;
-    if (!base) adopt(this);
+    if (base) base.views++;
+    else adopt(this);
   }
 
   /** Backend-owned data; replaced, never mutated, except by optimisers on parameters. */
@@ -90,9 +99,9 @@ export class Tensor {
    */
   dispose(): void {
     const b = this.base;
-    if (b.released || !b.owns) return;
+    if (b.released) return;
     b.released = true;
-    b.backend.release?.(b.data);
+    if (b.owns) b.backend.release?.(b.data); // else assign() gave the storage to another tensor, which frees it
   }
 
   get rank(): number {
@@ -115,7 +124,10 @@ export class Tensor {
 
   /**
    * Replaces this tensor's data with `source`'s (same shape), off the tape: how optimisers and
-   * constraints (unit-norm decoder rows) update parameters in place.
+   * constraints (unit-norm decoder rows) update parameters in place. The old storage goes back to the backend at
+   * once where nothing else can read it (no view of it was made, and the tensor it came from, if it came from an
+   * assign(), has been released): a parameter renormalised every step then reuses the same memory instead of
+   * taking fresh pages until the garbage collector notices.
    */
   assign(source: Tensor): this {
     if (!shapesEqual(source.shape, this.shape)) {
@@ -125,11 +137,18 @@ export class Tensor {
     if (source.backend !== this.backend) {
       throw new Error(`assign: source lives on ${source.backend.name}, target on ${this.backend.name}`);
     }
+    const old = this.data;
+    const alone = this.base === this && this.owns && !this.released && this.views === 0
+      && (this.alias === null || (this.alias !== FOREVER_ALIASED && this.alias.released));
     this.data = source.storage;
     // The storage is this tensor's now: it outlives the scope that made source.
-    source.base.owns = false;
+    const from = source.base;
+    from.owns = false;
     this.base = this;
     this.owns = true;
+    this.views = 0;
+    this.alias = from.views > 0 ? FOREVER_ALIASED : from;
+    if (alone && old !== this.data) this.backend.release?.(old);
     return this;
   }
 

@@ -14,7 +14,7 @@ import {
 import { backendNames, input } from './helpers.js';
 
 /** The reference backend, failing on a double release and on any kernel call that reads released storage. */
-function guarded(): Backend & { released: number } {
+function guarded(): Backend & { released: number; wasReleased(s: unknown): boolean } {
   const inner = new ReferenceBackend(Float32Array);
   const released = new WeakSet<object>();
   const state = { released: 0 };
@@ -22,6 +22,7 @@ function guarded(): Backend & { released: number } {
     get(target, prop, receiver) {
       if (prop === 'name') return 'guarded';
       if (prop === 'released') return state.released;
+      if (prop === 'wasReleased') return (s: object) => released.has(s);
       if (prop === 'release') {
         return (s: object) => {
           if (released.has(s)) throw new Error('storage released twice');
@@ -40,7 +41,7 @@ function guarded(): Backend & { released: number } {
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
-  }) as unknown as Backend & { released: number };
+  }) as unknown as Backend & { released: number; wasReleased(s: unknown): boolean };
 }
 
 describe('tidy', () => {
@@ -92,6 +93,50 @@ describe('tidy', () => {
       expect(w.toArray().length).toBe(4);
     });
   });
+
+  it('assign() gives the old storage back when nothing can read it, and keeps it while a view or the source can',
+    () => {
+      const b = guarded();
+      withBackend(b, () => {
+        const w = tensor([3, 4, 0, 5], [2, 2]);
+        /** Assigns what `next` makes (in a scope when `scoped`); returns whether w's storage before it was released. */
+        const step = (next: () => Tensor, scoped = true) => {
+          const old = w.storage;
+          if (scoped) tidy(() => w.assign(next()));
+          else w.assign(next());
+          return b.wasReleased(old);
+        };
+        // Renormalised in a scope, as a decoder is every step: the old storage goes back at once, and at the next
+        // step too (the tensor it came from was released with its scope).
+        expect(step(() => normalize(w))).toBe(true);
+        expect(step(() => mul(w, 2))).toBe(true);
+        expect(Array.from(w.toArray())).toEqual([1.2000000476837158, 1.600000023841858, 0, 2]);
+        // A view of the storage: kept, and the view still reads the old values.
+        const view = w.detach();
+        expect(step(() => mul(w, 0.5))).toBe(false);
+        expect(Array.from(view.toArray())).toEqual([1.2000000476837158, 1.600000023841858, 0, 2]);
+        expect(step(() => mul(w, 1))).toBe(true); // the view was of the storage before
+        // The source of an assign() outside any scope still reads its storage: kept at the next assign().
+        const source = mul(w, 3);
+        expect(step(() => source, false)).toBe(true);
+        expect(step(() => mul(w, 1))).toBe(false);
+        expect(Array.from(source.toArray())).toEqual([1.8000000715255737, 2.4000000953674316, 0, 3]);
+        // A source with a view: kept for good.
+        const source2 = mul(w, 1);
+        const sourceView = reshape(source2, [4]);
+        expect(step(() => source2, false)).toBe(true);
+        expect(step(() => mul(w, 1))).toBe(false);
+        expect(Array.from(sourceView.toArray())).toEqual([1.8000000715255737, 2.4000000953674316, 0, 3]);
+        // Disposing the source of an assign() marks it released but leaves the storage to its new owner.
+        const source3 = mul(w, 2);
+        expect(step(() => source3, false)).toBe(true); // its storage came from a scope that has ended
+        const r0 = b.released;
+        source3.dispose();
+        expect(b.released).toBe(r0);
+        expect(() => source3.toArray()).toThrow(/released/);
+        expect(Array.from(w.toArray())).toEqual([3.6000001430511475, 4.800000190734863, 0, 6]);
+      });
+    });
 
   it('releases everything when the function throws, and refuses promises', () => {
     const b = guarded();
