@@ -37,7 +37,7 @@ function files(dir: string): Map<string, Buffer> {
 }
 
 const withoutTimings = (r: Results) => {
-  const { replayedStages: _, ...environment } = r.environment;
+  const { replayedStages: _, workerBackendDetails: __, ...environment } = r.environment;
   return { ...r, environment: { ...environment, startedAt: '', finishedAt: '', durationsMs: {} } };
 };
 
@@ -97,6 +97,8 @@ describe('pipeline (smoke config)', () => {
     }
     expect(r.verdicts.tasks.map((v) => v.solved === null)).toEqual([false, false, true]);
     expect(Object.keys(r.environment.durationsMs)).toEqual(['transformers', 'saes', 'analysis']);
+    expect(r.environment.backendDetails).toEqual({ storage: 'float32', threads: 1 }); // what ran the numbers
+    expect(onDisk.environment.workerBackendDetails).toBeUndefined(); // one worker: everything ran here
   });
 
   it('gives identical results and weight files for the same config, and replays a finished run', async () => {
@@ -122,6 +124,7 @@ describe('pipeline (smoke config)', () => {
     const r1 = await run(one);
     const r2 = await runExperiment(smoke, { out: two, backend, workers: 2, reporter: quiet });
     expect(withoutTimings(r2)).toEqual(withoutTimings(r1));
+    expect(r2.environment.workerBackendDetails).toEqual({ storage: 'float32', threads: 1 });
     expect(files(two)).toEqual(files(one));
   });
 

@@ -201,6 +201,11 @@ const Environment = z.object({
   cpus: z.number().int(),
   /** Wall time per stage: from its first job's start to its last job's end (training stages overlap). */
   durationsMs: z.record(z.string(), num),
+  /** What the main thread's backend says of itself (Backend.describe: wasm's threads and module, gpujs's mode and GL
+   *  renderer); the transformers train there. */
+  backendDetails: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** The same of the pool's worker threads, where SAEs trained in them (one thread each). */
+  workerBackendDetails: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   /** Tasks whose transformer (and activations) were copied from another results folder with the same stage key. */
   reusedTransformers: z.record(z.string(), z.string()).optional(),
   /** Stages that were already done when this run started: their durationsMs are those of the run that did the work. */

@@ -31,6 +31,9 @@ export interface AdamOptions {
   step: number;
 }
 
+/** What a results file records of the backend that computed it (Backend.describe): settings and hardware path. */
+export type BackendDescription = Record<string, string | number | boolean>;
+
 export interface Backend {
   readonly name: string;
 
@@ -92,6 +95,13 @@ export interface Backend {
 
   /** How many threads its kernels run on, for a backend with the `threads` capability (wasm). */
   readonly threads?: number;
+
+  /**
+   * What ran the kernels, for a results file's environment: the settings and build that can change speed or bits
+   * (wasm: threads and module; gpujs: mode and GL renderer, so that a run on a software rasterizer is told apart
+   * from one on a GPU).
+   */
+  describe?(): BackendDescription;
 
   /** Frees threads or GPU contexts, if any. */
   dispose?(): void;

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   backendCapabilities, loadBackend, registerBackend, registeredBackends, ReferenceBackend, type BackendOptions,
+  type GpujsBackend,
 } from '../src/index.js';
+import { backendNames } from './helpers.js';
 
 describe('backend capabilities', () => {
   it('says which backends run in worker threads and which take a thread count, without creating them', () => {
@@ -66,6 +68,28 @@ describe('backend options', () => {
     } finally {
       if (saved === undefined) delete process.env.SAELAB_WASM_THREADS;
       else process.env.SAELAB_WASM_THREADS = saved;
+    }
+  });
+});
+
+describe('backend descriptions (what a results file records of the backend)', () => {
+  it('wasm names its thread count and build', async () => {
+    for (const threads of [1, 2]) {
+      expect((await loadBackend('wasm', { threads })).describe?.()).toEqual({ threads, module: 'simd+threads' });
+    }
+  });
+
+  it.each(backendNames())('%s describes itself; gpujs names its mode and, in a GL mode, a renderer', async (name) => {
+    const b = await loadBackend(name);
+    const d = b.describe?.();
+    expect(d).toBeTypeOf('object');
+    for (const v of Object.values(d!)) expect(['string', 'number', 'boolean']).toContain(typeof v);
+    if (name === 'gpujs') {
+      const g = b as GpujsBackend;
+      expect(d!.mode).toBe(g.mode);
+      if (g.isGpu) expect(d!.renderer).toMatch(/\w{3,}/);
+      else expect(d!.renderer).toBe('none');
+      if (g.mode === 'HeadlessGL' && process.platform === 'linux') expect(d!.renderer).toMatch(/ over .*(GLX|_dri)/);
     }
   });
 });

@@ -10,6 +10,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism, platform } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '@saelab/models';
+import { setBackend, type BackendDescription } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
 import {
   checkWritten, SCHEMA_VERSION, type MeasuredResults, type Results, type TaskResult,
@@ -19,7 +20,7 @@ import { computeVerdicts } from '../verdicts/index.js';
 import { compareTasks } from './analysis.js';
 import { isGenerated, type JobResult, type SaeRecord, type TaskRecord } from './jobs.js';
 import { manifestPath } from './layout.js';
-import { runJobs, type Reporter, type ScheduledJob } from './pool.js';
+import { runJobs, type Reporter, type ScheduledJob, type WorkerBackend } from './pool.js';
 import { adoptFinishedStages } from './reuse.js';
 
 export interface RunOptions {
@@ -71,7 +72,9 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
   await mkdir(o.out, { recursive: true });
   await claimOutput(o.out, config);
   const workers = o.workers ?? availableParallelism();
-  const pool = { config, out: o.out, backend: o.backend, workers, reporter: o.reporter };
+  let workerBackend: BackendDescription | undefined;
+  const pool = { config, out: o.out, backend: o.backend, workers, reporter: o.reporter,
+    onWorkerReady: (b: WorkerBackend) => (workerBackend ??= b.details) };
   const taskNames = Object.keys(config.tasks);
   const durationsMs: Record<string, number> = {};
   // A stage whose every job was already done did no work in this run: its duration stays the one the
@@ -143,6 +146,8 @@ export async function runExperiment(config: Config, o: RunOptions): Promise<Resu
       gitDirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '', startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(), platform: `${platform()} ${process.arch}`, cpus: availableParallelism(),
       durationsMs,
+      backendDetails: (await setBackend(o.backend)).describe?.() ?? {},
+      ...(workerBackend ? { workerBackendDetails: workerBackend } : {}),
       ...(Object.keys(reused).length ? { reusedTransformers: reused } : {}),
       ...(replayedStages.length ? { replayedStages } : {}),
     },

@@ -12,7 +12,7 @@
  * the order or the thread count: every job is deterministic on its own.
  */
 import { Worker } from 'node:worker_threads';
-import { backendCapabilities, setBackend } from '@saelab/tensor';
+import { backendCapabilities, setBackend, type BackendDescription } from '@saelab/tensor';
 import type { Config } from '../config/schema.js';
 import type { Progress } from '../train/progress.js';
 import { analysisJob } from './analysis.js';
@@ -47,6 +47,8 @@ export interface PoolOptions {
   backend: string;
   workers: number;
   reporter: Reporter;
+  /** Called with each worker thread's backend once it is set up (what a results file records of it). */
+  onWorkerReady?: (b: WorkerBackend) => void;
 }
 
 export const jobId = (s: JobSpec) => (s.kind === 'sae' ? `${s.task}/sae-seed${s.seed}` : `${s.task}/${s.kind}`);
@@ -130,6 +132,7 @@ export async function runJobs<T>(jobs: readonly ScheduledJob[], o: PoolOptions):
   const narrow = jobs.filter((j) => !isWide(j.spec)).length;
   // Worker threads only where narrow jobs can run side by side; everything else runs here.
   const workers = size > 1 && narrow > 1 ? Array.from({ length: Math.min(size, narrow) }, () => new PoolWorker(o)) : [];
+  for (const w of workers) w.ready.then((b) => o.onWorkerReady?.(b), () => {});
   const slots = Math.max(1, workers.length);
   await setBackend(o.backend);
   const run = async (i: number, taken: number[]): Promise<JobOutcome<T>> => {
@@ -148,10 +151,11 @@ export async function runJobs<T>(jobs: readonly ScheduledJob[], o: PoolOptions):
   }
 }
 
-/** The backend a pool worker set up: its name and how many threads its kernels run on. */
+/** The backend a pool worker set up: its name, how many threads its kernels run on, and its description. */
 export interface WorkerBackend {
   backend: string;
   threads: number;
+  details: BackendDescription;
 }
 
 /**
@@ -173,7 +177,7 @@ export class PoolWorker {
     this.ready.catch(() => {}); // a failed start also rejects the job in flight, which is what callers await
     this.worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') {
-        ready({ backend: m.backend, threads: m.threads });
+        ready({ backend: m.backend, threads: m.threads, details: m.details });
       } else if (m.type === 'progress') {
         const p = o.reporter.job(m.id);
         if (m.event === 'start') p.start(m.label, m.total);
@@ -216,7 +220,7 @@ export class PoolWorker {
 }
 
 export type WorkerMessage =
-  | { type: 'ready'; backend: string; threads: number }
+  | { type: 'ready'; backend: string; threads: number; details: BackendDescription }
   | { type: 'progress'; id: string; event: 'start'; label: string; total: number }
   | { type: 'progress'; id: string; event: 'update'; done: number; status?: string }
   | { type: 'progress'; id: string; event: 'finish'; summary: string }

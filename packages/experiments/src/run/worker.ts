@@ -12,7 +12,8 @@ const port = parentPort!;
 const send = (m: WorkerMessage) => port.postMessage(m);
 
 const b = await setBackend(backend, { threads: 1 });
-send({ type: 'ready', backend: b.name, threads: b.threads ?? 1 }); // without the capability: one thread
+// Without the threads capability: one thread.
+send({ type: 'ready', backend: b.name, threads: b.threads ?? 1, details: b.describe?.() ?? {} });
 port.on('message', async ({ index, spec }: { index: number; spec: JobSpec }) => {
   const id = jobId(spec);
   try {

@@ -14,7 +14,7 @@
  * left after merging (strided.ts), and a max over an empty axis. Neither occurs in the study's
  * models.
  */
-import type { AdamOptions, Backend, BinaryOp, HostArray, ReduceOp, UnaryOp } from '../backend.js';
+import type { AdamOptions, Backend, BackendDescription, BinaryOp, HostArray, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
 import { registerKernelMethods, type FusedMethods } from '../fused.js';
 import { ReferenceBackend } from './reference.js';
@@ -64,6 +64,11 @@ export class GpujsBackend implements Backend, FusedMethods<GpuStorage, (typeof F
     this.rt = new Runtime(modeRequest);
     this.mode = this.rt.mode;
     this.isGpu = this.rt.isGpu;
+  }
+
+  /** The gpu.js mode and the GL renderer it draws with ('none' in the CPU modes). */
+  describe(): BackendDescription {
+    return { mode: this.mode, renderer: this.rt.renderer() };
   }
 
   /** Textures alive now (made and not yet freed), and the elements they hold: for watching memory. */

@@ -3,7 +3,7 @@
  * It is the living definition the fast backends are tested against, so clarity beats speed here.
  * It can run in float64 (`new ReferenceBackend(Float64Array)`) for gradient checks.
  */
-import type { Backend, BinaryOp, HostArray, ReduceOp, UnaryOp } from '../backend.js';
+import type { Backend, BackendDescription, BinaryOp, HostArray, ReduceOp, UnaryOp } from '../backend.js';
 import { broadcastIndex, sizeOf, splitAtAxis, stridedIndex, stridesOf, type Shape } from '../shape.js';
 import { erf } from '../math.js';
 import './reference/fused.js'; // its fused kernels (GELU, layer norm, Adam), registered by name
@@ -38,6 +38,10 @@ export class ReferenceBackend implements Backend {
 
   constructor(private readonly Array: ArrayCtor = Float32Array) {
     this.name = Array === Float64Array ? 'reference64' : 'reference';
+  }
+
+  describe(): BackendDescription {
+    return { storage: this.Array === Float64Array ? 'float64' : 'float32', threads: 1 };
   }
 
   fromHost(data: ArrayLike<number>): HostArray {

@@ -25,7 +25,7 @@
  *   wasm/indexing.ts    sparse products, gathers and scatters, strided copies (strided.ts plans them)
  *   wasm/pool.ts        released ordinary arrays kept for reuse as outputs, where storage cannot live in the memory
  */
-import type { AdamOptions, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
+import type { AdamOptions, BackendDescription, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { sizeOf, splitAtAxis, type Shape } from '../shape.js';
 import { registerKernelMethods, type FusedMethods } from '../fused.js';
 import { ReferenceBackend } from './reference.js';
@@ -71,6 +71,11 @@ export class WasmBackend extends ReferenceBackend implements FusedMethods<Float3
     super(Float32Array);
     this.threads = threadsOf(inst);
     this.pool = new BufferPool(poolBytes);
+  }
+
+  /** Threads and build: 'simd+threads' (a shared memory, helpers possible) or 'simd' (one thread, no SharedArrayBuffer). */
+  override describe(): BackendDescription {
+    return { threads: this.threads, module: this.inst.build === 'mt' ? 'simd+threads' : 'simd' };
   }
 
   /** The engine is done with s: its block goes back to the memory (a view handed back twice is ignored), an

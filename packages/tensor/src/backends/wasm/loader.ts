@@ -61,6 +61,8 @@ export interface Instance {
   ex: KernelExports;
   arena: Arena;
   helpers: WorkerPool | null;
+  /** Which build runs: 'mt' (SIMD + threads, on a shared memory) or 'st' (SIMD, an ordinary memory). */
+  build: 'mt' | 'st';
 }
 
 /** Threads an instance runs big calls on: the calling thread and its helpers. */
@@ -144,5 +146,5 @@ export async function instantiate(options: { threads?: number } = {}): Promise<I
   // can run the garbage collector to get dead tensors' blocks back (Node): see heap.ts.
   const collect = shared && node ? await nodeGc() : undefined;
   const heap = new WasmHeap(memory, ex.heapBase(), maxPages * 65536, collect !== undefined, collect);
-  return { ex, arena: new Arena(heap), helpers };
+  return { ex, arena: new Arena(heap), helpers, build: shared ? 'mt' : 'st' };
 }
