@@ -2,7 +2,8 @@
  * A/B of the training steps of two (or more) checkouts on this machine: one bench/peer.ts process per checkout,
  * rounds alternating between them (the machines drift by tens of percent within seconds, so versions timed one
  * after the other cannot be compared), medians over all rounds and each version's ratio to the first.
- * Run: npx tsx bench/ab.ts <checkout> <checkout> ...   (ROUNDS=n, STEPS=sae|transformer|both)
+ * Run: npx tsx bench/ab.ts <checkout> <checkout> ...   (ROUNDS=n, STEPS=sae|sae_openai|transformer|both;
+ * both = sae and transformer)
  * A checkout may carry environment settings for its peer, `path,NAME=value,...` (SAELAB_WASM_THREADS=1, say),
  * so one checkout can be compared with itself under two settings.
  * A checkout older than peer.ts needs a copy of it in its packages/models/bench/.
@@ -36,8 +37,8 @@ const peers = specs.map((spec) => {
 
 const rounds = Number(process.env.ROUNDS ?? 10);
 const which = process.env.STEPS ?? 'both';
-const plans = [['sae', 20, 30], ['transformer', 3, 3]]
-  .filter(([n]) => which === 'both' || which === n) as [string, number, number][];
+const plans = [['sae', 20, 30], ['sae_openai', 20, 60], ['transformer', 3, 3]]
+  .filter(([n]) => (which === 'both' ? n !== 'sae_openai' : which === n)) as [string, number, number][];
 try {
   for (const [name, steps, warmup] of plans) {
     const times = peers.map(() => [] as number[]);

@@ -1,6 +1,6 @@
 /**
  * Training-step throughput of the protocol's models on the default backend (SAELAB_BACKEND or
- * wasm): the husai TopK SAE (d_in 128, d_sae 1024, k 32, batch 256, Adam) and the copy-task
+ * wasm): the husai and openai TopK SAEs (d_in 128, d_sae 1024, k 32, batch 256, Adam) and the copy-task
  * transformer (batch 256, 21 tokens, loss on positions 11..20, Adam), each beside the same step in
  * PyTorch (bench/pytorch_peer.py) where Debian's PyTorch is installed (apt-get install python3-torch
  * libopenblas0-pthread; SAELAB_PYTORCH_PYTHON picks the interpreter, default /usr/bin/python3). Without
@@ -9,6 +9,9 @@
  * The machines drift by tens of percent within minutes, so the two are not timed one after the other:
  * rounds of our steps alternate with rounds of PyTorch's (each peer setting a process of its own that
  * waits, idle, between its rounds), and every figure is the median over all of its rounds' steps.
+ * PyTorch runs in three settings, each a process of its own, and the ratios compare with the fastest of them per
+ * step (named in the output). The husai SAE step is also set beside its computed floor (bench/floor.ts), measured
+ * in every round.
  * Run: npm run bench -w @saelab/models (ROUNDS=n to change the number of rounds). Ends with RESULT lines.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -16,7 +19,10 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { defaultBackendName, disposeBackends, releaseMemory, setBackend } from '@saelab/tensor';
-import { SAE_STEP_LABEL, saeStep, TRANSFORMER_STEP_LABEL, transformerStep } from './steps.js';
+import { saeStepFloor } from './floor.js';
+import {
+  SAE_OPENAI_STEP_LABEL, SAE_STEP_LABEL, saeOpenaiStep, saeStep, TRANSFORMER_STEP_LABEL, transformerStep,
+} from './steps.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
@@ -36,16 +42,18 @@ async function ours(step: () => void, steps: number, warmup: number): Promise<nu
   return ms;
 }
 
-// PyTorch's fastest setting on the 2-core machines: 2 torch threads, one OpenBLAS thread. Its default glibc
-// allocator hands big tensors back to the kernel and takes fresh pages for the next ones, and on these virtual
-// machines a first touch costs microseconds per page: the tuned setting keeps freed memory instead. Both are
-// measured; the targets compare with the faster.
+// PyTorch's settings on the 2-core machines. Its default glibc allocator hands big tensors back to the kernel and
+// takes fresh pages for the next ones, and on these virtual machines a first touch costs microseconds per page: the
+// tuned setting keeps freed memory instead. Threads: 2 torch threads with one OpenBLAS thread was the SAE step's
+// fastest in earlier sessions, 1 torch thread with 2 OpenBLAS threads the transformer's; both are measured, and each
+// ratio compares with the fastest setting of its step.
 const PYTHON = process.env.SAELAB_PYTORCH_PYTHON ?? '/usr/bin/python3';
 const PEER = fileURLToPath(new URL('./pytorch_peer.py', import.meta.url));
-const PEER_SETTINGS = {
-  'default allocator': {},
-  'malloc tuned': { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '1073741824',
-    MALLOC_TOP_PAD_: '268435456' },
+const TUNED = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '1073741824', MALLOC_TOP_PAD_: '268435456' };
+const PEER_SETTINGS: Record<string, { torch: number; blas: number; env: Record<string, string> }> = {
+  '2 torch threads, OPENBLAS_NUM_THREADS=1, default allocator': { torch: 2, blas: 1, env: {} },
+  '2 torch threads, OPENBLAS_NUM_THREADS=1, malloc tuned': { torch: 2, blas: 1, env: TUNED },
+  '1 torch thread, OPENBLAS_NUM_THREADS=2, malloc tuned': { torch: 1, blas: 2, env: TUNED },
 };
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
@@ -55,15 +63,15 @@ class Peer {
   private readonly lines: AsyncIterator<string>;
   private stderr = '';
 
-  constructor(readonly setting: string, env: Record<string, string>) {
-    this.proc = spawn(PYTHON, [PEER, '2'], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2',
-      ...env } });
+  constructor(readonly setting: string, { torch, blas, env }: (typeof PEER_SETTINGS)[string]) {
+    this.proc = spawn(PYTHON, [PEER, String(torch)], { env: { ...process.env, OPENBLAS_NUM_THREADS: String(blas),
+      OMP_NUM_THREADS: String(torch), ...env } });
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }
 
   /** Per-step ms of `steps` of PyTorch's `name` step after `warmup`. */
-  async run(name: 'sae' | 'transformer', steps: number, warmup: number): Promise<number[]> {
+  async run(name: StepName, steps: number, warmup: number): Promise<number[]> {
     this.proc.stdin.write(`run ${name} ${steps} ${warmup}\n`);
     const { value, done } = await this.lines.next();
     const fields = done ? [] : String(value).split(' ');
@@ -78,17 +86,20 @@ class Peer {
   }
 }
 
-interface Plan { name: 'sae' | 'transformer'; label: string; make: () => () => void; steps: number; warmup: number }
+type StepName = 'sae' | 'sae_openai' | 'transformer';
+interface Plan { name: StepName; label: string; make: () => () => void; steps: number; warmup: number }
 
-/** Alternates rounds of our step and each peer's; returns the medians (ms per step) over all rounds. */
-async function compare(plan: Plan, peers: Peer[],
-    rounds: number): Promise<{ ours: number; peers: Map<string, number> }> {
+/** Alternates rounds of our step and each peer's (and `perRound`, if given, after ours); returns the medians (ms per
+ *  step) over all rounds. */
+async function compare(plan: Plan, peers: Peer[], rounds: number,
+    perRound?: () => void): Promise<{ ours: number; peers: Map<string, number> }> {
   const step = plan.make();
   const mine: number[] = [];
   const theirs = new Map<string, number[]>(peers.map((p) => [p.setting, []]));
   for (let r = 0; r < rounds; r++) {
     const warmup = r === 0 ? plan.warmup : 1;
     mine.push(...await ours(step, plan.steps, warmup));
+    perRound?.();
     for (const p of peers) {
       await sleep(20); // lets the other side's threads stop spinning before the next round
       theirs.get(p.setting)!.push(...await p.run(plan.name, plan.steps, warmup));
@@ -100,7 +111,7 @@ async function compare(plan: Plan, peers: Peer[],
 
 /** Prints our figure, each peer's and our speed ratio over each; returns the ratio over the fastest, or null. */
 function report(plan: Plan, rounds: number, ms: number, peers: Map<string, number>): number | null {
-  const extra = plan.name === 'sae' ? ` = ${(256 / ms * 1000).toFixed(0)} samples/s` : '';
+  const extra = plan.name !== 'transformer' ? ` = ${(256 / ms * 1000).toFixed(0)} samples/s` : '';
   console.log(`${plan.label}: ${ms.toFixed(2)} ms${extra} (median of ${rounds} rounds of ${plan.steps} steps)`);
   if (peers.size === 0) {
     console.log(`  PyTorch not found (${PYTHON}: apt-get install python3-torch libopenblas0-pthread): no ratio`);
@@ -110,29 +121,41 @@ function report(plan: Plan, rounds: number, ms: number, peers: Map<string, numbe
     console.log(`  PyTorch (${setting}): ${theirs.toFixed(2)} ms, rounds interleaved with ours -> ours is `
       + `${(theirs / ms).toFixed(2)}x`);
   }
-  return Math.min(...peers.values()) / ms;
+  const [best, bestMs] = [...peers].sort((a, b) => a[1] - b[1])[0]!;
+  console.log(`  PyTorch's fastest setting for this step here: ${best} (${bestMs.toFixed(2)} ms)`);
+  return bestMs / ms;
 }
 
 const backend = await setBackend(defaultBackendName());
 console.log(`backend: ${backend.name}; PyTorch peer: ${hasTorch ? PYTHON : 'not installed'}`);
 const rounds = Number(process.env.ROUNDS ?? 6);
-const peers = hasTorch ? Object.entries(PEER_SETTINGS).map(([s, env]) => new Peer(s, env)) : [];
+const peers = hasTorch ? Object.entries(PEER_SETTINGS).map(([s, setting]) => new Peer(s, setting)) : [];
 const plans: Plan[] = [
   { name: 'sae', label: SAE_STEP_LABEL, make: saeStep, steps: 20, warmup: 30 },
+  { name: 'sae_openai', label: SAE_OPENAI_STEP_LABEL, make: saeOpenaiStep, steps: 20, warmup: 60 },
   { name: 'transformer', label: TRANSFORMER_STEP_LABEL, make: transformerStep, steps: 3, warmup: 3 },
 ];
 const results = new Map<string, { ms: number; ratio: number | null }>();
+const floors: ReturnType<typeof saeStepFloor>[] = [];
 try {
   for (const plan of plans) {
-    const { ours: ms, peers: theirs } = await compare(plan, peers, rounds);
+    const perRound = plan.name === 'sae' ? () => void floors.push(saeStepFloor(backend)) : undefined;
+    const { ours: ms, peers: theirs } = await compare(plan, peers, rounds, perRound);
     results.set(plan.name, { ms, ratio: report(plan, rounds, ms, theirs) });
   }
 } finally {
   for (const p of peers) p.close();
   disposeBackends();
 }
-const sae = results.get('sae')!, tr = results.get('transformer')!;
+const sae = results.get('sae')!, openai = results.get('sae_openai')!, tr = results.get('transformer')!;
+const floor = [...floors].sort((a, b) => a.ms - b.ms)[floors.length >> 1]!;
+console.log(`SAE step floor (bench/floor.ts; median of ${floors.length} rounds): ${floor.ms.toFixed(2)} ms = encoder `
+  + `product ${floor.parts.encoder.toFixed(2)} + sparse products ${floor.parts.sparse.toFixed(2)} (both at `
+  + `${floor.gflops.toFixed(1)} GFLOP/s) + Adam ${floor.parts.adam.toFixed(2)}; the husai step is `
+  + `${(sae.ms / floor.ms).toFixed(2)}x it`);
 console.log(`RESULT sae_samples_per_s ${(256 / sae.ms * 1000).toFixed(0)}`);
 console.log(`RESULT transformer_step_ms ${tr.ms.toFixed(1)}`);
-if (sae.ratio !== null) console.log(`RESULT sae_speedup_vs_pytorch ${sae.ratio.toFixed(2)}`);
-if (tr.ratio !== null) console.log(`RESULT transformer_speedup_vs_pytorch ${tr.ratio.toFixed(2)}`);
+console.log(`RESULT sae_step_over_floor ${(sae.ms / floor.ms).toFixed(2)}`);
+if (sae.ratio !== null) console.log(`RESULT sae_speedup_vs_pytorch_best ${sae.ratio.toFixed(2)}`);
+if (openai.ratio !== null) console.log(`RESULT sae_openai_speedup_vs_pytorch_best ${openai.ratio.toFixed(2)}`);
+if (tr.ratio !== null) console.log(`RESULT transformer_speedup_vs_pytorch_best ${tr.ratio.toFixed(2)}`);

@@ -1,15 +1,15 @@
 /**
  * This checkout's training steps (bench/steps.ts) as a peer process speaking pytorch_peer.py's protocol: each
- * line "run <sae|transformer> <steps> <warmup>" on stdin answers "TIMES <name> <ms> <ms> ...". bench/ab.ts runs
+ * line "run <sae|sae_openai|transformer> <steps> <warmup>" on stdin answers "TIMES <name> <ms> <ms> ...". bench/ab.ts runs
  * one per checkout and alternates rounds between them, to compare two versions of the code on one machine.
  * Run: npx tsx bench/peer.ts (SAELAB_BACKEND picks the backend).
  */
 import { createInterface } from 'node:readline';
 import { defaultBackendName, disposeBackends, releaseMemory, setBackend } from '@saelab/tensor';
-import { saeStep, transformerStep } from './steps.js';
+import { saeOpenaiStep, saeStep, transformerStep } from './steps.js';
 
 await setBackend(defaultBackendName());
-const makers = { sae: saeStep, transformer: transformerStep } as const;
+const makers = { sae: () => saeStep(), sae_openai: saeOpenaiStep, transformer: transformerStep } as const;
 const built = new Map<string, () => void>();
 for await (const line of createInterface({ input: process.stdin })) {
   const [verb, name, steps, warmup] = line.split(' ');

@@ -5,11 +5,13 @@
  * Unary, binary and reduce calls are split by op, matmuls by shape, so that "binary" does not hide
  * which op costs.
  * Page faults are counted too: on virtual machines a first touch of fresh memory can cost ~10 us a page.
- * Run: npx tsx bench/profile.ts [sae|transformer] (both by default); SAELAB_BACKEND picks the backend,
+ * Run: npx tsx bench/profile.ts [sae|sae_openai|transformer] (all by default); SAELAB_BACKEND picks the backend,
  * TOP=n the number of rows.
  */
 import { defaultBackendName, disposeBackends, releaseMemory, setBackend, type Backend } from '@saelab/tensor';
-import { SAE_STEP_LABEL, saeStep, TRANSFORMER_STEP_LABEL, transformerStep } from './steps.js';
+import {
+  SAE_OPENAI_STEP_LABEL, SAE_STEP_LABEL, saeOpenaiStep, saeStep, TRANSFORMER_STEP_LABEL, transformerStep,
+} from './steps.js';
 
 interface Entry { ms: number; calls: number; faults: number }
 const table = new Map<string, Entry>();
@@ -99,6 +101,7 @@ const backend = await setBackend(defaultBackendName());
 instrument(backend);
 console.log(`backend: ${backend.name}`);
 
-if (which !== 'transformer') await profile(SAE_STEP_LABEL, 40, 20, saeStep());
-if (which !== 'sae') await profile(TRANSFORMER_STEP_LABEL, 6, 2, transformerStep());
+if (!which || which === 'sae') await profile(SAE_STEP_LABEL, 40, 20, saeStep());
+if (!which || which === 'sae_openai') await profile(SAE_OPENAI_STEP_LABEL, 40, 60, saeOpenaiStep());
+if (!which || which === 'transformer') await profile(TRANSFORMER_STEP_LABEL, 6, 2, transformerStep());
 disposeBackends();

@@ -1,13 +1,13 @@
-"""The PyTorch peer of bench/models.ts: the same two training steps, written the way the original
-(HUSAI) code and TransformerLens write them, dense, timed the same way (median of N steps after
-a warm-up). bench/models.ts runs this beside its own steps and prints the ratio.
+"""The PyTorch peer of bench/models.ts: the same training steps, written the way the original code (HUSAI's SAE,
+openai/sparse_autoencoder's TopK SAE with AuxK) and TransformerLens write them, dense, timed the same way (median of
+N steps after a warm-up). bench/models.ts runs this beside its own steps and prints the ratio.
 
 Needs Debian's PyTorch: apt-get install python3-torch libopenblas0-pthread (run with /usr/bin/python3).
 Its fastest setting on the 2-core machines: 2 torch threads, OPENBLAS_NUM_THREADS=1 (models.ts sets both).
 
 Usage: python3 pytorch_peer.py [THREADS]: a server on stdin/stdout, so that models.ts can interleave rounds
 of its own steps with rounds of these in one run (the machines drift by tens of percent within minutes).
-Each request line "run <sae|transformer> <steps> <warmup>" answers "TIMES <name> <ms> <ms> ..." (one per
+Each request line "run <sae|sae_openai|transformer> <steps> <warmup>" answers "TIMES <name> <ms> <ms> ..." (one per
 timed step); the first request for a step builds it.
 """
 import math
@@ -64,6 +64,73 @@ def sae_step():
         opt.step()
         sae.normalize_decoder()
         firings.add_(torch.bincount(idx.flatten(), minlength=1024))
+
+    return step
+
+
+class OpenaiTopKSAE(nn.Module):
+    """Gao et al.'s TopK SAE as openai/sparse_autoencoder writes it: a pre-encoder bias (b_dec), encoder weight tied
+    to the decoder's at init, ReLU(top-k), unit-norm decoder columns whose gradient loses its parallel component,
+    AuxK: the top-64 dead latents (unfired for 10,000 samples) reconstruct the residual, loss / data variance."""
+
+    def __init__(self, d_in=128, d_sae=1024, k=32, aux_k=64, dead_after=10_000):
+        super().__init__()
+        self.k, self.aux_k, self.dead_after = k, aux_k, dead_after
+        self.pre_bias = nn.Parameter(torch.zeros(d_in))
+        self.latent_bias = nn.Parameter(torch.zeros(d_sae))
+        self.encoder = nn.Linear(d_in, d_sae, bias=False)
+        self.decoder = nn.Linear(d_sae, d_in, bias=False)
+        nn.init.kaiming_uniform_(self.decoder.weight)
+        self.normalize_decoder()
+        self.encoder.weight.data = self.decoder.weight.data.T.clone()
+        self.register_buffer('since_fired', torch.zeros(d_sae, dtype=torch.long))
+
+    @torch.no_grad()
+    def normalize_decoder(self):
+        w = self.decoder.weight  # [d_in, d_sae]: one column per latent
+        w /= w.norm(dim=0, keepdim=True)
+
+    @torch.no_grad()
+    def remove_parallel_grad(self):
+        w, g = self.decoder.weight, self.decoder.weight.grad
+        g -= (g * w).sum(0, keepdim=True) * w
+
+    def forward(self, x, variance):
+        pre = self.encoder(x - self.pre_bias) + self.latent_bias  # (B, d_sae)
+        vals, idx = pre.topk(self.k, dim=-1)
+        z = torch.zeros_like(pre).scatter(-1, idx, F.relu(vals))
+        x_hat = self.decoder(z) + self.pre_bias
+        loss = F.mse_loss(x_hat, x) / variance
+        with torch.no_grad():
+            fired = torch.zeros(pre.shape[1], dtype=torch.bool).scatter(0, idx.flatten(), z.gather(-1, idx).flatten() > 0)
+            self.since_fired += x.shape[0]
+            self.since_fired[fired] = 0
+        dead = self.since_fired >= self.dead_after
+        n_dead = int(dead.sum())
+        if n_dead > 0:
+            e = (x - x_hat).detach()
+            aux_vals, aux_idx = pre.masked_fill(~dead, float('-inf')).topk(min(self.aux_k, n_dead), dim=-1)
+            e_hat = self.decoder(torch.zeros_like(pre).scatter(-1, aux_idx, F.relu(aux_vals)))
+            scale = ((e - e.mean(0, keepdim=True)) ** 2).mean()
+            loss = loss + F.mse_loss(e_hat, e) / scale / 32
+        return loss
+
+
+def sae_openai_step():
+    torch.manual_seed(42)
+    sae = OpenaiTopKSAE()
+    opt = torch.optim.Adam(sae.parameters(), lr=3e-4)
+    x = torch.randn(256, 128)
+    variance = float(((x - x.mean(0)) ** 2).sum(-1).mean())
+
+    def step():
+        opt.zero_grad()
+        loss = sae(x, variance)
+        loss.item()
+        loss.backward()
+        sae.remove_parallel_grad()
+        opt.step()
+        sae.normalize_decoder()
 
     return step
 
@@ -138,7 +205,7 @@ def step_times(step, steps, warmup):
 
 if __name__ == '__main__':
     torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
-    makers = {'sae': sae_step, 'transformer': transformer_step}
+    makers = {'sae': sae_step, 'sae_openai': sae_openai_step, 'transformer': transformer_step}
     built = {}
     for line in sys.stdin:
         verb, name, steps, warmup = line.split()
