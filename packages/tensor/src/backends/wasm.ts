@@ -73,7 +73,8 @@ export class WasmBackend extends ReferenceBackend implements FusedMethods<Float3
     this.pool = new BufferPool(poolBytes);
   }
 
-  /** Threads and build: 'simd+threads' (a shared memory, helpers possible) or 'simd' (one thread, no SharedArrayBuffer). */
+  /** Threads and build: 'simd+threads' (a shared memory, helpers possible) or 'simd' (one thread, no
+   *  SharedArrayBuffer). */
   override describe(): BackendDescription {
     return { threads: this.threads, module: this.inst.build === 'mt' ? 'simd+threads' : 'simd' };
   }
