@@ -1,7 +1,8 @@
 /**
  * This checkout's training steps (bench/steps.ts) as a peer process speaking pytorch_peer.py's protocol: each
- * line "run <sae|sae_openai|transformer> <steps> <warmup>" on stdin answers "TIMES <name> <ms> <ms> ...". bench/ab.ts runs
- * one per checkout and alternates rounds between them, to compare two versions of the code on one machine.
+ * line "run <sae|sae_openai|transformer> <steps> <warmup>" on stdin answers "TIMES <name> <ms> <ms> ...".
+ * bench/ab.ts runs one per checkout and alternates rounds between them, to compare two versions of the code on one
+ * machine.
  * Run: npx tsx bench/peer.ts (SAELAB_BACKEND picks the backend).
  */
 import { createInterface } from 'node:readline';

@@ -102,7 +102,8 @@ class OpenaiTopKSAE(nn.Module):
         x_hat = self.decoder(z) + self.pre_bias
         loss = F.mse_loss(x_hat, x) / variance
         with torch.no_grad():
-            fired = torch.zeros(pre.shape[1], dtype=torch.bool).scatter(0, idx.flatten(), z.gather(-1, idx).flatten() > 0)
+            fired = torch.zeros(pre.shape[1], dtype=torch.bool)
+            fired = fired.scatter(0, idx.flatten(), z.gather(-1, idx).flatten() > 0)
             self.since_fired += x.shape[0]
             self.since_fired[fired] = 0
         dead = self.since_fired >= self.dead_after

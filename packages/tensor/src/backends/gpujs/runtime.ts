@@ -14,6 +14,7 @@ import {
   CPUKernel, GPU, HeadlessGLKernel, WebAssemblyKernel, WebGL2Kernel, WebGLKernel, type IKernelRunShortcut, type Texture,
 } from 'gpu.js';
 import { GPU_FUNCTIONS } from './functions.js';
+import { glRenderer } from './renderer.js';
 
 /** The gpu.js modes, named as people say them. The first three run GLSL on a GPU. */
 export type GpujsMode = 'HeadlessGL' | 'WebGL2' | 'WebGL' | 'WebAssembly' | 'CPU';
@@ -122,28 +123,6 @@ const SETTINGS = {
   fixIntegerDivisionAccuracy: false,
 } as const;
 
-/** The GL driver libraries mapped into this process (Node on Linux), e.g. 'libGLX_mesa, swrast_dri (Mesa llvmpipe:
- *  software, on the CPU)'; undefined where that cannot be read. */
-function loadedGlDrivers(): string | undefined {
-  type Fs = { readFileSync(path: string, encoding: 'utf8'): string };
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  let maps: string;
-  try {
-    maps = (proc?.getBuiltinModule?.('node:fs') as Fs | undefined)?.readFileSync('/proc/self/maps', 'utf8') ?? '';
-  } catch {
-    return undefined;
-  }
-  const names = new Set<string>();
-  for (const line of maps.split('\n')) {
-    const file = line.split('/').pop() ?? '';
-    const m = /^(lib(?:GLX|EGL)_\w+|\w+_dri|libnvidia-glcore|libgallium[\w-]*)\.so/.exec(file);
-    if (m) names.add(m[1]!);
-  }
-  if (names.size === 0) return undefined;
-  const software = [...names].some((n) => /^(swrast|kms_swrast)_dri$/.test(n));
-  return [...names].sort().join(', ') + (software ? " (Mesa's llvmpipe: a software rasterizer, on the CPU)" : '');
-}
-
 export class Runtime {
   readonly gpu: GPU;
   readonly mode: GpujsMode;
@@ -168,20 +147,11 @@ export class Runtime {
     this.released = new FinalizationRegistry((texture) => this.deleteTexture(texture));
   }
 
-  /**
-   * The GL renderer the shaders run on, as far as it can be told: WebGL's unmasked renderer where the browser offers
-   * it; else its RENDERER and VERSION, with (in Node on Linux, where HeadlessGL's ANGLE names no driver) the GL driver
-   * libraries this process has loaded, Mesa's swrast_dri being llvmpipe, the CPU. 'none' outside the GL modes.
-   */
+  /** The GL renderer the shaders run on (./renderer.ts); 'none' outside the GL modes. */
   renderer(): string {
-    if (this.isGpu && !this.gpu.context) this.fromHost([0]); // gpu.js makes its context with the first kernel
-    const gl = this.gpu.context as WebGLRenderingContext | null | undefined;
-    if (!this.isGpu || !gl?.getParameter) return 'none';
-    const info = gl.getExtension('WEBGL_debug_renderer_info');
-    if (info) return String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL));
-    const own = `${gl.getParameter(gl.RENDERER)} (${gl.getParameter(gl.VERSION)})`;
-    const drivers = loadedGlDrivers();
-    return drivers ? `${own} over ${drivers}` : own;
+    if (!this.isGpu) return 'none';
+    if (!this.gpu.context) this.fromHost([0]); // gpu.js makes its context with the first kernel
+    return glRenderer(this.gpu.context as WebGLRenderingContext | null | undefined);
   }
 
   /** Copies host values into a new storage (one upload and one copy kernel). */
