@@ -49,7 +49,9 @@ async function ours(step: () => void, steps: number, warmup: number): Promise<nu
 // ratio compares with the fastest setting of its step.
 const PYTHON = process.env.SAELAB_PYTORCH_PYTHON ?? '/usr/bin/python3';
 const PEER = fileURLToPath(new URL('./pytorch_peer.py', import.meta.url));
-const TUNED = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '1073741824', MALLOC_TOP_PAD_: '268435456' };
+const TUNED = {
+  MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '1073741824', MALLOC_TOP_PAD_: '268435456',
+};
 const PEER_SETTINGS: Record<string, { torch: number; blas: number; env: Record<string, string> }> = {
   '2 torch threads, OPENBLAS_NUM_THREADS=1, default allocator': { torch: 2, blas: 1, env: {} },
   '2 torch threads, OPENBLAS_NUM_THREADS=1, malloc tuned': { torch: 2, blas: 1, env: TUNED },
