@@ -21,6 +21,7 @@ export { reduce } from './reduce';
 export { layerNorm, layerNormGrad } from './norm';
 export { softmax, softmaxGrad } from './softmax';
 export { topk, topkShared } from './topk';
+export { maskedAbsScale } from './score';
 export { adam } from './adam';
 export { indexCheck, gatherDot, gatherCombine, sparseShared, scatterOuter, gatherRows, scatterAddRows, gatherLast, scatterLast } from './sparse';
 export { strided } from './movement';

@@ -32,6 +32,9 @@ export interface FusedKernels {
   softmax: (b: Backend, x: Storage, rows: number, n: number) => Storage;
   /** softmax's gradient from its output y and output gradient g (both [rows, n]): y * (g - sum(g * y)). */
   softmaxGrad: (b: Backend, y: Storage, g: Storage, rows: number, n: number) => Storage;
+  /** The k largest of (|x| * (1 - mask)) * scale in each row of x [rows, n] (mask [rows, n], scale one per row), as
+   *  topk's column indices: the latents HUSAI's auxiliary loss picks outside the code. */
+  maskedAbsTopk: (b: Backend, x: Storage, mask: Storage, scale: Storage, rows: number, n: number, k: number) => Storage;
   /** One Adam/AdamW step (PyTorch semantics) on `size` elements; the one kernel that updates p, m, v in place. */
   adam: (b: Backend, p: Storage, g: Storage, m: Storage, v: Storage, size: number, o: AdamOptions) => void;
 }
@@ -40,7 +43,7 @@ export type FusedKernelName = keyof FusedKernels;
 
 /** The names a backend may register a kernel under. */
 export const fusedKernelNames: readonly FusedKernelName[] = [
-  'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'adam',
+  'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'maskedAbsTopk', 'adam',
 ];
 
 /** Registered kernels by backend name. */

@@ -99,6 +99,7 @@ export const gradients: { [P in Primitive]: Rule<P> | null } = {
   scatterOuter: (g, _, [a, x], { index }, needs) =>
     each(needs, () => gatherDot(x!, g, index), () => gatherCombine(a!, index, g)),
   topk: null,
+  maskedAbsTopk: null,
 };
 
 /** The gradients of a recorded node's inputs that need one (requiresGrad), given the gradient of its output;

@@ -12,6 +12,7 @@ import {
   geluComposite, geluGradComposite, layerNormComposite, layerNormGradComposite, softmaxComposite, softmaxGradComposite,
 } from './nn/functional.js';
 import { matmulBiasComposite } from './ops/matmul.js';
+import { maskedAbsTopkComposite } from './ops/gather.js';
 
 type None = Record<string, never>;
 
@@ -39,6 +40,7 @@ export type PrimitiveArgs = { [U in UnaryOp]: None } & { [B in BinaryOp]: None }
   gatherCombine: { index: Tensor };
   scatterOuter: { index: Tensor; n: number };
   topk: { k: number };
+  maskedAbsTopk: { k: number };
 };
 
 export type Primitive = keyof PrimitiveArgs;
@@ -231,6 +233,20 @@ const forwards: { [P in Primitive]: Forward<P> } = {
       fail('topk', `k (${k}) must be an integer in 1..${n}, the size of the last axis`, x!);
     }
     return { shape: [...x!.shape.slice(0, -1), k], storage: b.topk(x!.storage, outer, n, k) };
+  },
+  // The fused top-k of (|x| * (1 - mask)) * scale: x, mask [..., n], scale [..., 1] -> indices [..., k]
+  maskedAbsTopk: (b, [x, mask, scale], { k }) => {
+    const { outer, n } = splitAtAxis(x!.shape, x!.rank - 1);
+    if (!shapesEqual(mask!.shape, x!.shape)) fail('maskedAbsTopk', 'the mask must have the shape of x', x!, mask!);
+    if (!shapesEqual(scale!.shape, [...x!.shape.slice(0, -1), 1])) {
+      fail('maskedAbsTopk', 'the scale must be one value per row, [..., 1]', x!, scale!);
+    }
+    if (!Number.isInteger(k) || k < 1 || k > n) {
+      fail('maskedAbsTopk', `k (${k}) must be an integer in 1..${n}, the size of the last axis`, x!);
+    }
+    const kernel = (kk: FusedKernels['maskedAbsTopk']) => kk(b, x!.storage, mask!.storage, scale!.storage, outer, n, k);
+    const composite = () => maskedAbsTopkComposite(x!, mask!, scale!, k);
+    return { shape: [...x!.shape.slice(0, -1), k], ...fused('maskedAbsTopk', b, kernel, composite) };
   },
 };
 

@@ -5,16 +5,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Adam, adamComposite, apply, geluComposite, geluGradComposite, getKernel, layerNormComposite,
-  layerNormGradComposite, matmulBiasComposite, mul, ReferenceBackend, registerKernel, registeredKernels, softmax,
+  layerNormGradComposite, maskedAbsTopkComposite, matmulBiasComposite, mul, ReferenceBackend, registerKernel, registeredKernels, softmax,
   softmaxComposite, softmaxGradComposite, sum, tensor, tidy, withBackend, type AdamOptions, type Backend, type Storage,
   type Tensor,
 } from '../src/index.js';
 import { backend, backendNames, expectAllClose, input, numerics, type Input } from './helpers.js';
 
 describe('the fused kernel registry', () => {
-  it('knows which backends registered which kernels; the reference registers all but matmulBias', async () => {
+  it('knows which backends registered which kernels; the reference registers all but matmulBias and maskedAbsTopk',
+      async () => {
     await backend('wasm');
-    const all = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'adam'];
+    const all = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'maskedAbsTopk',
+      'adam'];
     expect(registeredKernels('wasm')).toEqual(all);
     // The reference's own loops where the float32 composite would round differently (reference/fused.ts).
     const ref = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'adam'];
@@ -115,6 +117,17 @@ const cases: Record<string, Case> = {
     out: apply('softmax', [x], {}), kernel: getKernel('softmax', b)?.(b, x.storage, 37, 19),
     composite: softmaxComposite(x), reduction: 19,
   }),
+  // Integer-valued x (many ties), a mask of about half the entries, one positive scale per row.
+  maskedAbsTopk: (b, { x, g }) => {
+    const xi = tensor(Array.from(x.toArray(), Math.round), x.shape);
+    const mask = tensor(Array.from(g.toArray(), (v) => (v > 0 ? 1 : 0)), g.shape);
+    const scale = tensor(Array.from({ length: 37 }, (_, r) => 0.25 + (r % 5)), [37, 1]);
+    return {
+      out: apply('maskedAbsTopk', [xi, mask, scale], { k: 4 }),
+      kernel: getKernel('maskedAbsTopk', b)?.(b, xi.storage, mask.storage, scale.storage, 37, 19, 4),
+      composite: maskedAbsTopkComposite(xi, mask, scale, 4), reduction: 1,
+    };
+  },
   softmaxGrad: (b, { x, g }) => {
     const y = apply('softmax', [x], {});
     return {

@@ -220,6 +220,13 @@ const cases: Record<Primitive, Case> = {
     forward: () => op('topk', [t([[1, 3, 2, 3], [0, -1, 5, 4]])], { k: 2 }),
     expected: [1, 3, 2, 3], expectedShape: [2, 2],
   },
+  // (|x| (1 - mask)) scale: row 0 scores [2, 0, 4, 1, 4, 0] (a tie at 4: the lower index first), row 1 [0, 2.5, 2.5,
+  // 0.5, 1, 1.5]; a masked entry scores 0 and still ranks by its index among equal scores.
+  maskedAbsTopk: {
+    forward: () => op('maskedAbsTopk', [t([[1, -3, 2, 0.5, -2, 4], [5, 5, -5, 1, 2, 3]]),
+      t([[0, 1, 0, 0, 0, 1], [1, 0, 0, 0, 0, 0]]), t([[2], [0.5]])], { k: 3 }),
+    expected: [2, 4, 0, 1, 2, 5], expectedShape: [2, 3],
+  },
 };
 
 describe.each(backendNames())('primitives on %s', (name) => {

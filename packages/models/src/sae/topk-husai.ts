@@ -4,7 +4,8 @@
  * negative), MSE + an auxiliary term, decoder rows renormalised after every step.
  */
 import {
-  abs, add, gatherLast, kaimingUniform, mul, noGrad, normalize, ones, scatterLast, square, sub, sum, topkIndices, zeros,
+  abs, add, gatherLast, kaimingUniform, maskedAbsTopk, mul, noGrad, normalize, ones, scatterLast, square, sub, sum,
+  zeros,
   type Rng, type Tensor,
 } from '@saelab/tensor';
 import { initRng } from './architecture.js';
@@ -49,7 +50,7 @@ export class HusaiTopKSAE extends TopKSAE<'husai'> {
     const err = sum(square(residual), -1, true); // [B, 1]
     // [B, d_sae], 1 at the top-k
     const mask = noGrad(() => scatterLast(ones(indices.shape, x.backend), indices, this.cfg.dSae));
-    const auxIdx = noGrad(() => topkIndices(mul(mul(abs(pre), sub(1, mask)), err), this.cfg.k));
+    const auxIdx = noGrad(() => maskedAbsTopk(pre, mask, err, this.cfg.k)); // topk of |pre| (1 - mask) err
     const picked = mul(mul(abs(this.preAt(x, auxIdx)), sub(1, gatherLast(mask, auxIdx))), err); // [B, k]
     const aux = mul(sum(picked), 1 / (this.cfg.k * B));
     return { loss: add(mse, aux), aux };

@@ -35,6 +35,7 @@ import { gatherCombine, gatherDot, gatherLast, gatherRows, scatterAddRows, scatt
   stridedCopy } from './wasm/indexing.js';
 import { disposeInstance, instantiate, threadsOf, type Instance } from './wasm/loader.js';
 import { BufferPool } from './wasm/pool.js';
+import { maskedAbsScale } from './wasm/score.js';
 import { layerNorm, layerNormGrad, reduce, softmax, softmaxGrad, topk } from './wasm/rows.js';
 import { expandPlan, padPlan, permutePlan, slicePlan, type StridedCopy } from './wasm/strided.js';
 
@@ -58,7 +59,7 @@ const POOL_BYTES = 256 * 1024 * 1024;
 
 /** The fused kernels (fused.ts) this backend has: its methods of the same names, registered at the end. */
 const FUSED = [
-  'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'adam',
+  'gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'maskedAbsTopk', 'adam',
 ] as const;
 
 export class WasmBackend extends ReferenceBackend implements FusedMethods<Float32Array, (typeof FUSED)[number]> {
@@ -214,6 +215,16 @@ export class WasmBackend extends ReferenceBackend implements FusedMethods<Float3
     const indices = this.out(outer * k);
     topk(this.live(), x, outer, n, k, values, indices);
     this.release(values);
+    return indices;
+  }
+
+  /** The k largest of (|x| * (1 - mask)) * scale per row: the scores in one pass, then topk. */
+  maskedAbsTopk(x: Float32Array, mask: Float32Array, scale: Float32Array, rows: number, n: number,
+    k: number): Float32Array {
+    const scores = this.out(rows * n);
+    maskedAbsScale(this.live(), x, mask, scale, rows, n, scores);
+    const indices = this.topk(scores, rows, n, k);
+    this.release(scores);
     return indices;
   }
 

@@ -3,6 +3,7 @@
  */
 import { apply } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
+import { abs, mul, sub } from './elementwise.js';
 
 /** Rows of a 2-D table: `gatherRows(embedding [V, D], tokens [B, T])` is [B, T, D]. */
 export function gatherRows(table: Tensor, index: Tensor): Tensor {
@@ -38,4 +39,19 @@ export function topk(x: Tensor, k: number): { values: Tensor; indices: Tensor } 
  *  topk() without the values, for callers that need only the choice: `topkIndices(scores, 32)`. */
 export function topkIndices(x: Tensor, k: number): Tensor {
   return apply('topk', [x], { k });
+}
+
+/**
+ * The column indices of the k largest of (|x| * (1 - mask)) * scale in each row: x and mask [..., n], scale [..., 1]
+ * (one per row). HUSAI's auxiliary loss picks its latents so, outside the code (mask 1 on the code's latents) and
+ * scaled by each sample's error: `maskedAbsTopk(pre, mask, err, k)`. A fused primitive: a backend's kernel
+ * (fused.ts) where it registered one, else `maskedAbsTopkComposite`, its definition.
+ */
+export function maskedAbsTopk(x: Tensor, mask: Tensor, scale: Tensor, k: number): Tensor {
+  return apply('maskedAbsTopk', [x, mask, scale], { k });
+}
+
+/** maskedAbsTopk written with ops. */
+export function maskedAbsTopkComposite(x: Tensor, mask: Tensor, scale: Tensor, k: number): Tensor {
+  return topkIndices(mul(mul(abs(x), sub(1, mask)), scale), k);
 }

@@ -33,6 +33,7 @@ export interface KernelExports {
   /** Returns the number of work units the calling thread computed. */
   topkShared(x: number, rows: number, n: number, k: number, values: number, indices: number, scratch: number,
              ctrl: number): number;
+  maskedAbsScale(x: number, mask: number, scale: number, rows: number, n: number, out: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
        eps: number, stepSize: number, bc2sqrt: number, decay: number, l2: number): void;
   /** Units 0..units-1 of a shared elementwise, row-wise or reduction call (assembly/parallel.ts); returns the units
