@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Adam, adamComposite, apply, geluComposite, geluGradComposite, getKernel, layerNormComposite,
-  layerNormGradComposite, maskedAbsTopkComposite, matmulBiasComposite, mul, ReferenceBackend, registerKernel, registeredKernels, softmax,
+  layerNormGradComposite, maskedAbsTopkComposite, matmulBiasComposite, mul, ReferenceBackend, registerKernel,
+  registeredKernels, softmax,
   softmaxComposite, softmaxGradComposite, sum, tensor, tidy, withBackend, type AdamOptions, type Backend, type Storage,
   type Tensor,
 } from '../src/index.js';
@@ -15,8 +16,8 @@ describe('the fused kernel registry', () => {
   it('knows which backends registered which kernels; the reference registers all but matmulBias and maskedAbsTopk',
       async () => {
     await backend('wasm');
-    const all = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad', 'maskedAbsTopk',
-      'adam'];
+    const all = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'matmulBias', 'softmax', 'softmaxGrad',
+      'maskedAbsTopk', 'adam'];
     expect(registeredKernels('wasm')).toEqual(all);
     // The reference's own loops where the float32 composite would round differently (reference/fused.ts).
     const ref = ['gelu', 'geluGrad', 'layerNorm', 'layerNormGrad', 'adam'];

@@ -98,7 +98,9 @@ function run(k: typeof k1, x: Float32Array, rows: number, n: number, kk: number)
   rx.set(x);
   rv.fill(7); ri.fill(-1); // stale outputs: every slot must be written
   topk(k, rx, rows, n, kk, rv, ri);
-  const out = { values: Uint32Array.from(new Uint32Array(rv.buffer, rv.byteOffset, rv.length)), indices: Float32Array.from(ri) };
+  const out = {
+    values: Uint32Array.from(new Uint32Array(rv.buffer, rv.byteOffset, rv.length)), indices: Float32Array.from(ri),
+  };
   if (k === k2) for (const a of [rx, rv, ri]) k.arena.heap.release(a);
   return out;
 }
