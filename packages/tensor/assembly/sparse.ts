@@ -6,10 +6,25 @@ import { hsum } from './simd';
 import { claim, done, waitFor } from './sync';
 
 /** Converts count float indices at idx to i32 in place. Returns -1, or the position of the first value that
- *  is not an integer in [0, limit) (the JS side then names it in its error). */
+ *  is not an integer in [0, limit) (the JS side then names it in its error). Eight at a time: a lane passes if
+ *  0 <= v < limit (false for NaN) and v survives the round trip through i32 (so -0 passes, as 0, as the scalar
+ *  test lets it); a group with any failing lane, and the last few values, go through the scalar test, which
+ *  finds the exact position (converting the good values before it, as it always has). */
 export function indexCheck(idx: usize, count: i32, limit: i32): i32 {
   const lim = <f32>limit;
-  for (let i = 0; i < count; i++) {
+  const zero = f32x4.splat(0), limv = f32x4.splat(lim);
+  let i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const p = idx + <usize>i * 4;
+    const v0 = v128.load(p), v1 = v128.load(p, 16);
+    const r0 = i32x4.trunc_sat_f32x4_s(v0), r1 = i32x4.trunc_sat_f32x4_s(v1);
+    const ok0 = v128.and(v128.and(f32x4.ge(v0, zero), f32x4.lt(v0, limv)), f32x4.eq(f32x4.convert_i32x4_s(r0), v0));
+    const ok1 = v128.and(v128.and(f32x4.ge(v1, zero), f32x4.lt(v1, limv)), f32x4.eq(f32x4.convert_i32x4_s(r1), v1));
+    if (!i32x4.all_true(v128.and(ok0, ok1))) break;
+    v128.store(p, r0);
+    v128.store(p, r1, 16);
+  }
+  for (; i < count; i++) {
     const p = idx + <usize>i * 4;
     const v = load<f32>(p);
     if (!(v >= 0 && v < lim)) return i; // also catches NaN
@@ -111,15 +126,15 @@ export function gatherCombine(v: usize, w: usize, idx: usize, out: usize, B: i32
 
 /** out = zeros [n, d]; out[idx[b, j], :] += a[b, j] x[b, :], in (b, j) order, shared between the threads of one
  *  call (sync.ts). The B k contributions are first bucketed by output row (a stable counting sort into order,
- *  using count: n + 1 ints, and order: 2 B k ints, each contribution's (b j) and b) by the first thread to
- *  arrive, while the others wait; then rows are claimed in units of SCATTER_UNIT_ROWS, and each row is summed in
- *  registers and stored once, in the same (b, j) order as a direct scatter would add them. So who computes a
- *  row never changes it. Returns the units this thread computed. */
+ *  using count: n + 1 ints, and order: 2 B k ints, each contribution's byte offsets into a and x) by the first
+ *  thread to arrive, while the others wait; then rows are claimed in units of SCATTER_UNIT_ROWS, and each row
+ *  is summed in registers and stored once, in the same (b, j) order as a direct scatter would add them. So who
+ *  computes a row never changes it. Returns the units this thread computed. */
 export function scatterOuter(a: usize, x: usize, idx: usize, out: usize, B: i32, k: i32, d: i32, n: i32,
   count: usize, order: usize, ctrl: usize): i32 {
   waitFor(ctrl + 192, 1);
   if (claim(ctrl) == 0) {
-    sortByRow(idx, B * k, k, n, count, order);
+    sortByRow(idx, B * k, k, n, <usize>d * 4, count, order);
     done(ctrl + 64);
   }
   waitFor(ctrl + 64, 1);
@@ -137,8 +152,9 @@ export function scatterOuter(a: usize, x: usize, idx: usize, out: usize, B: i32,
 @inline const SCATTER_UNIT_ROWS = 64;
 
 /** The counting sort of scatterOuter: afterwards count[r] is where row r's run ends in order (and count[r - 1],
- *  or 0, where it starts). */
-function sortByRow(idx: usize, total: i32, k: i32, n: i32, count: usize, order: usize): void {
+ *  or 0, where it starts). Each entry holds its contribution's byte offsets into a (4 (b k + j)) and into x
+ *  (b row), so scatterRows adds them to its bases with no multiplies. */
+function sortByRow(idx: usize, total: i32, k: i32, n: i32, row: usize, count: usize, order: usize): void {
   memory.fill(count, 0, <usize>(n + 1) * 4);
   for (let q = 0; q < total; q++) {
     const p = count + <usize>(load<i32>(idx + <usize>q * 4) + 1) * 4;
@@ -148,12 +164,16 @@ function sortByRow(idx: usize, total: i32, k: i32, n: i32, count: usize, order: 
     const p = count + <usize>r * 4;
     store<i32>(p + 4, load<i32>(p + 4) + load<i32>(p));
   }
-  for (let q = 0; q < total; q++) {
-    const p = count + <usize>load<i32>(idx + <usize>q * 4) * 4;
-    const at = load<i32>(p);
-    store<i32>(order + <usize>at * 8, q);
-    store<i32>(order + <usize>at * 8, q / k, 4);
-    store<i32>(p, at + 1);
+  // q = b k + j, walked as (b, j): no division per contribution.
+  for (let b = 0, q = 0; q < total; b++) {
+    const xo = <u32>(<usize>b * row);
+    for (let j = 0; j < k; j++, q++) {
+      const p = count + <usize>load<i32>(idx + <usize>q * 4) * 4;
+      const at = load<i32>(p);
+      store<u32>(order + <usize>at * 8, <u32>q * 4);
+      store<u32>(order + <usize>at * 8, xo, 4);
+      store<i32>(p, at + 1);
+    }
   }
 }
 
@@ -169,8 +189,8 @@ function scatterRows(a: usize, x: usize, out: usize, d: i32, r0: i32, r1: i32, c
       let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
       for (let i = from; i < to; i++) {
         const o = order + <usize>i * 8;
-        const w = v128.load32_splat(a + <usize>load<i32>(o) * 4);
-        const xr = x + <usize>load<i32>(o, 4) * row + <usize>c * 4;
+        const w = v128.load32_splat(a + <usize>load<u32>(o));
+        const xr = x + <usize>load<u32>(o, 4) + <usize>c * 4;
         s0 = f32x4.add(s0, f32x4.mul(w, v128.load(xr)));
         s1 = f32x4.add(s1, f32x4.mul(w, v128.load(xr, 16)));
         s2 = f32x4.add(s2, f32x4.mul(w, v128.load(xr, 32)));
@@ -183,7 +203,7 @@ function scatterRows(a: usize, x: usize, out: usize, d: i32, r0: i32, r1: i32, c
       let s: f32 = 0;
       for (let i = from; i < to; i++) {
         const o = order + <usize>i * 8;
-        s += load<f32>(a + <usize>load<i32>(o) * 4) * load<f32>(x + <usize>load<i32>(o, 4) * row + <usize>c * 4);
+        s += load<f32>(a + <usize>load<u32>(o)) * load<f32>(x + <usize>load<u32>(o, 4) + <usize>c * 4);
       }
       store<f32>(orow + <usize>c * 4, s);
     }
