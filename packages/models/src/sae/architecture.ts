@@ -107,6 +107,8 @@ export abstract class SparseAutoencoder<C extends SaeConfigBase = SaeConfigBase>
   readonly sinceFired: Float64Array;
   /** Firings per latent since the caller last zeroed this (dead-latent statistics). */
   readonly firings: Float64Array;
+  /** recordFirings' per-latent flags, kept from one step to the next. */
+  private firedScratch?: Uint8Array;
   /** How far training has got, 0..1 (`setProgress`); 1, fully warmed up, until a training loop says otherwise. */
   protected progress = 1;
 
@@ -194,17 +196,17 @@ export abstract class SparseAutoencoder<C extends SaeConfigBase = SaeConfigBase>
   recordFirings(indices: Tensor, values: Tensor): void {
     const idx = indices.toArray();
     const val = values.toArray();
-    const firedNow = new Uint8Array(this.cfg.dSae);
+    const firedNow = (this.firedScratch ??= new Uint8Array(this.cfg.dSae)).fill(0);
     for (let i = 0; i < idx.length; i++) {
-      if (this.fires(val[i]!)) firedNow[idx[i]!] = 1;
+      if (this.fires(val[i]!)) {
+        firedNow[idx[i]!] = 1;
+        this.firings[idx[i]!]!++;
+      }
     }
     const batch = indices.shape[0]!;
     for (let l = 0; l < this.cfg.dSae; l++) {
       if (firedNow[l]) this.sinceFired[l] = 0;
       else this.sinceFired[l]! += batch;
-    }
-    for (let i = 0; i < idx.length; i++) {
-      if (this.fires(val[i]!)) this.firings[idx[i]!]!++;
     }
   }
 
