@@ -95,7 +95,9 @@ describe('a pool worker', () => {
     const quiet = { job: () => ({ start() {}, update() {}, finish() {} }) };
     const w = new PoolWorker({ config: loadConfig('smoke'), out: '/nonexistent', backend: 'wasm', reporter: quiet });
     try {
-      expect(await w.ready).toEqual({ backend: 'wasm', threads: 1 });
+      const ready = await w.ready;
+      expect({ backend: ready.backend, threads: ready.threads }).toEqual({ backend: 'wasm', threads: 1 });
+      expect(ready.details).toMatchObject({ threads: 1 }); // what results.json records for the pool's threads
     } finally {
       await w.terminate();
       if (saved === undefined) delete process.env.SAELAB_WASM_THREADS;
