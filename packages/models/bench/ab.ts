@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { settle } from './settle.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const specs = process.argv.slice(2);
@@ -32,20 +32,21 @@ const peers = specs.map((spec) => {
     if (f[0] !== 'TIMES') throw new Error(`ab: the peer in ${dir} failed`);
     return f.slice(2).map(Number);
   };
-  return { root: spec, run, close: () => proc.stdin.end() };
+  return { root: spec, run, pid: proc.pid!, close: () => proc.stdin.end() };
 });
 
 const rounds = Number(process.env.ROUNDS ?? 10);
 const which = process.env.STEPS ?? 'both';
 const plans = [['sae', 20, 30], ['sae_openai', 20, 60], ['transformer', 3, 3]]
   .filter(([n]) => (which === 'both' ? n !== 'sae_openai' : which === n)) as [string, number, number][];
+const pids = peers.map((p) => p.pid);
 try {
   for (const [name, steps, warmup] of plans) {
     const times = peers.map(() => [] as number[]);
     for (let r = 0; r < rounds; r++) {
       for (const [i, p] of peers.entries()) {
         times[i]!.push(...await p.run(name, steps, r === 0 ? warmup : 1));
-        await sleep(20);
+        await settle(pids); // the next round starts once every peer is idle (settle.ts)
       }
     }
     const base = median(times[0]!);

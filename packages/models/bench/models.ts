@@ -8,7 +8,9 @@
  *
  * The machines drift by tens of percent within minutes, so the two are not timed one after the other:
  * rounds of our steps alternate with rounds of PyTorch's (each peer setting a process of its own that
- * waits, idle, between its rounds), and every figure is the median over all of its rounds' steps.
+ * waits, idle, between its rounds), and every figure is the median over all of its rounds' steps. A round
+ * starts only once every process's threads have gone idle (bench/settle.ts: OpenBLAS's spin for ~0.1 s after
+ * each product, which a fixed pause of 20 ms left running beside our next round).
  * PyTorch runs in three settings, each a process of its own, and the ratios compare with the fastest of them per
  * step (named in the output). The husai SAE step is also set beside its computed floor (bench/floor.ts), measured
  * in every round.
@@ -16,15 +18,17 @@
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { defaultBackendName, disposeBackends, releaseMemory, setBackend } from '@saelab/tensor';
 import { saeStepFloor } from './floor.js';
+import { settle } from './settle.js';
 import {
   SAE_OPENAI_STEP_LABEL, SAE_STEP_LABEL, saeOpenaiStep, saeStep, TRANSFORMER_STEP_LABEL, transformerStep,
 } from './steps.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+/** How long each wait between rounds took until every process was idle (settle.ts), for the report. */
+const settled: number[] = [];
 
 /** Per-step ms of `steps` steps after `warmup`, each followed by releaseMemory() as the experiment's loops do. */
 async function ours(step: () => void, steps: number, warmup: number): Promise<number[]> {
@@ -83,6 +87,11 @@ class Peer {
     return fields.slice(2).map(Number);
   }
 
+  /** The peer's process id, for settle(). */
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
   close(): void {
     this.proc.stdin.end();
   }
@@ -98,15 +107,16 @@ async function compare(plan: Plan, peers: Peer[], rounds: number,
   const step = plan.make();
   const mine: number[] = [];
   const theirs = new Map<string, number[]>(peers.map((p) => [p.setting, []]));
+  const everyone = [process.pid, ...peers.map((p) => p.pid)];
   for (let r = 0; r < rounds; r++) {
     const warmup = r === 0 ? plan.warmup : 1;
     mine.push(...await ours(step, plan.steps, warmup));
     perRound?.();
     for (const p of peers) {
-      await sleep(20); // lets the other side's threads stop spinning before the next round
+      settled.push(await settle(everyone)); // no round starts beside another side's spinning threads (settle.ts)
       theirs.get(p.setting)!.push(...await p.run(plan.name, plan.steps, warmup));
     }
-    await sleep(20);
+    settled.push(await settle(everyone));
   }
   return { ours: median(mine), peers: new Map([...theirs].map(([k, v]) => [k, median(v)])) };
 }
@@ -155,6 +165,10 @@ console.log(`SAE step floor (bench/floor.ts; median of ${floors.length} rounds):
   + `product ${floor.parts.encoder.toFixed(2)} + sparse products ${floor.parts.sparse.toFixed(2)} (both at `
   + `${floor.gflops.toFixed(1)} GFLOP/s) + Adam ${floor.parts.adam.toFixed(2)}; the husai step is `
   + `${(sae.ms / floor.ms).toFixed(2)}x it`);
+if (settled.length > 0) {
+  console.log(`Between rounds each process waited until every one was idle (bench/settle.ts): median `
+    + `${median(settled).toFixed(0)} ms, longest ${Math.max(...settled).toFixed(0)} ms`);
+}
 console.log(`RESULT sae_samples_per_s ${(256 / sae.ms * 1000).toFixed(0)}`);
 console.log(`RESULT transformer_step_ms ${tr.ms.toFixed(1)}`);
 console.log(`RESULT sae_step_over_floor ${(sae.ms / floor.ms).toFixed(2)}`);
