@@ -42,6 +42,7 @@ const plans = [['sae', 20, 30], ['sae_openai', 20, 60], ['transformer', 3, 3]]
 const pids = peers.map((p) => p.pid);
 try {
   for (const [name, steps, warmup] of plans) {
+    await settle(pids, 30, 60_000); // every peer started (tsx compiling, the kernels loading) before the first round
     const times = peers.map(() => [] as number[]);
     for (let r = 0; r < rounds; r++) {
       for (const [i, p] of peers.entries()) {
