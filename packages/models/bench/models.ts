@@ -108,7 +108,8 @@ async function compare(plan: Plan, peers: Peer[], rounds: number,
   const mine: number[] = [];
   const theirs = new Map<string, number[]>(peers.map((p) => [p.setting, []]));
   const everyone = [process.pid, ...peers.map((p) => p.pid)];
-  await settle(everyone, 30, 60_000); // the peers start by importing torch: seconds of CPU the first round must not meet
+  // The peers start by importing torch: seconds of CPU that the first round must not meet.
+  await settle(everyone, 30, 60_000);
   for (let r = 0; r < rounds; r++) {
     const warmup = r === 0 ? plan.warmup : 1;
     mine.push(...await ours(step, plan.steps, warmup));
