@@ -142,6 +142,10 @@ function report(plan: Plan, rounds: number, ms: number, peers: Map<string, numbe
 
 const backend = await setBackend(defaultBackendName());
 console.log(`backend: ${backend.name}; PyTorch peer: ${hasTorch ? PYTHON : 'not installed'}`);
+// The peers inherit the machine's other OpenBLAS settings (these machines set OPENBLAS_CORETYPE=Haswell).
+const inherited = Object.entries(process.env)
+  .filter(([k]) => k.startsWith('OPENBLAS_') && k !== 'OPENBLAS_NUM_THREADS').map(([k, v]) => `${k}=${v}`);
+if (hasTorch) console.log(`  every peer also runs with ${inherited.join(', ') || 'no other OPENBLAS_ setting'}`);
 const rounds = Number(process.env.ROUNDS ?? 6);
 const peers = hasTorch ? Object.entries(PEER_SETTINGS).map(([s, setting]) => new Peer(s, setting)) : [];
 const plans: Plan[] = [
