@@ -50,16 +50,25 @@ async function ours(step: () => void, steps: number, warmup: number): Promise<nu
 // takes fresh pages for the next ones, and on these virtual machines a first touch costs microseconds per page: the
 // tuned setting keeps freed memory instead. Threads: 2 torch threads with one OpenBLAS thread was the SAE step's
 // fastest in earlier sessions, 1 torch thread with 2 OpenBLAS threads the transformer's; both are measured, and each
-// ratio compares with the fastest setting of its step.
+// ratio compares with the fastest setting of its step. OpenBLAS's core type: these machines set
+// OPENBLAS_CORETYPE=Haswell (and OPENBLAS_L2_SIZE) for every process, which the peers inherit; without both, Debian's
+// OpenBLAS 0.3.21 detects this AMD EPYC as Cooperlake and runs its AVX-512 kernels (same products to float32
+// rounding, checked against float64 here), much faster on the transformer. So the tuned settings run both ways, and
+// the fastest of all is the peer.
 const PYTHON = process.env.SAELAB_PYTORCH_PYTHON ?? '/usr/bin/python3';
 const PEER = fileURLToPath(new URL('./pytorch_peer.py', import.meta.url));
 const TUNED = {
   MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '1073741824', MALLOC_TOP_PAD_: '268435456',
 };
-const PEER_SETTINGS: Record<string, { torch: number; blas: number; env: Record<string, string> }> = {
+const OWN_CORE = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE']; // unset: OpenBLAS picks its kernels for this CPU itself
+const PEER_SETTINGS: Record<string, { torch: number; blas: number; env: Record<string, string>; unset?: string[] }> = {
   '2 torch threads, OPENBLAS_NUM_THREADS=1, default allocator': { torch: 2, blas: 1, env: {} },
   '2 torch threads, OPENBLAS_NUM_THREADS=1, malloc tuned': { torch: 2, blas: 1, env: TUNED },
   '1 torch thread, OPENBLAS_NUM_THREADS=2, malloc tuned': { torch: 1, blas: 2, env: TUNED },
+  '2 torch threads, OPENBLAS_NUM_THREADS=1, malloc tuned, OpenBLAS core detected': {
+    torch: 2, blas: 1, env: TUNED, unset: OWN_CORE },
+  '1 torch thread, OPENBLAS_NUM_THREADS=2, malloc tuned, OpenBLAS core detected': {
+    torch: 1, blas: 2, env: TUNED, unset: OWN_CORE },
 };
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
@@ -69,9 +78,11 @@ class Peer {
   private readonly lines: AsyncIterator<string>;
   private stderr = '';
 
-  constructor(readonly setting: string, { torch, blas, env }: (typeof PEER_SETTINGS)[string]) {
-    this.proc = spawn(PYTHON, [PEER, String(torch)], { env: { ...process.env, OPENBLAS_NUM_THREADS: String(blas),
-      OMP_NUM_THREADS: String(torch), ...env } });
+  constructor(readonly setting: string, { torch, blas, env, unset = [] }: (typeof PEER_SETTINGS)[string]) {
+    const all: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(blas), OMP_NUM_THREADS: String(torch),
+      ...env };
+    for (const name of unset) delete all[name];
+    this.proc = spawn(PYTHON, [PEER, String(torch)], { env: all });
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }
@@ -142,10 +153,13 @@ function report(plan: Plan, rounds: number, ms: number, peers: Map<string, numbe
 
 const backend = await setBackend(defaultBackendName());
 console.log(`backend: ${backend.name}; PyTorch peer: ${hasTorch ? PYTHON : 'not installed'}`);
-// The peers inherit the machine's other OpenBLAS settings (these machines set OPENBLAS_CORETYPE=Haswell).
+// The peers inherit the machine's other OpenBLAS settings, but those marked 'OpenBLAS core detected'.
 const inherited = Object.entries(process.env)
   .filter(([k]) => k.startsWith('OPENBLAS_') && k !== 'OPENBLAS_NUM_THREADS').map(([k, v]) => `${k}=${v}`);
-if (hasTorch) console.log(`  every peer also runs with ${inherited.join(', ') || 'no other OPENBLAS_ setting'}`);
+if (hasTorch) {
+  console.log(`  the peers inherit ${inherited.join(', ') || 'no other OPENBLAS_ setting'}, except those whose setting `
+    + `says 'OpenBLAS core detected' (without ${OWN_CORE.join(' and ')})`);
+}
 const rounds = Number(process.env.ROUNDS ?? 6);
 const peers = hasTorch ? Object.entries(PEER_SETTINGS).map(([s, setting]) => new Peer(s, setting)) : [];
 const plans: Plan[] = [
