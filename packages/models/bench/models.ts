@@ -12,8 +12,8 @@
  * starts only once every process's threads have gone idle (bench/settle.ts: OpenBLAS's spin for ~0.1 s after
  * each product, which a fixed pause of 20 ms left running beside our next round).
  * PyTorch runs in five settings (PEER_SETTINGS), each a process of its own, and the ratios compare with the fastest
- * of them per step (named in the output). The husai SAE step is also set beside its computed floor (bench/floor.ts), measured
- * in every round.
+ * of them per step (named in the output). The husai SAE step is also set beside its computed floor
+ * (bench/floor.ts), measured in every round.
  * Run: npm run bench -w @saelab/models (ROUNDS=n to change the number of rounds). Ends with RESULT lines.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
